@@ -1,0 +1,93 @@
+"""Folium maps: one per courier and an overview with a layer per courier.
+
+Markers are numbered in visit order; lines follow the roads (the plan's route geometry).
+Popups carry stop number, ETA, address and card count, never a NIK or a name, and every text
+is escaped because addresses come from the office's export.
+"""
+
+from __future__ import annotations
+
+import html
+
+import folium
+
+from routing.config import format_clock
+from routing.plan import Plan, Route, Visit
+
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#003f5c", "#a05195"]
+
+_CSS = """<style>
+.stop-marker { background: VAR; color: #fff; border: 2px solid #fff; border-radius: 50%;
+  width: 24px; height: 24px; line-height: 20px; text-align: center; font: bold 12px Arial, sans-serif;
+  box-shadow: 0 0 3px rgba(0,0,0,.6); box-sizing: border-box; }
+.stop-marker.urgent { border-color: #ff0; }
+.depot-marker { background: #000; color: #fff; padding: 2px 4px; font: bold 11px Arial, sans-serif;
+  border-radius: 3px; white-space: nowrap; }
+.synthetic-banner { position: fixed; top: 8px; left: 50px; z-index: 1000; background: #fff; color: #b00;
+  border: 2px dashed #b00; padding: 2px 6px; font: bold 12px Arial, sans-serif; }
+</style>"""
+
+
+def colour(k: int) -> str:
+    """Colour of the k-th courier's route."""
+    return PALETTE[k % len(PALETTE)]
+
+
+def _popup_html(route: Route, v: Visit) -> str:
+    urgent = " (PENTING)" if any(c.urgent for c in v.cards) else ""
+    return (f"<b>{html.escape(route.courier_id)} - Stop {v.seq}{urgent}</b><br>"
+            f"Tiba: {format_clock(v.arrival_s)}<br>"
+            f"{html.escape(v.cards[0].address)}<br>"
+            f"Kartu: {len(v.cards)}")
+
+
+def _add_route(target: folium.Map | folium.FeatureGroup, route: Route, k: int) -> None:
+    col = colour(k)
+    if route.geometry:
+        folium.PolyLine([(p.lat, p.lon) for p in route.geometry], color=col, weight=4, opacity=0.8,
+                        tooltip=html.escape(route.courier_id)).add_to(target)
+    for v in route.visits:
+        urgent = " urgent" if any(c.urgent for c in v.cards) else ""
+        icon = folium.DivIcon(
+            html=f'<div class="stop-marker{urgent}" style="background:{col}">{v.seq}</div>',
+            icon_size=(24, 24), icon_anchor=(12, 12), class_name="ektp-stop")
+        folium.Marker((v.point.lat, v.point.lon), icon=icon,
+                      popup=folium.Popup(_popup_html(route, v), max_width=260),
+                      tooltip=f"{v.seq}. {format_clock(v.arrival_s)}").add_to(target)
+
+
+def _base(plan: Plan, points: list[tuple[float, float]], banner: str) -> folium.Map:
+    m = folium.Map(location=(plan.depot.lat, plan.depot.lon), zoom_start=14, control_scale=True,
+                   prefer_canvas=False)
+    m.get_root().header.add_child(folium.Element(_CSS.replace("VAR", PALETTE[0])))
+    if banner:
+        m.get_root().html.add_child(folium.Element(f'<div class="synthetic-banner">{html.escape(banner)}</div>'))
+    folium.Marker((plan.depot.lat, plan.depot.lon), tooltip="Kantor Dispendukcapil",
+                  icon=folium.DivIcon(html='<div class="depot-marker">KANTOR</div>', icon_size=(52, 18),
+                                      icon_anchor=(26, 9), class_name="ektp-depot")).add_to(m)
+    if points:
+        lats = [p[0] for p in points] + [plan.depot.lat]
+        lons = [p[1] for p in points] + [plan.depot.lon]
+        m.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))], padding=(20, 20))
+    return m
+
+
+def courier_map(plan: Plan, route: Route, k: int, banner: str = "") -> str:
+    """One courier's map as a standalone HTML page."""
+    m = _base(plan, [(p.lat, p.lon) for p in route.geometry] or [(v.point.lat, v.point.lon) for v in route.visits],
+              banner)
+    _add_route(m, route, k)
+    return m.get_root().render()
+
+
+def overview_map(plan: Plan, banner: str = "") -> str:
+    """All routes on one map, a layer per courier that can be switched on and off."""
+    pts = [(v.point.lat, v.point.lon) for r in plan.routes for v in r.visits]
+    m = _base(plan, pts, banner)
+    for k, route in enumerate(plan.routes):
+        group = folium.FeatureGroup(name=html.escape(f"{route.courier_id} ({len(route.visits)} stop)"))
+        _add_route(group, route, k)
+        group.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m.get_root().render()

@@ -1,0 +1,334 @@
+"""The ``ektp-route`` command line: a thin layer that parses options, calls the pipeline and reports.
+
+Exit codes (also in README.md):
+
+====  =====================================================================
+0     every card is planned
+1     internal error (a bug: please report it with the command that failed)
+2     unusable input or options; one line names the file, row, column and value
+3     an external service (map download, geocoding) is unreachable and nothing is cached
+4     the plan was written, but some cards are unassigned or rejected (see the CSV files)
+5     the ledger database is busy (another command is using it)
+====  =====================================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from routing import __version__
+from routing.config import Settings, load_settings
+from routing.errors import EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EktpError, InputError
+from routing.geo import LatLon
+from routing.plan import Plan
+
+log = logging.getLogger("ektp-route")
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"ektp-route: error: {message}", err=True)
+    sys.exit(code)
+
+
+def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Map the error tree to exit codes; never show a traceback unless EKTP_DEBUG is set."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except EktpError as exc:
+            if os.environ.get("EKTP_DEBUG"):
+                raise
+            _fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted; nothing after the last message was written", 130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # a bug: say so in one line, keep the traceback for EKTP_DEBUG=1
+            if os.environ.get("EKTP_DEBUG"):
+                raise
+            _fail(f"internal error ({exc.__class__.__name__}: {exc}); rerun with EKTP_DEBUG=1 and report it",
+                  EXIT_INTERNAL)
+
+    return wrapper
+
+
+class _DepotType(click.ParamType):
+    name = "LAT,LON"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> LatLon:
+        if isinstance(value, LatLon):
+            return value
+        try:
+            return LatLon.parse(value)
+        except InputError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def _date(ctx: Any, param: Any, value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
+
+
+def _reporter(quiet: bool) -> Callable[[str], None]:
+    start = time.monotonic()
+
+    def report(msg: str) -> None:
+        if not quiet:
+            click.echo(f"[{time.monotonic() - start:5.1f} s] {msg}", err=True)
+
+    return report
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ektp-route")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def main(verbose: int) -> None:
+    """Plan door-to-door e-KTP deliveries for Dispendukcapil Kabupaten Jombang.
+
+    \b
+    Examples:
+      ektp-route demo --out demo-hari-ini
+      ektp-route plan kartu_selesai.csv --network jombang.graphml --out rute-2026-11-30 --date 2026-11-30
+      ektp-route render rute-2026-11-30
+    """
+    logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)],
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+def planning_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by ``plan`` and ``demo``."""
+    options = [
+        click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+                     help="Folder for plan.json, sheets, maps and CSV files."),
+        click.option("--couriers", type=click.IntRange(1, 500), default=None,
+                     help="Couriers available (default: as many as the day needs)."),
+        click.option("--depot", type=_DepotType(), default=None,
+                     help="Office location LAT,LON (default: Dispendukcapil Jombang)."),
+        click.option("--date", "day", callback=_date, default=None, help="Delivery date YYYY-MM-DD (default today)."),
+        click.option("--time-limit", type=click.IntRange(1, 3600), default=None,
+                     help="Solver time budget in seconds (default 30)."),
+        click.option("--deterministic", is_flag=True, default=None,
+                     help="Stop the search after a fixed number of solutions: same input, same plan."),
+        click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="TOML settings file."),
+        click.option("--lang", type=click.Choice(["id", "en"]), default="id", help="Language of the route sheets."),
+        click.option("-q", "--quiet", is_flag=True, help="Only the summary."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _settings(config: Path | None, couriers: int | None, depot: LatLon | None, time_limit: int | None,
+              deterministic: bool | None) -> Settings:
+    return load_settings(config).replace(couriers=couriers, depot=depot, time_limit_s=time_limit,
+                                         deterministic=deterministic or None)
+
+
+def _run_plan(records_path: Path, network_path: Path, gazetteer_path: Path | None, settings: Settings,
+              day: dt.date, out: Path, lang: str, sheet: str | None, quiet: bool, synthetic: bool) -> Plan:
+    from routing.geocode import read_gazetteer
+    from routing.network import default_cache_dir, load_network
+    from routing.pipeline import plan_day
+    from routing.records import read_records
+    from routing.render import write_maps, write_plan_json, write_sheets, write_tables
+
+    report = _reporter(quiet)
+    records = read_records(records_path, sheet=sheet, columns=settings.columns)
+    report(f"read {records.rows} rows from {records_path}")
+    for r in records.rejected[:10]:
+        click.echo(f"ektp-route: rejected: {r.detail}", err=True)
+    if len(records.rejected) > 10:
+        click.echo(f"ektp-route: ... and {len(records.rejected) - 10} more rejected rows, see rejected.csv", err=True)
+    gazetteer = read_gazetteer(gazetteer_path) if gazetteer_path else None
+    network = load_network(network_path, settings.speeds_kph, default_cache_dir())
+    report(f"road network {network_path}: {network.n_nodes} nodes, {network.n_edges} edges")
+    plan = plan_day(records, network, settings, day, gazetteer, synthetic=synthetic, report=report)
+    write_plan_json(plan, out)
+    report(f"plan written to {out / 'plan.json'}")
+    write_tables(plan, out)
+    write_sheets(plan, out, lang)
+    write_maps(plan, out)
+    report("route sheets and maps written")
+    return plan
+
+
+def _print_summary(plan: Plan, out: Path) -> None:
+    s = plan.summary()
+    click.echo(f"Rencana {plan.date.isoformat()}: {s['cards_in']} kartu masuk = {s['cards_planned']} terjadwal "
+               f"+ {s['cards_unassigned']} belum terjadwal + {s['cards_rejected']} ditolak")
+    click.echo(f"  {s['couriers_used']} kurir, {s['stops']} alamat, {s['distance_m'] / 1000:.1f} km, "
+               f"{s['duration_s'] / 3600:.1f} jam kerja")
+    for r in plan.routes:
+        click.echo(f"  {r.courier_id}: {len(r.visits)} alamat, {r.n_cards} kartu, {r.distance_m / 1000:.1f} km, "
+                   f"selesai {r.end_s // 3600:02d}:{r.end_s % 3600 // 60:02d}")
+    for reason, n in plan.reason_counts().items():
+        click.echo(f"  {reason}: {n}")
+    click.echo(f"Hasil: {out}/ (plan.json, sheets/, maps/overview.html, unassigned.csv, rejected.csv, review.csv)")
+
+
+@main.command()
+@click.argument("records", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--network", "network", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Road network: GraphML saved by osmnx, or an OSM XML extract (.osm, .osm.bz2).")
+@click.option("--gazetteer", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV of desa/dusun points (desa, dusun, lat, lon) for cards without coordinates.")
+@click.option("--sheet", default=None, help="Worksheet name in an XLSX file (default: the first).")
+@planning_options
+@guarded
+def plan(records: Path, network: Path | None, gazetteer: Path | None, sheet: str | None, out: Path,
+         couriers: int | None, depot: LatLon | None, day: dt.date, time_limit: int | None,
+         deterministic: bool | None, config: Path | None, lang: str, quiet: bool) -> None:
+    """Plan the day's deliveries from RECORDS (CSV or XLSX, one row per finished card).
+
+    \b
+    Examples:
+      ektp-route plan kartu.csv --network jombang.graphml --out rute --date 2026-11-30
+      ektp-route plan kartu.xlsx --network jombang.graphml --gazetteer dusun.csv --couriers 6 --out rute
+    """
+    settings = _settings(config, couriers, depot, time_limit, deterministic)
+    if network is None:
+        raise InputError("no road network given: pass --network FILE (see `ektp-route network --help` "
+                         "to import an OpenStreetMap extract)")
+    result = _run_plan(records, network, gazetteer, settings, day, out, lang, sheet, quiet, synthetic=False)
+    _print_summary(result, out)
+    s = result.summary()
+    sys.exit(EXIT_OK if s["cards_unassigned"] + s["cards_rejected"] == 0 else EXIT_PARTIAL)
+
+
+@main.command()
+@planning_options
+@click.option("--cards", type=click.IntRange(10, 5000), default=500, help="Cards in the demo day.")
+@guarded
+def demo(out: Path, couriers: int | None, depot: LatLon | None, day: dt.date, time_limit: int | None,
+         deterministic: bool | None, config: Path | None, lang: str, quiet: bool, cards: int) -> None:
+    """Generate a synthetic demo day and plan it, exactly as `plan` would.
+
+    The inputs are written to OUT/input/ so you can see what real input looks like. The demo
+    deliberately includes rows that end up rejected or unassigned; it exits 0 when it ran.
+
+    \b
+    Example:
+      ektp-route demo --out demo
+    """
+    from routing.demo import generate
+
+    settings = _settings(config, couriers, depot, time_limit, deterministic)
+    files = generate(out / "input", cards)
+    click.echo(f"Demo input (synthetic) written to {out / 'input'}", err=quiet)
+    result = _run_plan(files.records, files.network, files.gazetteer, settings, day, out, lang, None, quiet,
+                       synthetic=True)
+    _print_summary(result, out)
+
+
+@main.command()
+@click.argument("plan_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", help="Language of the route sheets.")
+@guarded
+def render(plan_dir: Path, lang: str) -> None:
+    """Redraw sheets, maps and CSV files from PLAN_DIR/plan.json without solving again.
+
+    \b
+    Example:
+      ektp-route render rute-2026-11-30 --lang en
+    """
+    from routing.plan import read_plan
+    from routing.render import write_maps, write_sheets, write_tables
+
+    p = read_plan(plan_dir / "plan.json")
+    write_tables(p, plan_dir)
+    write_sheets(p, plan_dir, lang)
+    write_maps(p, plan_dir)
+    click.echo(f"Redrawn from {plan_dir / 'plan.json'}: {len(p.routes)} sheets and maps")
+
+
+@main.group()
+def network() -> None:
+    """Road networks for motorbikes: import an extract, fetch online, inspect."""
+
+
+@network.command("import")
+@click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="GraphML file to write.")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@guarded
+def network_import(extract: Path, out: Path, config: Path | None) -> None:
+    """Build a motorbike network from an OpenStreetMap extract (.osm, .osm.bz2), offline.
+
+    \b
+    Example:
+      ektp-route network import jawa-timur-jombang.osm.bz2 --out jombang.graphml
+    """
+    from routing.network import describe, load_graph, save_graphml
+
+    settings = load_settings(config)
+    G = load_graph(extract, settings.speeds_kph)
+    save_graphml(G, out)
+    info = describe(G)
+    click.echo(f"{out}: {info['nodes']} nodes, {info['edges']} edges")
+
+
+@network.command("fetch")
+@click.argument("place")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@guarded
+def network_fetch(place: str, out: Path, config: Path | None) -> None:
+    """Download a motorbike network with osmnx (online; cached by osmnx).
+
+    \b
+    Example:
+      ektp-route network fetch "Kabupaten Jombang, Jawa Timur, Indonesia" --out jombang.graphml
+    """
+    from routing.network import describe, fetch_graph, save_graphml
+
+    settings = load_settings(config)
+    G = fetch_graph(place, settings.speeds_kph)
+    save_graphml(G, out)
+    info = describe(G)
+    click.echo(f"{out}: {info['nodes']} nodes, {info['edges']} edges")
+
+
+@network.command("info")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@guarded
+def network_info(file: Path) -> None:
+    """Print nodes, edges, km of road by class, strongly connected components and bounding box.
+
+    \b
+    Example:
+      ektp-route network info jombang.graphml
+    """
+    from routing.config import DEFAULT_SPEEDS_KPH
+    from routing.network import describe, load_graph
+
+    info = describe(load_graph(file, DEFAULT_SPEEDS_KPH))
+    click.echo(f"{file}")
+    click.echo(f"  nodes: {info['nodes']}, edges: {info['edges']}")
+    click.echo(f"  strongly connected components: {info['strong_components']} "
+               f"(largest {info['largest_component_nodes']} nodes)")
+    s, w, n, e = info["bbox"]
+    click.echo(f"  bounding box: S {s:.5f} W {w:.5f} N {n:.5f} E {e:.5f}")
+    click.echo("  km of road by class:")
+    for cls, km in info["km_by_class"].items():
+        click.echo(f"    {cls:<16} {km:8.2f}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,242 @@
+"""One settings object, read from one TOML file, frozen and validated; CLI flags override.
+
+Every default is documented beside its field. Unknown keys are rejected so that a typo in
+the officer's config file is an error rather than a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from routing.errors import InputError
+from routing.geo import LatLon
+
+#: Approximate position of the Dispendukcapil office in Jombang town (Jl. KH. Wahid Hasyim
+#: area, near the alun-alun). Override with ``--depot`` or ``depot = [lat, lon]``.
+DEFAULT_DEPOT = LatLon(-7.5530, 112.2330)
+
+
+def parse_clock(text: str, what: str) -> int:
+    """Parse ``"HH:MM"`` into seconds after midnight."""
+    try:
+        h, m = (int(x) for x in str(text).split(":"))
+    except ValueError:
+        raise InputError(f"{what}: expected HH:MM, got {text!r}") from None
+    if not (0 <= h <= 23 and 0 <= m <= 59):
+        raise InputError(f"{what}: {text!r} is not a clock time")
+    return h * 3600 + m * 60
+
+
+def format_clock(seconds: int) -> str:
+    """Seconds after midnight as ``HH:MM`` (rounded down), for output only."""
+    seconds = int(seconds)
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """A courier's working day in seconds after midnight, with an optional unpaid break."""
+
+    start_s: int
+    end_s: int
+    break_start_s: int | None = None
+    break_end_s: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start_s < self.end_s <= 24 * 3600:
+            raise InputError(f"shift {format_clock(self.start_s)}-{format_clock(self.end_s)} is not a valid day")
+        if (self.break_start_s is None) != (self.break_end_s is None):
+            raise InputError("a break needs both a start and an end")
+        if self.break_start_s is not None and not (
+            self.start_s < self.break_start_s < self.break_end_s < self.end_s
+        ):
+            raise InputError(
+                f"break {format_clock(self.break_start_s)}-{format_clock(self.break_end_s)} "
+                f"must lie inside the shift {format_clock(self.start_s)}-{format_clock(self.end_s)}"
+            )
+
+    @property
+    def break_s(self) -> int:
+        """Length of the break in seconds (0 when there is none)."""
+        return 0 if self.break_start_s is None else self.break_end_s - self.break_start_s
+
+    @property
+    def working_s(self) -> int:
+        """Time available for travel and service."""
+        return self.end_s - self.start_s - self.break_s
+
+    def label(self) -> str:
+        """``07:30-16:00 (istirahat 12:00-13:00)`` style text for sheets."""
+        text = f"{format_clock(self.start_s)}-{format_clock(self.end_s)}"
+        if self.break_start_s is not None:
+            text += f" (istirahat {format_clock(self.break_start_s)}-{format_clock(self.break_end_s)})"
+        return text
+
+
+def _shift_from(table: Mapping[str, Any], what: str) -> Shift:
+    allowed = {"start", "end", "break_start", "break_end"}
+    unknown = set(table) - allowed
+    if unknown:
+        raise InputError(f"{what}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+    b0, b1 = table.get("break_start"), table.get("break_end")
+    return Shift(
+        parse_clock(table["start"], f"{what}.start"),
+        parse_clock(table["end"], f"{what}.end"),
+        None if b0 is None else parse_clock(b0, f"{what}.break_start"),
+        None if b1 is None else parse_clock(b1, f"{what}.break_end"),
+    )
+
+
+#: East Java civil-service hours: Mon-Thu 07:30-16:00 with a 12:00-13:00 break; Friday
+#: 07:30-16:30 with an 11:30-13:00 break for Friday prayers.
+MON_THU = Shift(7 * 3600 + 1800, 16 * 3600, 12 * 3600, 13 * 3600)
+FRIDAY = Shift(7 * 3600 + 1800, 16 * 3600 + 1800, 11 * 3600 + 1800, 13 * 3600)
+
+#: Motorbike speeds per OSM highway class, km/h, for Indonesian village traffic: slower than
+#: car defaults on main roads (mixed traffic, markets), and lanes (gang) ridden at walking-plus pace.
+DEFAULT_SPEEDS_KPH: dict[str, float] = {
+    "trunk": 45.0,
+    "trunk_link": 35.0,
+    "primary": 40.0,
+    "primary_link": 30.0,
+    "secondary": 35.0,
+    "secondary_link": 30.0,
+    "tertiary": 30.0,
+    "tertiary_link": 25.0,
+    "unclassified": 25.0,
+    "residential": 20.0,
+    "living_street": 12.0,
+    "service": 15.0,
+    "track": 12.0,
+    "road": 20.0,
+    "path": 10.0,
+    "footway": 8.0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a planning run can be told, with the defaults the office starts from."""
+
+    #: Where every route starts and ends.
+    depot: LatLon = DEFAULT_DEPOT
+    #: Shift for Monday-Thursday, and for Friday (Friday prayers make the break longer).
+    shift_mon_thu: Shift = MON_THU
+    shift_friday: Shift = FRIDAY
+    #: Couriers available; ``None`` means as many as the day needs.
+    couriers: int | None = None
+    #: Time at a stop: finding the door, checking identity, signature (s), plus per card (s).
+    service_base_s: int = 240
+    service_per_card_s: int = 60
+    #: Cost of using one more courier, in seconds of travel it must save to be worth it.
+    courier_fixed_cost_s: int = 3600
+    #: Drop penalties in seconds of travel; urgent cards are far more expensive to leave out.
+    drop_penalty_s: int = 100_000
+    urgent_drop_penalty_s: int = 10_000_000
+    #: Optional deadline for urgent cards, seconds after midnight (e.g. "12:00"); None = any time.
+    urgent_deadline_s: int | None = None
+    #: Snapping: a stop farther than ``snap_warn_m`` from the road is flagged on the sheet; one
+    #: farther than ``snap_max_m`` from any road reachable from the depot is unassigned.
+    snap_warn_m: int = 150
+    snap_max_m: int = 1000
+    #: Motorbike speeds per highway class (km/h); maxspeed tags lower them where present.
+    speeds_kph: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_SPEEDS_KPH))
+    #: Solver wall-clock budget in seconds, or a solution limit for reproducible plans.
+    time_limit_s: int = 30
+    deterministic: bool = False
+    #: Column-name overrides: canonical name -> header as written in the office's export.
+    columns: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("service_base_s", "service_per_card_s", "courier_fixed_cost_s", "drop_penalty_s",
+                     "urgent_drop_penalty_s", "snap_warn_m", "snap_max_m"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 0:
+                raise InputError(f"setting {name} must be a whole number >= 0, got {value!r}")
+        if self.couriers is not None and (not isinstance(self.couriers, int) or self.couriers < 1):
+            raise InputError(f"couriers must be a whole number >= 1, got {self.couriers!r}")
+        if not isinstance(self.time_limit_s, int) or self.time_limit_s < 1:
+            raise InputError(f"time limit must be a whole number of seconds >= 1, got {self.time_limit_s!r}")
+        for key, kph in self.speeds_kph.items():
+            if not isinstance(kph, (int, float)) or not 1 <= kph <= 130:
+                raise InputError(f"speed for highway={key} must be 1..130 km/h, got {kph!r}")
+
+    def shift_for(self, day: dt.date) -> Shift:
+        """The shift that applies on ``day`` (Friday has its own hours)."""
+        return self.shift_friday if day.weekday() == 4 else self.shift_mon_thu
+
+    def service_s(self, cards: int) -> int:
+        """Service time at a stop handing over ``cards`` cards."""
+        return self.service_base_s + self.service_per_card_s * cards
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with ``changes`` applied; ``None`` values leave a field as it is."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_SIMPLE_KEYS = {
+    "couriers", "service_base_s", "service_per_card_s", "courier_fixed_cost_s", "drop_penalty_s",
+    "urgent_drop_penalty_s", "snap_warn_m", "snap_max_m", "time_limit_s", "deterministic",
+}
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read settings from a TOML file, or the defaults when ``path`` is None.
+
+    Example file::
+
+        depot = [-7.5530, 112.2330]
+        service_base_s = 300
+        urgent_deadline = "12:00"
+        [shift.mon_thu]
+        start = "07:30"
+        end = "16:00"
+        break_start = "12:00"
+        break_end = "13:00"
+        [speeds_kph]
+        residential = 18
+        [columns]
+        nik = "NIK PEMOHON"
+    """
+    if path is None:
+        return Settings()
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: config file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    allowed = _SIMPLE_KEYS | {"depot", "shift", "speeds_kph", "columns", "urgent_deadline"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise InputError(f"{path}: unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+    kwargs: dict[str, Any] = {k: data[k] for k in _SIMPLE_KEYS if k in data}
+    if "depot" in data:
+        try:
+            lat, lon = data["depot"]
+            kwargs["depot"] = LatLon(float(lat), float(lon))
+        except (TypeError, ValueError):
+            raise InputError(f"{path}: depot must be [lat, lon], got {data['depot']!r}") from None
+    shifts = data.get("shift", {})
+    unknown = set(shifts) - {"mon_thu", "friday"}
+    if unknown:
+        raise InputError(f"{path}: unknown shift(s) {sorted(unknown)}; allowed: ['friday', 'mon_thu']")
+    if "mon_thu" in shifts:
+        kwargs["shift_mon_thu"] = _shift_from(shifts["mon_thu"], f"{path}: shift.mon_thu")
+    if "friday" in shifts:
+        kwargs["shift_friday"] = _shift_from(shifts["friday"], f"{path}: shift.friday")
+    if "speeds_kph" in data:
+        kwargs["speeds_kph"] = {**DEFAULT_SPEEDS_KPH, **data["speeds_kph"]}
+    if "columns" in data:
+        kwargs["columns"] = {str(k).lower(): str(v) for k, v in data["columns"].items()}
+    if "urgent_deadline" in data:
+        kwargs["urgent_deadline_s"] = parse_clock(data["urgent_deadline"], f"{path}: urgent_deadline")
+    try:
+        return Settings(**kwargs)
+    except TypeError as exc:
+        raise InputError(f"{path}: {exc}") from None

@@ -1,0 +1,146 @@
+"""Locating households, in order of trust, each result carrying its precision.
+
+1. ``coordinates``: typed in the file and checked against the regency (or network) box.
+2. ``dusun`` / ``desa``: a gazetteer point, matched by name with fuzzy tolerance.
+Otherwise the household's cards are unassigned with reason ``not_geocoded``.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from rapidfuzz import fuzz, process
+
+from routing.errors import InputError, where
+from routing.geo import LatLon, in_bbox
+from routing.households import Household, normalise_name
+
+PRECISIONS = ("coordinates", "confirmed", "dusun", "desa", "online")
+
+#: A fuzzy name match must score at least this (0-100) to be trusted: catches Jabon/Djabon and
+#: Caruk Kulon/Carukkulon, rejects a neighbouring village with a different name.
+MIN_MATCH_SCORE = 85.0
+
+
+@dataclass(frozen=True, slots=True)
+class GazetteerEntry:
+    """A named place: a desa centroid (``dusun`` empty) or a dusun point."""
+
+    desa: str
+    dusun: str
+    point: LatLon
+    kecamatan: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Gazetteer:
+    """Named places, indexed by normalised desa and dusun names."""
+
+    entries: tuple[GazetteerEntry, ...]
+
+    def lookup(self, desa: str, dusun: str, kecamatan: str = "") -> tuple[GazetteerEntry, str, float] | None:
+        """Best entry for a desa/dusun, as ``(entry, precision, score)``; ``None`` if nothing fits."""
+        desa_n, dusun_n, kec_n = normalise_name(desa), normalise_name(dusun), normalise_name(kecamatan)
+        in_kec = [e for e in self.entries if not kec_n or not e.kecamatan
+                  or fuzz.ratio(normalise_name(e.kecamatan), kec_n) >= MIN_MATCH_SCORE]
+        desa_names = sorted({normalise_name(e.desa) for e in in_kec})
+        best = process.extractOne(desa_n, desa_names, scorer=fuzz.ratio)
+        if best is None or best[1] < MIN_MATCH_SCORE:
+            return None
+        desa_match, desa_score = best[0], float(best[1])
+        in_desa = [e for e in in_kec if normalise_name(e.desa) == desa_match]
+        if dusun_n:
+            named = {normalise_name(e.dusun): e for e in in_desa if e.dusun}
+            hit = process.extractOne(dusun_n, list(named), scorer=fuzz.ratio)
+            if hit is not None and hit[1] >= MIN_MATCH_SCORE:
+                return named[hit[0]], "dusun", min(desa_score, float(hit[1]))
+        centre = [e for e in in_desa if not e.dusun]
+        if centre:
+            return centre[0], "desa", desa_score
+        if in_desa:
+            # No desa centroid listed: the mean of its dusun points stands for the desa.
+            lat = sum(e.point.lat for e in in_desa) / len(in_desa)
+            lon = sum(e.point.lon for e in in_desa) / len(in_desa)
+            return GazetteerEntry(in_desa[0].desa, "", LatLon(lat, lon), in_desa[0].kecamatan), "desa", desa_score
+        return None
+
+
+def read_gazetteer(path: Path) -> Gazetteer:
+    """Read a gazetteer CSV with columns ``desa, dusun, lat, lon`` and optional ``kecamatan``."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: gazetteer file not found") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: gazetteer must be UTF-8 text") from None
+    reader = csv.DictReader(text.splitlines())
+    fields = {(f or "").strip().lower() for f in reader.fieldnames or []}
+    missing = {"desa", "dusun", "lat", "lon"} - fields
+    if missing:
+        raise InputError(f"{where(path, 1)}: missing column(s) {', '.join(sorted(missing))}")
+    entries = []
+    for row_no, row in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        try:
+            point = LatLon(float(row["lat"]), float(row["lon"]))
+        except (ValueError, InputError):
+            raise InputError(f"{where(path, row_no, 'lat', row['lat'] + ',' + row['lon'])}: "
+                             "not a coordinate") from None
+        entries.append(GazetteerEntry(row["desa"], row["dusun"], point, row.get("kecamatan", "")))
+    return Gazetteer(tuple(entries))
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a household will be looked for, how sure we are, and any note for the officer."""
+
+    point: LatLon
+    precision: str
+    score: float = 100.0
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {self.precision!r}; expected one of {PRECISIONS}")
+
+
+def locate(household: Household, gazetteer: Gazetteer | None,
+           bbox: tuple[float, float, float, float]) -> Location | str:
+    """Locate one household; return a :class:`Location` or a note on why it could not be.
+
+    Parameters
+    ----------
+    bbox
+        ``(south, west, north, east)`` that typed coordinates must fall in (the regency or
+        the road network, whichever the run uses).
+    """
+    notes = []
+    for r in household.records:
+        if r.point is None:
+            continue
+        if in_bbox(r.point, bbox):
+            return Location(r.point, "coordinates")
+        swapped = LatLon(r.point.lon, r.point.lat) if abs(r.point.lon) <= 90 else None
+        if swapped is not None and in_bbox(swapped, bbox):
+            return Location(swapped, "coordinates",
+                            note=f"row {r.row}: lat/lon were swapped ({r.point.lat}, {r.point.lon}); used swapped")
+        notes.append(f"row {r.row}: coordinates {r.point.lat}, {r.point.lon} are outside the area")
+    first = household.first
+    if gazetteer is not None:
+        hit = gazetteer.lookup(first.desa, first.dusun, first.kecamatan)
+        if hit is not None:
+            entry, precision, score = hit
+            return Location(entry.point, precision, score, "; ".join(notes))
+    notes.append(f"desa {first.desa!r} dusun {first.dusun!r} not found in the gazetteer"
+                 if gazetteer is not None else "no coordinates and no gazetteer given")
+    return "; ".join(notes)
+
+
+def locate_all(households: Sequence[Household], gazetteer: Gazetteer | None,
+               bbox: tuple[float, float, float, float]) -> list[Location | str]:
+    """:func:`locate` for every household, in order."""
+    return [locate(h, gazetteer, bbox) for h in households]

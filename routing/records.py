@@ -1,0 +1,312 @@
+"""Reading the office's export (CSV or XLSX) into validated card records.
+
+Forgiving where it is safe (encodings, delimiters, header spellings, Excel's apostrophes),
+strict where it matters (NIK digits, coordinates). A bad row never stops the run: it becomes a
+:class:`Rejection` naming its row, column and value. A file that cannot be read at all raises
+:class:`~routing.errors.InputError` with one line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping, Sequence
+
+from routing import nik as niks
+from routing.errors import InputError, where
+from routing.geo import LatLon
+
+#: Canonical column -> accepted header spellings (compared after :func:`_header_key`).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "nik": ("nik", "no nik", "nomor nik", "nomor induk kependudukan"),
+    "nama": ("nama", "nama lengkap", "name", "full name"),
+    "alamat": ("alamat", "address", "jalan", "alamat lengkap"),
+    "rt": ("rt",),
+    "rw": ("rw",),
+    "rt_rw": ("rt rw", "rtrw"),
+    "dusun": ("dusun", "dukuh", "lingkungan", "hamlet"),
+    "desa": ("desa", "kelurahan", "desa kelurahan", "kelurahan desa", "kel desa", "desa kel", "village"),
+    "kecamatan": ("kecamatan", "kec", "district"),
+    "no_kk": ("no kk", "nomor kk", "kk", "no kartu keluarga", "nomor kartu keluarga", "family card"),
+    "lat": ("lat", "latitude", "lintang"),
+    "lon": ("lon", "lng", "long", "longitude", "bujur"),
+    "prioritas": ("prioritas", "priority", "urgent", "mendesak"),
+    "keterangan": ("keterangan", "ket", "catatan", "notes", "note"),
+    "telepon": ("telepon", "telp", "hp", "no hp", "nomor hp", "phone", "no telepon"),
+}
+REQUIRED = ("nik", "nama", "alamat", "rt", "rw", "dusun", "desa", "kecamatan")
+
+_URGENT_WORDS = re.compile(r"imigrasi|paspor|passport|bpjs|rumah\s*sakit|\brs\b|berobat|umro|haji|mendesak|segera",
+                           re.IGNORECASE)
+_TRUE = {"1", "y", "ya", "yes", "true", "urgent", "mendesak", "tinggi", "high", "segera"}
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One finished e-KTP card, as read from one row."""
+
+    row: int
+    nik: str
+    nama: str
+    alamat: str
+    rt: str
+    rw: str
+    dusun: str
+    desa: str
+    kecamatan: str
+    no_kk: str = ""
+    point: LatLon | None = None
+    urgent: bool = False
+    telepon: str = ""
+    keterangan: str = ""
+
+    def __post_init__(self) -> None:
+        if self.row < 2:
+            raise ValueError(f"data rows start at row 2, got {self.row}")
+        niks.check(self.nik)
+        if not self.nama.strip():
+            raise ValueError("nama is empty")
+
+    def address(self) -> str:
+        """Address as a courier reads it: street, dusun, RT/RW, desa."""
+        parts = [self.alamat.strip()]
+        if self.dusun.strip():
+            parts.append(f"Dsn. {self.dusun.strip()}")
+        if self.rt or self.rw:
+            parts.append(f"RT {self.rt or '-'}/RW {self.rw or '-'}")
+        parts.append(f"Ds. {self.desa.strip()}")
+        return ", ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A row that could not become a record, and why (one line for the officer)."""
+
+    row: int
+    nik: str
+    column: str
+    value: str
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSet:
+    """Everything read from one file: accepted records and rejected rows, in file order."""
+
+    path: str
+    records: tuple[Record, ...]
+    rejected: tuple[Rejection, ...]
+
+    @property
+    def rows(self) -> int:
+        """Data rows read (header excluded); equals records + rejected."""
+        return len(self.records) + len(self.rejected)
+
+
+def _header_key(text: str) -> str:
+    text = unicodedata.normalize("NFKC", str(text)).strip().lower().lstrip("\ufeff")
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+
+
+def _resolve_columns(path: Path, header: Sequence[str], overrides: Mapping[str, str]) -> dict[str, int]:
+    keys = [_header_key(h) for h in header]
+    found: dict[str, int] = {}
+    for canonical, spellings in ALIASES.items():
+        wanted = (_header_key(overrides[canonical]),) if canonical in overrides else spellings
+        for i, key in enumerate(keys):
+            if key in wanted:
+                found.setdefault(canonical, i)
+                break
+    if "rt_rw" in found:
+        found.setdefault("rt", -1)
+        found.setdefault("rw", -1)
+    missing = [c for c in REQUIRED if c not in found]
+    if missing:
+        shown = ", ".join(repr(h) for h in header if str(h).strip()) or "none"
+        raise InputError(
+            f"{where(path, 1)}: missing column(s) {', '.join(missing)} (header has {shown}); "
+            f"rename the column or map it under [columns] in the config file"
+        )
+    return found
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    if b"\x00" in raw[:4096] or raw[:4] == b"PK\x03\x04":
+        hint = " (it looks like an Excel workbook: name it .xlsx)" if raw[:2] == b"PK" else ""
+        raise InputError(f"{path}: not a text CSV file, it holds binary data{hint}")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Windows Excel exports in the ANSI code page; cp1252 is a superset of Latin-1 for text.
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError:
+            return raw.decode("latin-1")
+
+
+def _csv_rows(path: Path) -> Iterator[list[str]]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    text = _decode(path, raw)
+    first = text.split("\n", 1)[0]
+    # Indonesian-locale Excel writes ';' because ',' is its decimal separator.
+    delimiter = max((";", ",", "\t"), key=first.count)
+    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[list[object]]:
+    import openpyxl  # imported here: only XLSX input needs it
+    from zipfile import BadZipFile
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except (BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable XLSX workbook ({exc.__class__.__name__})") from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise InputError(f"{path}: no sheet named {sheet!r}; sheets: {', '.join(book.sheetnames)}")
+        ws = book[sheet] if sheet else book.worksheets[0]
+        for row in ws.iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        book.close()
+
+
+def _parse_coordinate(text: str) -> float:
+    value = float(text.strip().replace(",", "."))
+    if not math.isfinite(value):
+        raise ValueError
+    return value
+
+
+def _build(path: Path, row_no: int, cells: Sequence[object], cols: Mapping[str, int],
+           seen: dict[str, int]) -> Record | Rejection:
+    def get(name: str) -> object:
+        i = cols.get(name, -1)
+        return cells[i] if 0 <= i < len(cells) else None
+
+    def text(name: str) -> str:
+        return " ".join(_cell_text(get(name)).split())
+
+    raw_nik = get("nik")
+    nik_text = _cell_text(raw_nik)
+
+    def reject(column: str, value: object, reason: str, why: str) -> Rejection:
+        return Rejection(row_no, nik_text.strip(), column, _cell_text(value), reason,
+                         f"{where(path, row_no, column, _cell_text(value))}: {why}")
+
+    if isinstance(raw_nik, (int, float)):
+        return reject("nik", raw_nik, "invalid_nik",
+                      "NIK is stored as a number, and Excel keeps only 15 digits; "
+                      "format the column as Text and export again")
+    try:
+        nik = niks.parse(nik_text)
+    except ValueError as exc:
+        return reject("nik", raw_nik, "invalid_nik", str(exc))
+    nik_text = nik
+    if nik in seen:
+        return reject("nik", nik, "duplicate_nik", f"NIK already on row {seen[nik]}; the first row is kept")
+    for name in ("nama", "desa"):
+        if not text(name):
+            return reject(name, "", "missing_value", f"{name} is empty")
+    rt, rw = text("rt"), text("rw")
+    if "rt_rw" in cols and not (rt or rw):
+        combined = text("rt_rw")
+        m = re.fullmatch(r"(\d{1,3})\s*[/\-.]\s*(\d{1,3})", combined)
+        if combined and not m:
+            return reject("rt_rw", combined, "bad_value", "RT/RW must look like 002/005")
+        rt, rw = (m.group(1), m.group(2)) if m else ("", "")
+    point = None
+    lat_text, lon_text = text("lat"), text("lon")
+    if lat_text or lon_text:
+        try:
+            lat = _parse_coordinate(lat_text)
+        except ValueError:
+            return reject("lat", lat_text, "bad_coordinate", "latitude is not a number")
+        try:
+            lon = _parse_coordinate(lon_text)
+        except ValueError:
+            return reject("lon", lon_text, "bad_coordinate", "longitude is not a number")
+        if lat == 0 and lon == 0:
+            return reject("lat", f"{lat_text},{lon_text}", "bad_coordinate", "0,0 is not a place in Jombang")
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            column = "lat" if not -90 <= lat <= 90 else "lon"
+            return reject(column, lat_text if column == "lat" else lon_text, "bad_coordinate",
+                          "coordinate is outside the range of the Earth")
+        point = LatLon(lat, lon)
+    prioritas, keterangan = text("prioritas"), text("keterangan")
+    urgent = prioritas.lower() in _TRUE or bool(_URGENT_WORDS.search(keterangan)) \
+        or bool(_URGENT_WORDS.search(prioritas))
+    seen[nik] = row_no
+    return Record(row=row_no, nik=nik, nama=text("nama"), alamat=text("alamat"), rt=rt, rw=rw,
+                  dusun=text("dusun"), desa=text("desa"), kecamatan=text("kecamatan"),
+                  no_kk=re.sub(r"\D", "", text("no_kk")), point=point, urgent=urgent,
+                  telepon=text("telepon"), keterangan=keterangan)
+
+
+def read_records(path: Path, *, sheet: str | None = None,
+                 columns: Mapping[str, str] | None = None) -> RecordSet:
+    """Read a CSV or XLSX export into records and rejected rows.
+
+    Parameters
+    ----------
+    path
+        ``.csv`` (UTF-8, UTF-8 with BOM, or Windows-1252; ``,`` ``;`` or tab delimited) or
+        ``.xlsx`` (first sheet unless ``sheet`` is given).
+    sheet
+        Worksheet name for XLSX input.
+    columns
+        Overrides: canonical column name -> header as written in the file.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read, is empty, or lacks a required column.
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        rows: Iterable[Sequence[object]] = _xlsx_rows(path, sheet)
+    else:
+        if sheet is not None:
+            raise InputError(f"{path}: --sheet only applies to XLSX files")
+        rows = _csv_rows(path)
+    it = iter(rows)
+    header = next(it, None)
+    while header is not None and not any(_cell_text(c).strip() for c in header):
+        header = next(it, None)
+    if header is None:
+        raise InputError(f"{path}: the file is empty; expected a header row and one row per card")
+    cols = _resolve_columns(path, [_cell_text(h) for h in header], columns or {})
+    records: list[Record] = []
+    rejected: list[Rejection] = []
+    seen: dict[str, int] = {}
+    for row_no, cells in enumerate(it, start=2):
+        if not any(_cell_text(c).strip() for c in cells):
+            continue
+        result = _build(path, row_no, cells, cols, seen)
+        (records if isinstance(result, Record) else rejected).append(result)
+    if not records and not rejected:
+        raise InputError(f"{path}: the file has a header but no card rows")
+    return RecordSet(str(path), tuple(records), tuple(rejected))

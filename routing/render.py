@@ -1,0 +1,85 @@
+"""Writing a plan's outputs into a folder: ``plan.json`` first, then everything drawn from it.
+
+Layout of the output folder (documented in README)::
+
+    plan.json          machine-readable plan (written before anything else)
+    unassigned.csv     valid cards not on a route, with reason
+    rejected.csv       input rows that could not be read, with row, column, value and reason
+    review.csv         cards whose location is approximate or was corrected
+    routes.csv         every planned card in visit order (for Excel)
+    sheets/K01.html    printable route sheet per courier
+    maps/K01.html      map per courier;  maps/overview.html  all couriers
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from maps.routes import courier_map, overview_map
+from routing.config import format_clock
+from routing.demo import SYNTHETIC_NOTE
+from routing.files import private_dir, write_csv, write_json, write_private as write_page
+from routing.plan import Plan, to_json
+from routing.sheets import render_sheet
+
+
+@dataclass(frozen=True, slots=True)
+class Outputs:
+    """Where a plan's files went."""
+
+    folder: Path
+    plan_json: Path
+    csvs: tuple[Path, ...]
+    sheets: tuple[Path, ...]
+    maps: tuple[Path, ...]
+
+
+def write_plan_json(plan: Plan, folder: Path) -> Path:
+    """Write ``plan.json`` (private)."""
+    return write_json(private_dir(folder) / "plan.json", to_json(plan))
+
+
+def write_tables(plan: Plan, folder: Path) -> tuple[Path, ...]:
+    """The officer's CSV files."""
+    folder = private_dir(folder)
+    unassigned = write_csv(folder / "unassigned.csv", ["row", "nik", "nama", "desa", "reason", "detail"],
+                           [(u.card.row, u.card.nik, u.card.nama, u.card.desa, u.reason, u.detail)
+                            for u in plan.unassigned])
+    rejected = write_csv(folder / "rejected.csv", ["row", "nik", "column", "value", "reason", "detail"],
+                         [(r.row, r.nik, r.column, r.value, r.reason, r.detail) for r in plan.rejected])
+    review = write_csv(folder / "review.csv", ["row", "nik", "desa", "dusun", "precision", "note", "lat", "lon"],
+                       [(r.row, r.nik, r.desa, r.dusun, r.precision, r.note, "", "") for r in plan.review])
+    routes = write_csv(folder / "routes.csv",
+                       ["courier_id", "seq", "stop_id", "eta", "nik", "nama", "address", "desa", "urgent",
+                        "lat", "lon", "precision", "snap_m"],
+                       [(r.courier_id, v.seq, v.stop_id, format_clock(v.arrival_s), c.nik, c.nama, c.address,
+                         c.desa, "ya" if c.urgent else "", f"{v.point.lat:.6f}", f"{v.point.lon:.6f}",
+                         v.precision, v.snap_m)
+                        for r in plan.routes for v in r.visits for c in v.cards])
+    return unassigned, rejected, review, routes
+
+
+def write_sheets(plan: Plan, folder: Path, lang: str = "id") -> tuple[Path, ...]:
+    """One HTML route sheet per courier."""
+    target = private_dir(folder / "sheets")
+    note = SYNTHETIC_NOTE if plan.synthetic else ""
+    return tuple(write_page(target / f"{r.courier_id}.html", render_sheet(plan, r, lang, note))
+                 for r in plan.routes)
+
+
+def write_maps(plan: Plan, folder: Path) -> tuple[Path, ...]:
+    """A map per courier and an overview map."""
+    target = private_dir(folder / "maps")
+    banner = SYNTHETIC_NOTE if plan.synthetic else ""
+    paths = [write_page(target / f"{r.courier_id}.html", courier_map(plan, r, k, banner))
+             for k, r in enumerate(plan.routes)]
+    paths.append(write_page(target / "overview.html", overview_map(plan, banner)))
+    return tuple(paths)
+
+
+def render_all(plan: Plan, folder: Path, lang: str = "id") -> Outputs:
+    """Everything a plan produces; ``plan.json`` is written first."""
+    plan_json = write_plan_json(plan, folder)
+    return Outputs(folder, plan_json, write_tables(plan, folder), write_sheets(plan, folder, lang),
+                   write_maps(plan, folder))

@@ -1,0 +1,119 @@
+"""Solving a :class:`~routing.problem.Problem` with OR-Tools: the only module that imports it.
+
+OR-Tools 9.15 keeps routing in ``ortools.constraint_solver`` (``pywrapcp``,
+``routing_enums_pb2``); the ``ortools.routing`` module used by newer samples does not exist
+in that wheel. Measured choices (see the benchmark notes in README): every stop droppable
+with a penalty so an overfull day still gives a plan, transit given as a matrix (a Python
+callback per arc is ten times slower), SAVINGS then guided local search under a time limit,
+with parallel cheapest insertion as the fallback when SAVINGS finds nothing.
+"""
+
+from __future__ import annotations
+
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from routing.problem import Problem, Solution, Stop
+
+_DAY_S = 24 * 3600
+
+#: Solution limit for deterministic runs: enough local-search moves to settle a 500-stop day,
+#: counted in solutions so the same input gives the same plan on any machine.
+DETERMINISTIC_SOLUTIONS = 2000
+
+
+def _search_parameters(first: int, time_limit_s: int, deterministic: bool) -> object:
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = first
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    if deterministic:
+        params.solution_limit = DETERMINISTIC_SOLUTIONS
+        # A generous wall clock only as a safety net; the solution limit ends the search.
+        params.time_limit.seconds = max(time_limit_s, 600)
+    else:
+        params.time_limit.seconds = time_limit_s
+    return params
+
+
+def solve(problem: Problem, time_limit_s: int = 30, deterministic: bool = False) -> Solution:
+    """Solve the routing problem.
+
+    Parameters
+    ----------
+    problem
+        Integer data, depot at location 0.
+    time_limit_s
+        Wall-clock budget for the search (GLS never stops on its own).
+    deterministic
+        Stop after a fixed number of solutions instead of a wall-clock limit.
+
+    Returns
+    -------
+    Solution
+        Routes with service start times; stops left out are in ``dropped``.
+    """
+    n = len(problem.service_s)
+    nv = len(problem.vehicles)
+    manager = pywrapcp.RoutingIndexManager(n, nv, 0)
+    routing = pywrapcp.RoutingModel(manager)
+
+    # Transit i -> j is service at i plus travel i -> j, so the time dimension's cumul at a
+    # node is when service there begins.
+    transit = [[int(problem.travel_s[i, j]) + problem.service_s[i] for j in range(n)] for i in range(n)]
+    transit_idx = routing.RegisterTransitMatrix(transit)
+    routing.SetArcCostEvaluatorOfAllVehicles(transit_idx)
+    routing.SetFixedCostOfAllVehicles(problem.fixed_cost)
+    routing.AddDimension(transit_idx, _DAY_S, _DAY_S, False, "time")
+    time = routing.GetDimensionOrDie("time")
+
+    for i in range(1, n):
+        index = manager.NodeToIndex(i)
+        routing.AddDisjunction([index], problem.penalty[i])
+        if problem.deadline_s[i] >= 0:
+            time.CumulVar(index).SetMax(problem.deadline_s[i])
+
+    node_visit = [0] * routing.Size()
+    for index in range(routing.Size()):
+        if not routing.IsEnd(index):
+            node_visit[index] = problem.service_s[manager.IndexToNode(index)]
+    solver = routing.solver()
+    for v, vehicle in enumerate(problem.vehicles):
+        shift = vehicle.shift
+        time.CumulVar(routing.Start(v)).SetRange(shift.start_s, shift.end_s)
+        time.CumulVar(routing.End(v)).SetRange(shift.start_s, shift.end_s)
+        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
+        if shift.break_start_s is not None:
+            brk = solver.FixedDurationIntervalVar(shift.break_start_s, shift.break_start_s, shift.break_s,
+                                                  False, f"break {vehicle.courier_id}")
+            time.SetBreakIntervalsOfVehicle([brk], v, node_visit)
+    if any(v.max_stops for v in problem.vehicles):
+        count_idx = routing.RegisterUnaryTransitVector([0] + [1] * (n - 1))
+        caps = [v.max_stops or n for v in problem.vehicles]
+        routing.AddDimensionWithVehicleCapacity(count_idx, 0, caps, True, "stops")
+
+    strategies = (routing_enums_pb2.FirstSolutionStrategy.SAVINGS,
+                  routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION)
+    assignment = None
+    for first in strategies:
+        assignment = routing.SolveWithParameters(_search_parameters(first, time_limit_s, deterministic))
+        if assignment is not None:
+            break
+    if assignment is None:
+        # Every stop is droppable, so "no solution" can only mean a model bug.
+        raise RuntimeError(f"OR-Tools found no plan (status {routing.status()})")
+
+    routes, starts, ends, visited = [], [], [], set()
+    for v in range(nv):
+        index = routing.Start(v)
+        starts.append(assignment.Value(time.CumulVar(index)))
+        stops = []
+        index = assignment.Value(routing.NextVar(index))
+        while not routing.IsEnd(index):
+            node = manager.IndexToNode(index)
+            visited.add(node)
+            stops.append(Stop(node, assignment.Value(time.CumulVar(index))))
+            index = assignment.Value(routing.NextVar(index))
+        ends.append(assignment.Value(time.CumulVar(index)))
+        routes.append(tuple(stops))
+    dropped = tuple(i for i in range(1, n) if i not in visited)
+    return Solution(tuple(routes), tuple(starts), tuple(ends), dropped,
+                    int(assignment.ObjectiveValue()), str(routing.status()))
