@@ -7,9 +7,17 @@ is escaped because addresses come from the office's export.
 
 from __future__ import annotations
 
+import base64
+import functools
 import html
+import json
+import re
+from pathlib import Path
 
 import folium
+import xstatic.pkg.leaflet as xleaflet
+from branca.element import MacroElement
+from jinja2 import Template
 
 from routing.config import format_clock
 from routing.plan import Plan, Route, Visit
@@ -27,6 +35,43 @@ _CSS = """<style>
 .synthetic-banner { position: fixed; top: 8px; left: 50px; z-index: 1000; background: #fff; color: #b00;
   border: 2px dashed #b00; padding: 2px 6px; font: bold 12px Arial, sans-serif; }
 </style>"""
+
+
+@functools.cache
+def _leaflet_inline() -> str:
+    """Leaflet's JS and CSS from the packaged XStatic-Leaflet, inlined so maps work offline.
+
+    The CSS's image references become data URIs; nothing is fetched from a CDN.
+    """
+    data = Path(xleaflet.BASE_DIR)
+    css = (data / "leaflet.css").read_text(encoding="utf-8")
+
+    def inline(m: re.Match[str]) -> str:
+        img = data / m.group(1)
+        return f"url(data:image/png;base64,{base64.b64encode(img.read_bytes()).decode()})" if img.exists() else m.group(0)
+
+    css = re.sub(r"url\((images/[^)]+\.png)\)", inline, css)
+    js = (data / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
+    return f"<style>{css}</style>\n<script>{js}</script>"
+
+
+class SafePopup(MacroElement):
+    """A popup whose HTML travels as a JSON string literal.
+
+    folium's own Popup puts content in a JavaScript template literal and needs jQuery; there
+    ``${...}`` in an address would run. Here the (already escaped) HTML is JSON-encoded, with
+    ``</`` broken up so it cannot close the script element.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.bindPopup({{ this.content }}, {maxWidth: 260});"
+        "{% endmacro %}")
+
+    def __init__(self, content_html: str) -> None:
+        super().__init__()
+        self._name = "SafePopup"
+        self.content = json.dumps(content_html).replace("</", "<\\/")
 
 
 def colour(k: int) -> str:
@@ -52,14 +97,20 @@ def _add_route(target: folium.Map | folium.FeatureGroup, route: Route, k: int) -
         icon = folium.DivIcon(
             html=f'<div class="stop-marker{urgent}" style="background:{col}">{v.seq}</div>',
             icon_size=(24, 24), icon_anchor=(12, 12), class_name="ektp-stop")
-        folium.Marker((v.point.lat, v.point.lon), icon=icon,
-                      popup=folium.Popup(_popup_html(route, v), max_width=260),
-                      tooltip=f"{v.seq}. {format_clock(v.arrival_s)}").add_to(target)
+        marker = folium.Marker((v.point.lat, v.point.lon), icon=icon,
+                               tooltip=f"{v.seq}. {format_clock(v.arrival_s)}")
+        marker.add_child(SafePopup(_popup_html(route, v)))
+        marker.add_to(target)
 
 
 def _base(plan: Plan, points: list[tuple[float, float]], banner: str) -> folium.Map:
     m = folium.Map(location=(plan.depot.lat, plan.depot.lon), zoom_start=14, control_scale=True,
                    prefer_canvas=False)
+    # Only Leaflet is needed (DivIcon markers, lines, popups, layer control), and it is inlined:
+    # couriers open these pages on phones with weak signal. Tiles still load when online.
+    m.default_js = []
+    m.default_css = []
+    m.get_root().header.add_child(folium.Element(_leaflet_inline()), name="leaflet_inline", index=0)
     m.get_root().header.add_child(folium.Element(_CSS.replace("VAR", PALETTE[0])))
     if banner:
         m.get_root().html.add_child(folium.Element(f'<div class="synthetic-banner">{html.escape(banner)}</div>'))

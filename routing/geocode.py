@@ -123,11 +123,8 @@ def locate(household: Household, gazetteer: Gazetteer | None,
         if r.point is None:
             continue
         if in_bbox(r.point, bbox):
-            return Location(r.point, "coordinates")
-        swapped = LatLon(r.point.lon, r.point.lat) if abs(r.point.lon) <= 90 else None
-        if swapped is not None and in_bbox(swapped, bbox):
-            return Location(swapped, "coordinates",
-                            note=f"row {r.row}: lat/lon were swapped ({r.point.lat}, {r.point.lon}); used swapped")
+            note = f"row {r.row}: lat/lon were swapped in the file; used swapped back" if r.point_swapped else ""
+            return Location(r.point, "coordinates", note=note)
         notes.append(f"row {r.row}: coordinates {r.point.lat}, {r.point.lon} are outside the area")
     first = household.first
     if gazetteer is not None:

@@ -64,6 +64,8 @@ class Record:
     urgent: bool = False
     telepon: str = ""
     keterangan: str = ""
+    #: True when the file had latitude and longitude the wrong way round and they were swapped back.
+    point_swapped: bool = False
 
     def __post_init__(self) -> None:
         if self.row < 2:
@@ -238,7 +240,7 @@ def _build(path: Path, row_no: int, cells: Sequence[object], cols: Mapping[str, 
         if combined and not m:
             return reject("rt_rw", combined, "bad_value", "RT/RW must look like 002/005")
         rt, rw = (m.group(1), m.group(2)) if m else ("", "")
-    point = None
+    point, swapped = None, False
     lat_text, lon_text = text("lat"), text("lon")
     if lat_text or lon_text:
         try:
@@ -251,6 +253,9 @@ def _build(path: Path, row_no: int, cells: Sequence[object], cols: Mapping[str, 
             return reject("lon", lon_text, "bad_coordinate", "longitude is not a number")
         if lat == 0 and lon == 0:
             return reject("lat", f"{lat_text},{lon_text}", "bad_coordinate", "0,0 is not a place in Jombang")
+        swapped = not -90 <= lat <= 90 and -90 <= lon <= 90 and -180 <= lat <= 180
+        if swapped:
+            lat, lon = lon, lat
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             column = "lat" if not -90 <= lat <= 90 else "lon"
             return reject(column, lat_text if column == "lat" else lon_text, "bad_coordinate",
@@ -263,7 +268,7 @@ def _build(path: Path, row_no: int, cells: Sequence[object], cols: Mapping[str, 
     return Record(row=row_no, nik=nik, nama=text("nama"), alamat=text("alamat"), rt=rt, rw=rw,
                   dusun=text("dusun"), desa=text("desa"), kecamatan=text("kecamatan"),
                   no_kk=re.sub(r"\D", "", text("no_kk")), point=point, urgent=urgent,
-                  telepon=text("telepon"), keterangan=keterangan)
+                  telepon=text("telepon"), keterangan=keterangan, point_swapped=swapped)
 
 
 def read_records(path: Path, *, sheet: str | None = None,

@@ -1,0 +1,146 @@
+"""The command line end to end with click's CliRunner: exit codes and one-line errors."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from routing.cli import main
+from routing.demo import VILLAGES
+from routing.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_PARTIAL
+
+from conftest import DATA, nik_for, records_csv
+
+
+@pytest.fixture(scope="module")
+def runner():
+    return CliRunner()
+
+
+def rows(n):
+    c = VILLAGES["Sengon"][0]
+    return [dict(nik=nik_for(k + 1), nama=f"Warga {k}", alamat=f"Jl. Mawar {k}", rt="1", rw="1", dusun="Sengon",
+                 desa="Sengon", kecamatan="Jombang", lat=f"{c.lat + 0.0005 * k:.6f}", lon=f"{c.lon:.6f}")
+            for k in range(n)]
+
+
+def plan_args(records, network, out, *extra):
+    return ["plan", str(records), "--network", str(network), "--out", str(out), "--date", "2026-11-30",
+            "--time-limit", "1", "-q", *extra]
+
+
+def test_demo_small_day_end_to_end(runner, tmp_path):
+    out = tmp_path / "demo"
+    result = runner.invoke(main, ["demo", "--out", str(out), "--cards", "60", "--time-limit", "2",
+                                  "--date", "2026-11-30", "-q"])
+    assert result.exit_code == EXIT_OK, result.output
+    plan = json.loads((out / "plan.json").read_text())
+    s = plan["summary"]
+    assert s["cards_in"] == 60 == s["cards_planned"] + s["cards_unassigned"] + s["cards_rejected"]
+    assert plan["synthetic"] is True
+    assert (out / "input" / "kartu_selesai_demo.csv").exists() and (out / "input" / "jaringan_jalan_demo.osm").exists()
+    for r in plan["routes"]:
+        assert (out / "sheets" / f"{r['courier_id']}.html").exists()
+        assert (out / "maps" / f"{r['courier_id']}.html").exists()
+        assert r["duration_s"] <= r["shift"]["end_s"] - r["shift"]["start_s"]
+    assert (out / "maps" / "overview.html").exists()
+    assert "Rencana 2026-11-30: 60 kartu masuk" in result.output
+
+
+def test_plan_exit_0_when_everything_planned(runner, tmp_path, demo_files):
+    f = records_csv(tmp_path / "ok.csv", rows(5))
+    result = runner.invoke(main, plan_args(f, demo_files.network, tmp_path / "out"))
+    assert result.exit_code == EXIT_OK, result.output
+    assert json.loads((tmp_path / "out" / "plan.json").read_text())["summary"]["cards_planned"] == 5
+
+
+def test_plan_exit_partial_with_rejected_row(runner, tmp_path, demo_files):
+    r = rows(4)
+    r[2]["lon"] = "abc"
+    f = records_csv(tmp_path / "partial.csv", r)
+    result = runner.invoke(main, plan_args(f, demo_files.network, tmp_path / "out"))
+    assert result.exit_code == EXIT_PARTIAL
+    assert f"ektp-route: rejected: {f}, row 4, column 'lon', value 'abc': longitude is not a number" in result.output
+    assert (tmp_path / "out" / "rejected.csv").read_text(encoding="utf-8-sig").count("\n") == 2
+
+
+@pytest.mark.parametrize("args, message", [
+    (lambda d, t: plan_args(DATA / "missing_column.csv", d.network, t), "row 1: missing column(s) desa"),
+    (lambda d, t: plan_args(DATA / "binary.csv", d.network, t), "not a text CSV file"),
+    (lambda d, t: plan_args(DATA / "empty.csv", d.network, t), "the file is empty"),
+    (lambda d, t: plan_args(DATA / "valid.csv", t / "nope.osm", t), "network file not found"),
+    (lambda d, t: plan_args(DATA / "valid.csv", d.network, t, "--depot", "-7.9,111.5"), "depot -7.900000,111.500000 is"),
+    (lambda d, t: ["plan", str(DATA / "valid.csv"), "--out", str(t)], "no road network given"),
+])
+def test_unusable_input_exit_2_one_line_no_traceback(runner, tmp_path, demo_files, args, message):
+    result = runner.invoke(main, args(demo_files, tmp_path))
+    assert result.exit_code == EXIT_BAD_INPUT, result.output
+    lines = [ln for ln in result.output.splitlines() if ln.startswith("ektp-route: error")]
+    assert len(lines) == 1 and message in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_bad_option_values_exit_2(runner, tmp_path, demo_files):
+    for extra in (["--date", "30-11-2026"], ["--depot", "jombang"], ["--couriers", "0"]):
+        result = runner.invoke(main, plan_args(DATA / "valid.csv", demo_files.network, tmp_path, *extra))
+        assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_bad_config_exit_2(runner, tmp_path, demo_files):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("servis_base_s = 300\n")
+    result = runner.invoke(main, plan_args(DATA / "valid.csv", demo_files.network, tmp_path, "--config", str(cfg)))
+    assert result.exit_code == 2 and "unknown setting(s) ['servis_base_s']" in result.output
+
+
+def test_config_changes_the_plan(runner, tmp_path, demo_files):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('service_base_s = 600\n[shift.mon_thu]\nstart = "08:00"\nend = "15:00"\n'
+                   'break_start = "12:00"\nbreak_end = "12:30"\n')
+    f = records_csv(tmp_path / "ok.csv", rows(3))
+    result = runner.invoke(main, plan_args(f, demo_files.network, tmp_path / "o", "--config", str(cfg)))
+    assert result.exit_code == 0, result.output
+    plan = json.loads((tmp_path / "o" / "plan.json").read_text())
+    assert plan["routes"][0]["start_s"] >= 8 * 3600
+    assert all(v["service_s"] == 660 for v in plan["routes"][0]["visits"])
+
+
+def test_render_redraws_from_plan_json(runner, tmp_path, demo_files):
+    f = records_csv(tmp_path / "ok.csv", rows(4))
+    out = tmp_path / "o"
+    assert runner.invoke(main, plan_args(f, demo_files.network, out)).exit_code == 0
+    for p in (out / "sheets").glob("*.html"):
+        p.unlink()
+    result = runner.invoke(main, ["render", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    sheet = (out / "sheets" / "K01.html").read_text()
+    assert "e-KTP Delivery Route Sheet" in sheet
+    assert runner.invoke(main, ["render", str(tmp_path / "nothing")]).exit_code == 2
+
+
+def test_network_import_and_info(runner, tmp_path, demo_files):
+    out = tmp_path / "demo.graphml"
+    result = runner.invoke(main, ["network", "import", str(demo_files.network), "--out", str(out)])
+    assert result.exit_code == 0, result.output and out.exists()
+    info = runner.invoke(main, ["network", "info", str(out)])
+    assert info.exit_code == 0
+    assert "strongly connected components" in info.output and "residential" in info.output
+    assert "motorway" not in info.output and "footway" not in info.output
+
+
+def test_network_fetch_offline_is_exit_3(runner, tmp_path, monkeypatch):
+    import requests
+
+    def offline(*a, **k):
+        raise requests.exceptions.ConnectionError("no network in tests")
+
+    monkeypatch.setattr(requests.Session, "request", offline)
+    monkeypatch.setattr(requests, "get", offline)
+    monkeypatch.setattr(requests, "post", offline)
+    monkeypatch.setenv("EKTP_CACHE_DIR", str(tmp_path))
+    import osmnx
+
+    monkeypatch.setattr(osmnx.settings, "cache_folder", str(tmp_path / "osmnx-cache"))
+    result = runner.invoke(main, ["network", "fetch", "Kabupaten Jombang", "--out", str(tmp_path / "j.graphml")])
+    assert result.exit_code == 3, result.output
+    assert "unreachable" in result.output and "Traceback" not in result.output

@@ -1,0 +1,93 @@
+"""What the officer and the couriers get: private files, masked NIKs, escaped text, safe CSV cells."""
+
+import csv
+import os
+import re
+import stat
+
+import pytest
+
+from routing.files import guard_cell
+from routing.pipeline import plan_day
+from routing.records import read_records
+from routing.render import render_all
+
+from conftest import MONDAY, nik_for, records_csv
+from test_pipeline import village_rows
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory, demo_network):
+    tmp = tmp_path_factory.mktemp("outputs")
+    rows = village_rows(8)
+    rows[0]["nama"] = XSS
+    rows[1]["alamat"] = f"Jl. {XSS} No. 1"
+    rows[2]["nama"] = "=HYPERLINK(\"http://evil\",\"klik\")"
+    rows[3]["nama"] = "Nu'man Syafi'i Ñoño"
+    from routing.config import Settings
+
+    plan = plan_day(read_records(records_csv(tmp / "in.csv", rows)), demo_network, Settings(time_limit_s=1), MONDAY)
+    return plan, render_all(plan, tmp / "out")
+
+
+def test_outputs_are_owner_only(outputs):
+    _, out = outputs
+    files = [out.plan_json, *out.csvs, *out.sheets, *out.maps]
+    for f in files:
+        assert stat.S_IMODE(os.stat(f).st_mode) == 0o600, f
+    assert stat.S_IMODE(os.stat(out.folder).st_mode) == 0o700
+
+
+def test_sheet_masks_nik_and_escapes_names(outputs):
+    plan, out = outputs
+    (sheet,) = out.sheets
+    text = sheet.read_text()
+    for k in range(8):
+        assert nik_for(k + 1) not in text
+        assert f"{nik_for(k + 1)[:4]}********{nik_for(k + 1)[12:]}" in text
+    assert XSS not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
+    assert "Nu&#39;man Syafi&#39;i Ñoño" in text
+    assert "Lembar Rute Pengantaran e-KTP" in text and "Diterima oleh / Paraf" in text
+    assert "Senin, 30 November 2026" in text
+
+
+def test_maps_have_no_nik_no_name_and_escape_addresses(outputs):
+    _, out = outputs
+    for m in out.maps:
+        text = m.read_text()
+        assert not re.search(r"(?<![\d.])\d{16}(?!\d)", text)
+        assert not any(nik_for(k + 1) in text for k in range(8))
+        assert "Warga" not in text and "Ñoño" not in text
+        assert XSS not in text
+    overview = next(m for m in out.maps if m.name == "overview.html").read_text()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in overview or "\\u0026lt;img" in overview
+
+
+def test_maps_draw_road_following_lines(outputs):
+    plan, out = outputs
+    route = plan.routes[0]
+    assert len(route.geometry) > len(route.visits) + 2
+    text = next(m for m in out.maps if m.name == "K01.html").read_text()
+    assert "L.polyline" in text
+    assert len(re.findall(r'stop-marker(?: urgent)?\\" style', text)) == len(route.visits)
+
+
+def test_csv_cells_guarded_against_formulas(outputs):
+    _, out = outputs
+    routes_csv = next(p for p in out.csvs if p.name == "routes.csv")
+    raw = routes_csv.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    names = {r["nama"] for r in rows}
+    assert "'=HYPERLINK(\"http://evil\",\"klik\")" in names
+    assert all(r["lat"].startswith("-7.") for r in rows)  # negative numbers stay numbers
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("=1+1", "'=1+1"), ("+628123", "+628123"), ("+1+1", "'+1+1"), ("-7.56", "-7.56"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("-cmd", "'-cmd"), ("Siti", "Siti"), (None, ""),
+])
+def test_guard_cell(value, expected):
+    assert guard_cell(value) == expected

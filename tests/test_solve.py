@@ -1,0 +1,102 @@
+"""Real OR-Tools solves on small integer problems."""
+
+import numpy as np
+import pytest
+
+from routing.config import FRIDAY, MON_THU, Shift
+from routing.problem import Problem, Vehicle
+from routing.solve import solve
+
+
+def grid_problem(n=40, couriers=3, shift=MON_THU, service=300, urgent=(), seed=1, penalty=100_000):
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(0, 6000, (n + 1, 2))
+    pts[0] = 3000
+    travel = (np.abs(pts[:, None, :] - pts[None, :, :]).sum(-1) / (25 / 3.6)).astype(np.int64)
+    pen = [0] + [penalty * (100 if i in urgent else 1) for i in range(1, n + 1)]
+    return Problem(travel, (0,) + (service,) * n, tuple(pen),
+                   tuple(Vehicle(f"K{v + 1:02d}", shift) for v in range(couriers)), 3600, (-1,) * (n + 1))
+
+
+def check_timeline(p, sol):
+    """Recompute every route in exact integers: travel and service fit between consecutive starts."""
+    for v, route in enumerate(sol.routes):
+        shift = p.vehicles[v].shift
+        if not route:
+            continue
+        assert shift.start_s <= sol.starts_s[v]
+        prev, t = 0, sol.starts_s[v]
+        for stop in route:
+            assert stop.arrival_s >= t + int(p.travel_s[prev, stop.location])
+            t, prev = stop.arrival_s + p.service_s[stop.location], stop.location
+            if shift.break_start_s is not None:  # no delivery during the break
+                assert t <= shift.break_start_s or stop.arrival_s >= shift.break_end_s
+        back = t + int(p.travel_s[prev, 0])
+        if shift.break_start_s is not None and t <= shift.break_start_s < back:
+            back += shift.break_s
+        assert back <= sol.ends_s[v] <= shift.end_s
+
+
+def test_all_stops_planned_within_shift_and_break():
+    p = grid_problem()
+    sol = solve(p, time_limit_s=2)
+    assert not sol.dropped
+    assert sorted(s.location for r in sol.routes for s in r) == list(range(1, 41))
+    check_timeline(p, sol)
+
+
+def test_fixed_cost_prefers_fewer_couriers():
+    p = grid_problem(n=10, couriers=5)
+    sol = solve(p, time_limit_s=2)
+    assert sum(1 for r in sol.routes if r) == 1
+
+
+def test_overfull_day_keeps_urgent_and_drops_ordinary():
+    urgent = set(range(1, 61, 6))  # 10 urgent of 60
+    p = grid_problem(n=60, couriers=1, service=600, urgent=urgent)
+    sol = solve(p, time_limit_s=3)
+    assert sol.dropped, "one courier cannot serve 60 stops of 10 minutes"
+    assert not set(sol.dropped) & urgent
+    check_timeline(p, sol)
+
+
+def test_friday_hours():
+    p = grid_problem(n=60, couriers=1, service=480, shift=FRIDAY)  # more work than one Friday holds
+    sol = solve(p, time_limit_s=3)
+    check_timeline(p, sol)
+    assert sol.dropped
+    assert MON_THU.end_s < sol.ends_s[0] <= FRIDAY.end_s  # the Friday half hour is used
+    for r in sol.routes:
+        for s in r:
+            assert not (11 * 3600 + 1800 <= s.arrival_s < 13 * 3600)
+
+
+def test_deterministic_mode_repeats_exactly():
+    p = grid_problem(n=50, couriers=3)
+    a = solve(p, time_limit_s=1, deterministic=True)
+    b = solve(p, time_limit_s=1, deterministic=True)
+    assert a == b
+
+
+def test_max_stops_per_courier():
+    p = grid_problem(n=12, couriers=3)
+    p = Problem(p.travel_s, p.service_s, p.penalty, tuple(Vehicle(v.courier_id, v.shift, 5) for v in p.vehicles),
+                p.fixed_cost, p.deadline_s)
+    sol = solve(p, time_limit_s=2)
+    assert not sol.dropped and max(len(r) for r in sol.routes) <= 5
+
+
+def test_fits_alone_accounts_for_break():
+    short = Shift(7 * 3600, 9 * 3600)
+    p = grid_problem(n=2, couriers=1, shift=short)
+    travel = p.travel_s.copy()
+    travel[0, 1] = travel[1, 0] = 3000  # 50 min each way + 5 min service: fits in 2 h
+    travel[0, 2] = travel[2, 0] = 3700
+    p = Problem(travel, p.service_s, p.penalty, p.vehicles, 0, p.deadline_s)
+    assert p.fits_alone(1, short) and not p.fits_alone(2, short)
+    assert not p.fits_alone(1, Shift(7 * 3600, 9 * 3600 + 1800, 7 * 3600 + 600, 8 * 3600 + 600 + 1))
+
+
+def test_problem_validation():
+    with pytest.raises(ValueError, match="travel matrix"):
+        Problem(np.zeros((2, 2), dtype=int), (0, 1, 2), (0, 1, 1), (Vehicle("K1", MON_THU),), 0, (-1, -1, -1))
