@@ -262,23 +262,43 @@ def network() -> None:
     """Road networks for motorbikes: import an extract, fetch online, inspect."""
 
 
+class _BBoxType(click.ParamType):
+    name = "S,W,N,E"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[float, float, float, float]:
+        try:
+            s, w, n, e = (float(x) for x in str(value).split(","))
+        except ValueError:
+            self.fail(f"expected SOUTH,WEST,NORTH,EAST such as -7.80,112.04,-7.32,112.48, got {value!r}", param, ctx)
+        if not (s < n and w < e):
+            self.fail(f"south must be below north and west left of east: {value!r}", param, ctx)
+        return s, w, n, e
+
+
 @network.command("import")
 @click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="GraphML file to write.")
+@click.option("--bbox", type=_BBoxType(), default=None, help="Keep only roads inside SOUTH,WEST,NORTH,EAST.")
+@click.option("--polygon", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Keep only roads inside this GeoJSON polygon (e.g. the regency boundary).")
 @click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @guarded
-def network_import(extract: Path, out: Path, config: Path | None) -> None:
-    """Build a motorbike network from an OpenStreetMap extract (.osm, .osm.bz2), offline.
+def network_import(extract: Path, out: Path, bbox: tuple[float, float, float, float] | None,
+                   polygon: Path | None, config: Path | None) -> None:
+    """Build a motorbike network from an OpenStreetMap extract (.osm, .osm.bz2, .osm.pbf), offline.
 
     \b
-    Example:
-      ektp-route network import jawa-timur-jombang.osm.bz2 --out jombang.graphml
+    Examples:
+      ektp-route network import java-latest.osm.pbf --polygon kabupaten_jombang.geojson --out jombang.graphml
+      ektp-route network import jombang.osm.bz2 --bbox -7.80,112.04,-7.32,112.48 --out jombang.graphml
     """
-    from routing.network import describe, load_graph, save_graphml
+    from routing.network import clip, describe, load_graph, save_graphml
 
     settings = load_settings(config)
     G = load_graph(extract, settings.speeds_kph)
+    if bbox is not None or polygon is not None:
+        G = clip(G, bbox, polygon)
     save_graphml(G, out)
     info = describe(G)
     click.echo(f"{out}: {info['nodes']} nodes, {info['edges']} edges")

@@ -210,23 +210,90 @@ def _simplify(ox: Any, G: Any) -> Any:
                              edge_attr_aggs={"length": sum, "travel_time": sum})
 
 
+def pbf_to_xml(path: Path, out: Path) -> Path:
+    """Convert an ``.osm.pbf`` extract to OSM XML holding only highway ways and their nodes.
+
+    Uses pyosmium (libosmium), in two passes so a large extract is never held in memory as XML.
+    """
+    import osmium
+
+    refs: set[int] = set()
+    for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
+        if "highway" in way.tags:
+            refs.update(n.ref for n in way.nodes)
+    writer = osmium.SimpleWriter(str(out), overwrite=True)
+    try:
+        for obj in osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY):
+            if obj.is_node() and obj.id in refs:
+                writer.add_node(obj)
+            elif obj.is_way() and "highway" in obj.tags:
+                writer.add_way(obj)
+    finally:
+        writer.close()
+    return out
+
+
 def graph_from_extract(path: Path, speeds_kph: Mapping[str, float]) -> Any:
-    """Build a filtered, timed, simplified osmnx graph from an OSM XML extract."""
+    """Build a filtered, timed, simplified osmnx graph from an OSM extract (.osm, .osm.bz2, .osm.pbf)."""
     ox = _configure_osmnx()
     path = Path(path)
     name = path.name.lower()
-    if name.endswith(".pbf"):
-        raise InputError(f"{path}: .osm.pbf is not supported; convert it with osmium "
-                         "(`osmium cat FILE.osm.pbf -o FILE.osm.bz2`) and import that")
-    if not (name.endswith(".osm") or name.endswith(".osm.bz2") or name.endswith(".xml")):
-        raise InputError(f"{path}: expected an OpenStreetMap extract (.osm, .osm.bz2) or GraphML (.graphml)")
     if not path.exists():
         raise InputError(f"{path}: network file not found")
+    if name.endswith(".pbf"):
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="ektp-pbf-") as tmp:
+            try:
+                xml = pbf_to_xml(path, Path(tmp) / "extract.osm")
+            except RuntimeError as exc:
+                raise InputError(f"{path}: not a readable .osm.pbf file ({exc})") from None
+            return graph_from_extract(xml, speeds_kph)
+    if not (name.endswith(".osm") or name.endswith(".osm.bz2") or name.endswith(".xml")):
+        raise InputError(f"{path}: expected an OpenStreetMap extract (.osm, .osm.bz2, .osm.pbf) or GraphML (.graphml)")
     try:
         G = ox.graph_from_xml(path, simplify=False, retain_all=True, bidirectional=False)
     except Exception as exc:  # osmnx raises a variety of parser errors; all mean a bad file
         raise InputError(f"{path}: not a readable OpenStreetMap XML file ({exc.__class__.__name__}: {exc})") from None
     return _simplify(ox, _filter_and_time(G, speeds_kph))
+
+
+def clip(G: Any, bbox: tuple[float, float, float, float] | None = None, polygon_file: Path | None = None) -> Any:
+    """Keep the part of a graph inside ``bbox`` (south, west, north, east) and/or a GeoJSON polygon.
+
+    The polygon file may hold a Polygon, MultiPolygon, Feature or FeatureCollection (all parts are
+    merged), e.g. the regency boundary.
+    """
+    ox = _configure_osmnx()
+    try:
+        return _clip(ox, G, bbox, polygon_file)
+    except ValueError as exc:  # osmnx: "Found no graph nodes within the requested polygon"
+        raise InputError(f"no roads are left inside the clipping area ({exc})") from None
+
+
+def _clip(ox: Any, G: Any, bbox: tuple[float, float, float, float] | None, polygon_file: Path | None) -> Any:
+    if bbox is not None:
+        s, w, n, e = bbox
+        G = ox.truncate.truncate_graph_bbox(G, (w, s, e, n), truncate_by_edge=True)
+    if polygon_file is not None:
+        from shapely.geometry import shape
+        from shapely.ops import unary_union
+
+        try:
+            data = json.loads(Path(polygon_file).read_text(encoding="utf-8"))
+            geoms = [f["geometry"] for f in data["features"]] if data.get("type") == "FeatureCollection" else \
+                [data["geometry"] if data.get("type") == "Feature" else data]
+            polygon = unary_union([shape(g) for g in geoms])
+        except FileNotFoundError:
+            raise InputError(f"{polygon_file}: polygon file not found") from None
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            raise InputError(f"{polygon_file}: not a GeoJSON polygon ({exc.__class__.__name__})") from None
+        if polygon.geom_type not in ("Polygon", "MultiPolygon"):
+            raise InputError(f"{polygon_file}: holds a {polygon.geom_type}, expected a polygon")
+        G = ox.truncate.truncate_graph_polygon(G, polygon, truncate_by_edge=True)
+    if G.number_of_edges() == 0:
+        raise InputError("no roads are left inside the clipping area")
+    return G
 
 
 def graph_from_graphml(path: Path, speeds_kph: Mapping[str, float]) -> Any:

@@ -144,7 +144,8 @@ def test_graphml_round_trip_and_cache(tmp_path, demo_files):
 @pytest.mark.parametrize("name, content, message", [
     ("missing.osm", None, "network file not found"),
     ("bad.osm", "this is not xml", "not a readable OpenStreetMap XML"),
-    ("roads.pbf", "x", "pbf is not supported"),
+    ("roads.osm.pbf", "x", "not a readable .osm.pbf"),
+    ("roads.shp", "x", "expected an OpenStreetMap extract"),
     ("bad.graphml", "<graphml>", "not a GraphML file"),
 ])
 def test_bad_network_files_are_one_line_errors(tmp_path, name, content, message):
@@ -153,3 +154,39 @@ def test_bad_network_files_are_one_line_errors(tmp_path, name, content, message)
         path.write_text(content)
     with pytest.raises(InputError, match=message):
         load_network(path, DEFAULT_SPEEDS_KPH, None)
+
+
+def test_pbf_extract_gives_the_same_network(tmp_path, demo_files):
+    import osmium
+
+    pbf = tmp_path / "demo.osm.pbf"
+    writer = osmium.SimpleWriter(str(pbf))
+    for obj in osmium.FileProcessor(str(demo_files.network)):
+        (writer.add_node if obj.is_node() else writer.add_way)(obj)
+    writer.close()
+    a = load_network(demo_files.network, DEFAULT_SPEEDS_KPH, None)
+    b = load_network(pbf, DEFAULT_SPEEDS_KPH, None)
+    assert (a.n_nodes, a.n_edges) == (b.n_nodes, b.n_edges)
+    assert np.array_equal(np.sort(a.time_ms), np.sort(b.time_ms))
+
+
+def test_clip_to_bbox_and_real_regency_polygon(tmp_path, demo_files):
+    from shapely.geometry import Point, shape
+
+    from routing.network import clip
+    from conftest import SHARED
+
+    G = load_graph(demo_files.network, DEFAULT_SPEEDS_KPH)
+    small = clip(G.copy(), bbox=(-7.57, 112.20, -7.54, 112.24))
+    assert 0 < small.number_of_nodes() < G.number_of_nodes()
+    # Edges crossing the edge of the box are kept whole, so their far ends may lie a block outside.
+    assert all(-7.585 <= d["y"] <= -7.525 for _, d in small.nodes(data=True))
+    boundary = SHARED / "data" / "jombang" / "kabupaten_kemendagri_3517.geojson"
+    inside = clip(G.copy(), polygon_file=boundary)
+    import json
+    poly = shape(json.loads(boundary.read_text())["features"][0]["geometry"])
+    assert inside.number_of_nodes() > 0.5 * G.number_of_nodes()
+    outside = [n for n, d in inside.nodes(data=True) if not poly.buffer(0.015).contains(Point(d["x"], d["y"]))]
+    assert not outside
+    with pytest.raises(InputError, match="no roads are left"):
+        clip(G.copy(), bbox=(-6.0, 106.0, -5.9, 106.1))
