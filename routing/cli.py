@@ -146,7 +146,7 @@ def _run_plan(records_path: Path, network_path: Path, gazetteer_path: Path | Non
     from routing.network import default_cache_dir, load_network
     from routing.pipeline import plan_day
     from routing.records import read_records
-    from routing.render import write_maps, write_plan_json, write_sheets, write_tables
+    from routing.render import draw, write_plan_json
 
     report = _reporter(quiet)
     records = read_records(records_path, sheet=sheet, columns=settings.columns)
@@ -161,10 +161,8 @@ def _run_plan(records_path: Path, network_path: Path, gazetteer_path: Path | Non
     plan = plan_day(records, network, settings, day, gazetteer, synthetic=synthetic, report=report)
     write_plan_json(plan, out)
     report(f"plan written to {out / 'plan.json'}")
-    write_tables(plan, out)
-    write_sheets(plan, out, lang)
-    write_maps(plan, out)
-    report("route sheets and maps written")
+    draw(plan, out, lang)
+    report("route sheets, maps, GPX and GeoPackage written")
     return plan
 
 
@@ -179,7 +177,8 @@ def _print_summary(plan: Plan, out: Path) -> None:
                    f"selesai {r.end_s // 3600:02d}:{r.end_s % 3600 // 60:02d}")
     for reason, n in plan.reason_counts().items():
         click.echo(f"  {reason}: {n}")
-    click.echo(f"Hasil: {out}/ (plan.json, sheets/, maps/overview.html, unassigned.csv, rejected.csv, review.csv)")
+    click.echo(f"Hasil: {out}/ (plan.json, sheets/all.pdf, maps/overview.html, gpx/, routes.gpkg, "
+               f"unassigned.csv, rejected.csv, review.csv)")
 
 
 @main.command()
@@ -248,13 +247,11 @@ def render(plan_dir: Path, lang: str) -> None:
       ektp-route render rute-2026-11-30 --lang en
     """
     from routing.plan import read_plan
-    from routing.render import write_maps, write_sheets, write_tables
+    from routing.render import draw
 
     p = read_plan(plan_dir / "plan.json")
-    write_tables(p, plan_dir)
-    write_sheets(p, plan_dir, lang)
-    write_maps(p, plan_dir)
-    click.echo(f"Redrawn from {plan_dir / 'plan.json'}: {len(p.routes)} sheets and maps")
+    draw(p, plan_dir, lang)
+    click.echo(f"Redrawn from {plan_dir / 'plan.json'}: {len(p.routes)} route sheets, maps and GPX files")
 
 
 @main.group()

@@ -7,8 +7,11 @@ Layout of the output folder (documented in README)::
     rejected.csv       input rows that could not be read, with row, column, value and reason
     review.csv         cards whose location is approximate or was corrected
     routes.csv         every planned card in visit order (for Excel)
-    sheets/K01.html    printable route sheet per courier
+    routes.gpkg        GeoPackage of stops and routes (QGIS)
+    sheets/K01.pdf     A4 route sheet per courier;  sheets/all.pdf  the whole day for printing
+    sheets/K01.html    the same sheet as a web page
     maps/K01.html      map per courier;  maps/overview.html  all couriers
+    gpx/K01.gpx        waypoints, route and road track per courier (OsmAnd)
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from maps.routes import courier_map, overview_map
 from routing.config import format_clock
 from routing.demo import SYNTHETIC_NOTE
 from routing.files import private_dir, write_csv, write_json, write_private as write_page
+from routing.gis import write_geopackage
+from routing.gpx import route_gpx
+from routing.pdf import route_pdf
 from routing.plan import Plan, to_json
 from routing.sheets import render_sheet
 
@@ -32,7 +38,10 @@ class Outputs:
     plan_json: Path
     csvs: tuple[Path, ...]
     sheets: tuple[Path, ...]
+    pdfs: tuple[Path, ...]
     maps: tuple[Path, ...]
+    gpx: tuple[Path, ...]
+    gpkg: Path | None
 
 
 def write_plan_json(plan: Plan, folder: Path) -> Path:
@@ -78,8 +87,30 @@ def write_maps(plan: Plan, folder: Path) -> tuple[Path, ...]:
     return tuple(paths)
 
 
+def write_pdfs(plan: Plan, folder: Path, lang: str = "id") -> tuple[Path, ...]:
+    """A4 PDF route sheet per courier, and ``all.pdf`` with every courier for printing."""
+    target = private_dir(folder / "sheets")
+    note = SYNTHETIC_NOTE if plan.synthetic else ""
+    paths = [write_page(target / f"{r.courier_id}.pdf", route_pdf(plan, [r], lang, note)) for r in plan.routes]
+    if plan.routes:
+        paths.append(write_page(target / "all.pdf", route_pdf(plan, list(plan.routes), lang, note)))
+    return tuple(paths)
+
+
+def write_gpx(plan: Plan, folder: Path) -> tuple[Path, ...]:
+    """GPX per courier."""
+    target = private_dir(folder / "gpx")
+    return tuple(write_page(target / f"{r.courier_id}.gpx", route_gpx(plan, r)) for r in plan.routes)
+
+
+def draw(plan: Plan, folder: Path, lang: str = "id", plan_json: Path | None = None) -> Outputs:
+    """Everything drawn from a plan (``plan.json`` must already be written, or is redrawn from)."""
+    gpkg = write_geopackage(plan, private_dir(folder) / "routes.gpkg") if plan.routes else None
+    return Outputs(folder, plan_json or folder / "plan.json", write_tables(plan, folder),
+                   write_sheets(plan, folder, lang), write_pdfs(plan, folder, lang), write_maps(plan, folder),
+                   write_gpx(plan, folder), gpkg)
+
+
 def render_all(plan: Plan, folder: Path, lang: str = "id") -> Outputs:
     """Everything a plan produces; ``plan.json`` is written first."""
-    plan_json = write_plan_json(plan, folder)
-    return Outputs(folder, plan_json, write_tables(plan, folder), write_sheets(plan, folder, lang),
-                   write_maps(plan, folder))
+    return draw(plan, folder, lang, write_plan_json(plan, folder))
