@@ -127,6 +127,8 @@ def planning_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="TOML settings file."),
         click.option("--lang", type=click.Choice(["id", "en"]), default="id", help="Language of the route sheets."),
+        click.option("--locations", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="Confirmed-locations file (default: lokasi_terkonfirmasi.csv here, if it exists)."),
         click.option("-q", "--quiet", is_flag=True, help="Only the summary."),
     ]
     for option in reversed(options):
@@ -141,7 +143,9 @@ def _settings(config: Path | None, couriers: int | None, depot: LatLon | None, t
 
 
 def _run_plan(records_path: Path, network_path: Path, gazetteer_path: Path | None, settings: Settings,
-              day: dt.date, out: Path, lang: str, sheet: str | None, quiet: bool, synthetic: bool) -> Plan:
+              day: dt.date, out: Path, lang: str, sheet: str | None, quiet: bool, synthetic: bool,
+              locations: Path | None) -> Plan:
+    from routing.confirmed import DEFAULT_STORE, read_store
     from routing.geocode import read_gazetteer
     from routing.network import default_cache_dir, load_network
     from routing.pipeline import plan_day
@@ -156,9 +160,13 @@ def _run_plan(records_path: Path, network_path: Path, gazetteer_path: Path | Non
     if len(records.rejected) > 10:
         click.echo(f"ektp-route: ... and {len(records.rejected) - 10} more rejected rows, see rejected.csv", err=True)
     gazetteer = read_gazetteer(gazetteer_path) if gazetteer_path else None
+    confirmed = read_store(locations or DEFAULT_STORE)
+    if confirmed:
+        report(f"{len(confirmed)} confirmed locations from {locations or DEFAULT_STORE}")
     network = load_network(network_path, settings.speeds_kph, default_cache_dir())
     report(f"road network {network_path}: {network.n_nodes} nodes, {network.n_edges} edges")
-    plan = plan_day(records, network, settings, day, gazetteer, synthetic=synthetic, report=report)
+    plan = plan_day(records, network, settings, day, gazetteer, confirmed=confirmed, synthetic=synthetic,
+                    report=report)
     write_plan_json(plan, out)
     report(f"plan written to {out / 'plan.json'}")
     draw(plan, out, lang)
@@ -192,7 +200,7 @@ def _print_summary(plan: Plan, out: Path) -> None:
 @guarded
 def plan(records: Path, network: Path | None, gazetteer: Path | None, sheet: str | None, out: Path,
          couriers: int | None, depot: LatLon | None, day: dt.date, time_limit: int | None,
-         deterministic: bool | None, config: Path | None, lang: str, quiet: bool) -> None:
+         deterministic: bool | None, config: Path | None, lang: str, locations: Path | None, quiet: bool) -> None:
     """Plan the day's deliveries from RECORDS (CSV or XLSX, one row per finished card).
 
     \b
@@ -204,7 +212,8 @@ def plan(records: Path, network: Path | None, gazetteer: Path | None, sheet: str
     if network is None:
         raise InputError("no road network given: pass --network FILE (see `ektp-route network --help` "
                          "to import an OpenStreetMap extract)")
-    result = _run_plan(records, network, gazetteer, settings, day, out, lang, sheet, quiet, synthetic=False)
+    result = _run_plan(records, network, gazetteer, settings, day, out, lang, sheet, quiet, synthetic=False,
+                       locations=locations)
     _print_summary(result, out)
     s = result.summary()
     sys.exit(EXIT_OK if s["cards_unassigned"] + s["cards_rejected"] == 0 else EXIT_PARTIAL)
@@ -215,7 +224,8 @@ def plan(records: Path, network: Path | None, gazetteer: Path | None, sheet: str
 @click.option("--cards", type=click.IntRange(10, 5000), default=500, help="Cards in the demo day.")
 @guarded
 def demo(out: Path, couriers: int | None, depot: LatLon | None, day: dt.date, time_limit: int | None,
-         deterministic: bool | None, config: Path | None, lang: str, quiet: bool, cards: int) -> None:
+         deterministic: bool | None, config: Path | None, lang: str, locations: Path | None, quiet: bool,
+         cards: int) -> None:
     """Generate a synthetic demo day and plan it, exactly as `plan` would.
 
     The inputs are written to OUT/input/ so you can see what real input looks like. The demo
@@ -231,7 +241,7 @@ def demo(out: Path, couriers: int | None, depot: LatLon | None, day: dt.date, ti
     files = generate(out / "input", cards)
     click.echo(f"Demo input (synthetic) written to {out / 'input'}", err=quiet)
     result = _run_plan(files.records, files.network, files.gazetteer, settings, day, out, lang, None, quiet,
-                       synthetic=True)
+                       synthetic=True, locations=locations or out / "input" / "lokasi_terkonfirmasi.csv")
     _print_summary(result, out)
 
 
@@ -252,6 +262,29 @@ def render(plan_dir: Path, lang: str) -> None:
     p = read_plan(plan_dir / "plan.json")
     draw(p, plan_dir, lang)
     click.echo(f"Redrawn from {plan_dir / 'plan.json'}: {len(p.routes)} route sheets, maps and GPX files")
+
+
+@main.command()
+@click.argument("review", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--locations", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Confirmed-locations file to update (default: lokasi_terkonfirmasi.csv here).")
+@guarded
+def confirm(review: Path, locations: Path | None) -> None:
+    """Remember the lat/lon the officer filled into REVIEW (a review.csv) for every later plan.
+
+    \b
+    Example:
+      ektp-route confirm rute-2026-11-30/review.csv
+    """
+    from routing.confirmed import DEFAULT_STORE, confirm_from_review
+    from routing.geo import JOMBANG_BBOX
+
+    store = locations or DEFAULT_STORE
+    result = confirm_from_review(review, store, JOMBANG_BBOX)
+    for line in result.problems:
+        click.echo(f"ektp-route: skipped: {line}", err=True)
+    click.echo(f"{store}: {result.added} new and {result.updated} changed confirmed locations")
+    sys.exit(EXIT_PARTIAL if result.problems else EXIT_OK)
 
 
 @main.group()

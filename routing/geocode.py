@@ -10,13 +10,13 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from rapidfuzz import fuzz, process
 
 from routing.errors import InputError, where
 from routing.geo import LatLon, in_bbox
-from routing.households import Household, normalise_name
+from routing.households import Household, address_key, normalise_name
 
 PRECISIONS = ("coordinates", "confirmed", "dusun", "desa", "online")
 
@@ -108,8 +108,13 @@ class Location:
             raise ValueError(f"unknown precision {self.precision!r}; expected one of {PRECISIONS}")
 
 
+def household_key(household: Household) -> str:
+    """The address key under which a confirmed location is remembered."""
+    return "|".join(address_key(household.first))
+
+
 def locate(household: Household, gazetteer: Gazetteer | None,
-           bbox: tuple[float, float, float, float]) -> Location | str:
+           bbox: tuple[float, float, float, float], confirmed: Mapping[str, LatLon] | None = None) -> Location | str:
     """Locate one household; return a :class:`Location` or a note on why it could not be.
 
     Parameters
@@ -117,6 +122,8 @@ def locate(household: Household, gazetteer: Gazetteer | None,
     bbox
         ``(south, west, north, east)`` that typed coordinates must fall in (the regency or
         the road network, whichever the run uses).
+    confirmed
+        Locations the office confirmed earlier, by :func:`household_key`.
     """
     notes = []
     for r in household.records:
@@ -127,6 +134,10 @@ def locate(household: Household, gazetteer: Gazetteer | None,
             return Location(r.point, "coordinates", note=note)
         notes.append(f"row {r.row}: coordinates {r.point.lat}, {r.point.lon} are outside the area")
     first = household.first
+    if confirmed:
+        point = confirmed.get(household_key(household))
+        if point is not None:
+            return Location(point, "confirmed", note="; ".join(notes))
     if gazetteer is not None:
         hit = gazetteer.lookup(first.desa, first.dusun, first.kecamatan)
         if hit is not None:
@@ -138,6 +149,7 @@ def locate(household: Household, gazetteer: Gazetteer | None,
 
 
 def locate_all(households: Sequence[Household], gazetteer: Gazetteer | None,
-               bbox: tuple[float, float, float, float]) -> list[Location | str]:
+               bbox: tuple[float, float, float, float],
+               confirmed: Mapping[str, LatLon] | None = None) -> list[Location | str]:
     """:func:`locate` for every household, in order."""
-    return [locate(h, gazetteer, bbox) for h in households]
+    return [locate(h, gazetteer, bbox, confirmed) for h in households]

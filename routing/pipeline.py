@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 
 from routing.config import Settings, Shift, format_clock
 from routing.errors import InputError
 from routing.geo import JOMBANG_BBOX, LatLon
-from routing.geocode import Gazetteer, Location, locate_all
+from routing.geocode import Gazetteer, Location, household_key, locate_all
 from routing.households import Household, group_households
 from routing.matrix import leg_paths, snap, travel_matrix
 from routing.network import RoadNetwork
@@ -70,7 +70,8 @@ def estimate_couriers(travel_s: np.ndarray, service_s: list[int], shift: Shift) 
 
 
 def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: dt.date,
-             gazetteer: Gazetteer | None = None, *, synthetic: bool = False, report: Report = _quiet) -> Plan:
+             gazetteer: Gazetteer | None = None, *, confirmed: Mapping[str, LatLon] | None = None,
+             synthetic: bool = False, report: Report = _quiet) -> Plan:
     """Plan one day's deliveries for every card in ``records``.
 
     Parameters
@@ -85,6 +86,8 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
         The delivery date; Friday has its own hours.
     gazetteer
         Named places for cards without coordinates.
+    confirmed
+        Locations the office confirmed earlier, by address key.
     synthetic
         Marks plans made from the generated demo data.
     report
@@ -104,16 +107,19 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
     report(f"{len(records.records)} cards in {len(households)} households ({len(records.rejected)} rows rejected)")
     bbox = _union_bbox(JOMBANG_BBOX, network.bbox)
     located: list[tuple[Household, Location]] = []
-    for h, loc in zip(households, locate_all(households, gazetteer, bbox)):
+    def to_review(h: Household, precision: str, note: str) -> list[Review]:
+        key = household_key(h)
+        return [Review(r.row, r.nik, r.desa, r.dusun, precision, note, r.address(), key) for r in h.records]
+
+    for h, loc in zip(households, locate_all(households, gazetteer, bbox, confirmed)):
         if isinstance(loc, str):
             unassigned += [Unassigned(card_of(r), "not_geocoded", loc) for r in h.records]
-            review += [Review(r.row, r.nik, r.desa, r.dusun, "none", loc) for r in h.records]
+            review += to_review(h, "none", loc)
         else:
             located.append((h, loc))
             if loc.precision in ("dusun", "desa") or loc.note:
-                review += [Review(r.row, r.nik, r.desa, r.dusun, loc.precision,
-                                  loc.note or f"located at {loc.precision} level (match score {loc.score:.0f})")
-                           for r in h.records]
+                review += to_review(h, loc.precision,
+                                    loc.note or f"located at {loc.precision} level (match score {loc.score:.0f})")
 
     snaps = snap(network, [settings.depot] + [loc.point for _, loc in located])
     depot_snap = snaps[0]
@@ -129,8 +135,7 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
             continue
         stops.append(LocatedStop(f"S{k:03d}", h, loc, s.node, s.distance_m))
         if s.distance_m > settings.snap_warn_m:
-            review += [Review(r.row, r.nik, r.desa, r.dusun, loc.precision,
-                              f"{s.distance_m} m from the nearest road") for r in h.records]
+            review += to_review(h, loc.precision, f"{s.distance_m} m from the nearest road")
     report(f"{len(stops)} stops located and snapped to the road network")
 
     matrix = travel_matrix(network, [depot_snap.node] + [s.node for s in stops])

@@ -125,6 +125,8 @@ class Review:
     dusun: str
     precision: str
     note: str
+    address: str = ""
+    key: str = ""
 
 
 @dataclass(frozen=True, slots=True)

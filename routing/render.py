@@ -57,8 +57,11 @@ def write_tables(plan: Plan, folder: Path) -> tuple[Path, ...]:
                             for u in plan.unassigned])
     rejected = write_csv(folder / "rejected.csv", ["row", "nik", "column", "value", "reason", "detail"],
                          [(r.row, r.nik, r.column, r.value, r.reason, r.detail) for r in plan.rejected])
-    review = write_csv(folder / "review.csv", ["row", "nik", "desa", "dusun", "precision", "note", "lat", "lon"],
-                       [(r.row, r.nik, r.desa, r.dusun, r.precision, r.note, "", "") for r in plan.review])
+    # The officer fills lat/lon in and runs `ektp-route confirm review.csv`; `key` ties it to the address.
+    review = write_csv(folder / "review.csv",
+                       ["row", "nik", "desa", "dusun", "address", "precision", "note", "lat", "lon", "key"],
+                       [(r.row, r.nik, r.desa, r.dusun, r.address, r.precision, r.note, "", "", r.key)
+                        for r in plan.review])
     routes = write_csv(folder / "routes.csv",
                        ["courier_id", "seq", "stop_id", "eta", "nik", "nama", "address", "desa", "urgent",
                         "lat", "lon", "precision", "snap_m"],

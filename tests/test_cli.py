@@ -144,3 +144,70 @@ def test_network_fetch_offline_is_exit_3(runner, tmp_path, monkeypatch):
     result = runner.invoke(main, ["network", "fetch", "Kabupaten Jombang", "--out", str(tmp_path / "j.graphml")])
     assert result.exit_code == 3, result.output
     assert "unreachable" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("name, code, message", [
+    ("valid.csv", EXIT_OK, None),
+    ("semicolon.csv", EXIT_OK, None),
+    ("bom.csv", EXIT_OK, None),
+    ("latin1.csv", EXIT_OK, None),
+    ("records.xlsx", EXIT_OK, None),
+    ("indonesian_headers.csv", EXIT_OK, None),
+    ("swapped_coordinates.csv", EXIT_OK, None),
+    ("excel_nik.csv", EXIT_PARTIAL, "row 2, column 'nik', value '3.51709E+15'"),
+    ("numeric_nik.xlsx", EXIT_PARTIAL, "Excel keeps only 15 digits"),
+    ("duplicate_nik.csv", EXIT_PARTIAL, "row 4, column 'nik'"),
+    ("bad_coordinate.csv", EXIT_PARTIAL, "row 3, column 'lat', value '-7.53x0'"),
+    ("empty.csv", EXIT_BAD_INPUT, "the file is empty"),
+    ("header_only.csv", EXIT_BAD_INPUT, "no card rows"),
+    ("binary.csv", EXIT_BAD_INPUT, "not a text CSV file"),
+    ("missing_column.csv", EXIT_BAD_INPUT, "missing column(s) desa"),
+])
+def test_every_data_file_through_the_cli(runner, tmp_path, demo_files, name, code, message):
+    result = runner.invoke(main, plan_args(DATA / name, demo_files.network, tmp_path / "o"))
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    if message:
+        assert message in result.output
+    if code != EXIT_BAD_INPUT:
+        plan = json.loads((tmp_path / "o" / "plan.json").read_text())
+        s = plan["summary"]
+        assert s["cards_in"] == s["cards_planned"] + s["cards_unassigned"] + s["cards_rejected"]
+
+
+def test_review_fix_is_remembered_on_the_next_run(runner, tmp_path, demo_files):
+    import csv as _csv
+
+    r = rows(3)
+    r[1].update(lat="", lon="", desa="Sengon", dusun="Dukuh Baru")  # no coordinates: desa precision via gazetteer
+    f = records_csv(tmp_path / "in.csv", r)
+    store = tmp_path / "lokasi.csv"
+    args = plan_args(f, demo_files.network, tmp_path / "d1", "--locations", str(store)) + \
+        ["--gazetteer", str(demo_files.gazetteer)]
+    assert runner.invoke(main, args).exit_code == 0
+    review = tmp_path / "d1" / "review.csv"
+    lines = list(_csv.DictReader(review.read_text(encoding="utf-8-sig").splitlines()))
+    assert [(x["nik"], x["precision"]) for x in lines] == [(nik_for(2), "desa")]
+    lines[0]["lat"], lines[0]["lon"] = "-7,5372", "112,2281"  # typed in Indonesian Excel
+    with open(review, "w", newline="", encoding="utf-8") as fh:
+        w = _csv.DictWriter(fh, fieldnames=list(lines[0]))
+        w.writeheader()
+        w.writerows(lines)
+    result = runner.invoke(main, ["confirm", str(review), "--locations", str(store)])
+    assert result.exit_code == 0 and "1 new and 0 changed" in result.output
+    args[args.index(str(tmp_path / "d1"))] = str(tmp_path / "d2")
+    assert runner.invoke(main, args).exit_code == 0
+    plan = json.loads((tmp_path / "d2" / "plan.json").read_text())
+    visit = next(v for rt in plan["routes"] for v in rt["visits"] if nik_for(2) in v["cards"])
+    assert visit["precision"] == "confirmed" and (visit["lat"], visit["lon"]) == (-7.5372, 112.2281)
+    assert not plan["review"]
+
+
+def test_confirm_reports_bad_rows(runner, tmp_path):
+    review = tmp_path / "review.csv"
+    review.write_text("row,nik,lat,lon,key\n2,x,-7.55,112.23,a|b\n3,y,abc,112.2,c|d\n4,z,-6.2,106.8,e|f\n5,w,,,g\n")
+    result = runner.invoke(main, ["confirm", str(review), "--locations", str(tmp_path / "s.csv")])
+    assert result.exit_code == EXIT_PARTIAL
+    assert f"{review}, row 3, column 'lat', value 'abc,112.2': not a coordinate" in result.output
+    assert "row 4" in result.output and "outside Kabupaten Jombang" in result.output
+    assert "1 new and 0 changed" in result.output
