@@ -144,10 +144,10 @@ def _settings(config: Path | None, couriers: int | None, depot: LatLon | None, t
 
 def _run_plan(records_path: Path, network_path: Path, gazetteer_path: Path | None, settings: Settings,
               day: dt.date, out: Path, lang: str, sheet: str | None, quiet: bool, synthetic: bool,
-              locations: Path | None) -> Plan:
+              locations: Path | None, geocode_online: bool = False) -> Plan:
     from routing.confirmed import DEFAULT_STORE, read_store
     from routing.geocode import read_gazetteer
-    from routing.network import default_cache_dir, load_network
+    from routing.network import default_cache_dir, load_network, online_geocoder
     from routing.pipeline import plan_day
     from routing.records import read_records
     from routing.render import draw, write_plan_json
@@ -165,8 +165,8 @@ def _run_plan(records_path: Path, network_path: Path, gazetteer_path: Path | Non
         report(f"{len(confirmed)} confirmed locations from {locations or DEFAULT_STORE}")
     network = load_network(network_path, settings.speeds_kph, default_cache_dir())
     report(f"road network {network_path}: {network.n_nodes} nodes, {network.n_edges} edges")
-    plan = plan_day(records, network, settings, day, gazetteer, confirmed=confirmed, synthetic=synthetic,
-                    report=report)
+    plan = plan_day(records, network, settings, day, gazetteer, confirmed=confirmed,
+                    online=online_geocoder() if geocode_online else None, synthetic=synthetic, report=report)
     write_plan_json(plan, out)
     report(f"plan written to {out / 'plan.json'}")
     draw(plan, out, lang)
@@ -196,9 +196,12 @@ def _print_summary(plan: Plan, out: Path) -> None:
 @click.option("--gazetteer", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="CSV of desa/dusun points (desa, dusun, lat, lon) for cards without coordinates.")
 @click.option("--sheet", default=None, help="Worksheet name in an XLSX file (default: the first).")
+@click.option("--geocode-online", is_flag=True,
+              help="Ask OpenStreetMap Nominatim (address only, 1 request/s, cached) for cards nothing else locates.")
 @planning_options
 @guarded
-def plan(records: Path, network: Path | None, gazetteer: Path | None, sheet: str | None, out: Path,
+def plan(records: Path, network: Path | None, gazetteer: Path | None, sheet: str | None, geocode_online: bool,
+         out: Path,
          couriers: int | None, depot: LatLon | None, day: dt.date, time_limit: int | None,
          deterministic: bool | None, config: Path | None, lang: str, locations: Path | None, quiet: bool) -> None:
     """Plan the day's deliveries from RECORDS (CSV or XLSX, one row per finished card).
@@ -213,7 +216,7 @@ def plan(records: Path, network: Path | None, gazetteer: Path | None, sheet: str
         raise InputError("no road network given: pass --network FILE (see `ektp-route network --help` "
                          "to import an OpenStreetMap extract)")
     result = _run_plan(records, network, gazetteer, settings, day, out, lang, sheet, quiet, synthetic=False,
-                       locations=locations)
+                       locations=locations, geocode_online=geocode_online)
     _print_summary(result, out)
     s = result.summary()
     sys.exit(EXIT_OK if s["cards_unassigned"] + s["cards_rejected"] == 0 else EXIT_PARTIAL)
@@ -285,6 +288,39 @@ def confirm(review: Path, locations: Path | None) -> None:
         click.echo(f"ektp-route: skipped: {line}", err=True)
     click.echo(f"{store}: {result.added} new and {result.updated} changed confirmed locations")
     sys.exit(EXIT_PARTIAL if result.problems else EXIT_OK)
+
+
+@main.group()
+def gazetteer() -> None:
+    """Gazetteers of desa and dusun points, for cards without coordinates."""
+
+
+@gazetteer.command("build")
+@click.option("--osm", "extract", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="OpenStreetMap XML extract (.osm, .osm.bz2) to read place points and boundaries from.")
+@click.option("--place", default=None, help="Download from OpenStreetMap instead (online), e.g. 'Kabupaten Jombang'.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@guarded
+def gazetteer_build(extract: Path | None, place: str | None, out: Path) -> None:
+    """Build a gazetteer CSV (kecamatan, desa, dusun, lat, lon) from OpenStreetMap places.
+
+    Reads place=village/hamlet/neighbourhood points and desa (admin_level=7) boundaries. The office
+    may also keep its own gazetteer CSV with the same columns.
+
+    \b
+    Examples:
+      ektp-route gazetteer build --osm jombang.osm.bz2 --out gazetteer.csv
+      ektp-route gazetteer build --place "Kabupaten Jombang, Jawa Timur, Indonesia" --out gazetteer.csv
+    """
+    from routing.geocode import write_gazetteer
+    from routing.network import gazetteer_from_extract, gazetteer_from_place
+
+    if (extract is None) == (place is None):
+        raise InputError("give exactly one of --osm EXTRACT or --place NAME")
+    rows = gazetteer_from_extract(extract) if extract is not None else gazetteer_from_place(place)
+    write_gazetteer(out, rows)
+    desa = len({r[1] for r in rows})
+    click.echo(f"{out}: {desa} desa, {sum(1 for r in rows if r[2])} dusun")
 
 
 @main.group()

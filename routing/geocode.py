@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from rapidfuzz import fuzz, process
 
-from routing.errors import InputError, where
+from routing.errors import InputError, ServiceUnreachable, where
 from routing.geo import LatLon, in_bbox
 from routing.households import Household, address_key, normalise_name
 
@@ -94,6 +94,14 @@ def read_gazetteer(path: Path) -> Gazetteer:
     return Gazetteer(tuple(entries))
 
 
+def write_gazetteer(path: Path, rows: Sequence[tuple[str, str, str, float, float]]) -> Path:
+    """Write ``(kecamatan, desa, dusun, lat, lon)`` rows in the layout :func:`read_gazetteer` reads."""
+    from routing.files import write_csv
+
+    return write_csv(path, ["kecamatan", "desa", "dusun", "lat", "lon"],
+                     [(k, d, u, f"{lat:.7f}", f"{lon:.7f}") for k, d, u, lat, lon in sorted(rows)])
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """Where a household will be looked for, how sure we are, and any note for the officer."""
@@ -114,7 +122,8 @@ def household_key(household: Household) -> str:
 
 
 def locate(household: Household, gazetteer: Gazetteer | None,
-           bbox: tuple[float, float, float, float], confirmed: Mapping[str, LatLon] | None = None) -> Location | str:
+           bbox: tuple[float, float, float, float], confirmed: Mapping[str, LatLon] | None = None,
+           online: Callable[[str], tuple[float, float] | None] | None = None) -> Location | str:
     """Locate one household; return a :class:`Location` or a note on why it could not be.
 
     Parameters
@@ -124,6 +133,8 @@ def locate(household: Household, gazetteer: Gazetteer | None,
         the road network, whichever the run uses).
     confirmed
         Locations the office confirmed earlier, by :func:`household_key`.
+    online
+        Optional online geocoder, asked last with the address only (dusun, desa, kecamatan).
     """
     notes = []
     for r in household.records:
@@ -145,11 +156,23 @@ def locate(household: Household, gazetteer: Gazetteer | None,
             return Location(entry.point, precision, score, "; ".join(notes))
     notes.append(f"desa {first.desa!r} dusun {first.dusun!r} not found in the gazetteer"
                  if gazetteer is not None else "no coordinates and no gazetteer given")
+    if online is not None:
+        query = ", ".join(p for p in (first.dusun, f"Desa {first.desa}", f"Kecamatan {first.kecamatan}",
+                                      "Kabupaten Jombang", "Jawa Timur", "Indonesia") if p.strip())
+        try:
+            found = online(query)
+        except ServiceUnreachable as exc:
+            notes.append(f"{exc}; skipped")
+        else:
+            if found is not None and in_bbox(LatLon(*found), bbox):
+                return Location(LatLon(*found), "online", note=f"online geocoding: {query}")
+            notes.append("online geocoding found nothing in the area")
     return "; ".join(notes)
 
 
 def locate_all(households: Sequence[Household], gazetteer: Gazetteer | None,
                bbox: tuple[float, float, float, float],
-               confirmed: Mapping[str, LatLon] | None = None) -> list[Location | str]:
+               confirmed: Mapping[str, LatLon] | None = None,
+               online: Callable[[str], tuple[float, float] | None] | None = None) -> list[Location | str]:
     """:func:`locate` for every household, in order."""
-    return [locate(h, gazetteer, bbox, confirmed) for h in households]
+    return [locate(h, gazetteer, bbox, confirmed, online) for h in households]

@@ -16,7 +16,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -469,3 +469,113 @@ def load_graph(path: Path, speeds_kph: Mapping[str, float]) -> Any:
 def iter_speeds(G: Any) -> Iterable[float]:
     """Edge speeds in km/h (for tests and ``network info``)."""
     return (float(d["speed_kph"]) for _, _, d in G.edges(data=True))
+
+
+_PLACE_TAGS = {"place": ["village", "hamlet", "neighbourhood", "isolated_dwelling", "suburb", "quarter"],
+               "boundary": "administrative"}
+_DUSUN_PLACES = {"hamlet", "neighbourhood", "isolated_dwelling", "quarter"}
+
+
+def _gazetteer_rows(features: Any) -> list[tuple[str, str, str, float, float]]:
+    """``(kecamatan, desa, dusun, lat, lon)`` rows from osmnx place and boundary features.
+
+    Desa come from ``admin_level=7`` boundaries (Indonesia: 6 kecamatan, 7 desa/kelurahan) and
+    ``place=village`` points; dusun from hamlet-like points, assigned to the desa polygon that
+    contains them, else to the nearest village point within 3 km.
+    """
+    from shapely.geometry import Point
+
+    def col(row: Any, name: str) -> str:
+        value = row.get(name) if hasattr(row, "get") else None
+        return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+    desa_polys, kec_polys, villages, hamlets = [], [], [], []
+    for _, row in features.iterrows():
+        name, geom = col(row, "name").strip(), row.geometry
+        if not name or geom is None or geom.is_empty:
+            continue
+        level, place = col(row, "admin_level"), col(row, "place")
+        if geom.geom_type in ("Polygon", "MultiPolygon") and col(row, "boundary") == "administrative":
+            (desa_polys if level == "7" else kec_polys if level == "6" else []).append((name, geom))
+        elif geom.geom_type == "Point" and place == "village":
+            villages.append((name, geom))
+        elif geom.geom_type == "Point" and place in _DUSUN_PLACES:
+            hamlets.append((name, geom))
+
+    def kecamatan_of(p: Any) -> str:
+        return next((n for n, g in kec_polys if g.contains(p)), "")
+
+    rows = []
+    named = set()
+    for name, poly in desa_polys:
+        p = poly.representative_point()
+        rows.append((kecamatan_of(p), name, "", p.y, p.x))
+        named.add(name.lower())
+    for name, p in villages:
+        if name.lower() not in named:
+            rows.append((kecamatan_of(p), name, "", p.y, p.x))
+            named.add(name.lower())
+    for name, p in hamlets:
+        desa = next((n for n, g in desa_polys if g.contains(p)), "")
+        if not desa and villages:
+            # ~0.027 degrees is 3 km at Jombang's latitude.
+            dist, nearest = min((p.distance(v), n) for n, v in villages)
+            desa = nearest if dist <= 0.027 else ""
+        if desa:
+            rows.append((kecamatan_of(Point(p.x, p.y)), desa, name, p.y, p.x))
+    return rows
+
+
+def gazetteer_from_extract(path: Path) -> list[tuple[str, str, str, float, float]]:
+    """Desa and dusun points from an OSM XML extract (offline); see :func:`_gazetteer_rows`."""
+    ox = _configure_osmnx()
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: extract not found")
+    try:
+        features = ox.features_from_xml(path, tags=_PLACE_TAGS)
+    except Exception as exc:  # osmnx: parse errors, or "no matching features"
+        raise InputError(f"{path}: no desa or dusun places could be read ({exc.__class__.__name__}: {exc})") from None
+    return _gazetteer_rows(features)
+
+
+def gazetteer_from_place(place: str) -> list[tuple[str, str, str, float, float]]:
+    """Desa and dusun points for ``place`` from Overpass (online, cached by osmnx)."""
+    ox = _configure_osmnx()
+    ox.settings.use_cache = True
+    import requests
+
+    try:
+        features = ox.features_from_place(place, tags=_PLACE_TAGS)
+    except (requests.exceptions.RequestException, ConnectionError, OSError) as exc:
+        raise ServiceUnreachable(f"cannot download places for {place!r}: the map service is unreachable "
+                                 f"({exc.__class__.__name__}); use `--osm EXTRACT` offline instead") from None
+    return _gazetteer_rows(features)
+
+
+def online_geocoder() -> Callable[[str], tuple[float, float] | None]:
+    """A Nominatim lookup through osmnx: one request a second at most, answers cached by osmnx.
+
+    The returned function takes an address query (never a name or NIK) and gives ``(lat, lon)``
+    or ``None`` when nothing is found. Once the service is unreachable it raises
+    :class:`ServiceUnreachable` at once for every later query, so an offline run is not slowed.
+    """
+    ox = _configure_osmnx()
+    ox.settings.use_cache = True
+    import requests
+
+    down: list[str] = []
+
+    def lookup(query: str) -> tuple[float, float] | None:
+        if down:
+            raise ServiceUnreachable(down[0])
+        try:
+            lat, lon = ox.geocode(query)
+        except ox._errors.InsufficientResponseError:
+            return None
+        except (requests.exceptions.RequestException, ConnectionError, OSError) as exc:
+            down.append(f"online geocoding unreachable ({exc.__class__.__name__})")
+            raise ServiceUnreachable(down[0]) from None
+        return float(lat), float(lon)
+
+    return lookup

@@ -71,6 +71,7 @@ def estimate_couriers(travel_s: np.ndarray, service_s: list[int], shift: Shift) 
 
 def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: dt.date,
              gazetteer: Gazetteer | None = None, *, confirmed: Mapping[str, LatLon] | None = None,
+             online: Callable[[str], tuple[float, float] | None] | None = None,
              synthetic: bool = False, report: Report = _quiet) -> Plan:
     """Plan one day's deliveries for every card in ``records``.
 
@@ -88,6 +89,8 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
         Named places for cards without coordinates.
     confirmed
         Locations the office confirmed earlier, by address key.
+    online
+        Optional online geocoder (address query -> lat, lon), asked when nothing else locates a card.
     synthetic
         Marks plans made from the generated demo data.
     report
@@ -111,13 +114,13 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
         key = household_key(h)
         return [Review(r.row, r.nik, r.desa, r.dusun, precision, note, r.address(), key) for r in h.records]
 
-    for h, loc in zip(households, locate_all(households, gazetteer, bbox, confirmed)):
+    for h, loc in zip(households, locate_all(households, gazetteer, bbox, confirmed, online)):
         if isinstance(loc, str):
             unassigned += [Unassigned(card_of(r), "not_geocoded", loc) for r in h.records]
             review += to_review(h, "none", loc)
         else:
             located.append((h, loc))
-            if loc.precision in ("dusun", "desa") or loc.note:
+            if loc.precision in ("dusun", "desa", "online") or loc.note:
                 review += to_review(h, loc.precision,
                                     loc.note or f"located at {loc.precision} level (match score {loc.score:.0f})")
 

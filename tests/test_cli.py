@@ -211,3 +211,42 @@ def test_confirm_reports_bad_rows(runner, tmp_path):
     assert f"{review}, row 3, column 'lat', value 'abc,112.2': not a coordinate" in result.output
     assert "row 4" in result.output and "outside Kabupaten Jombang" in result.output
     assert "1 new and 0 changed" in result.output
+
+
+def test_gazetteer_build_from_extract(runner, tmp_path):
+    from routing.geocode import read_gazetteer
+
+    out = tmp_path / "gaz.csv"
+    result = runner.invoke(main, ["gazetteer", "build", "--osm", str(DATA / "places.osm"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2 desa, 2 dusun" in result.output
+    entries = {(e.desa, e.dusun): e.point for e in read_gazetteer(out).entries}
+    assert set(entries) == {("Jabon", ""), ("Jabon", "Caruk Kulon"), ("Sengon", ""), ("Sengon", "Ngemplak")}
+    # The desa point of Jabon comes from its boundary polygon, and lies inside it.
+    assert -7.572 < entries[("Jabon", "")].lat < -7.560 and 112.205 < entries[("Jabon", "")].lon < 112.220
+    assert runner.invoke(main, ["gazetteer", "build", "--out", str(out)]).exit_code == 2
+
+
+def test_online_geocoding_offline_is_skipped_with_a_note(runner, tmp_path, demo_files, monkeypatch):
+    import osmnx
+    import requests
+
+    calls = []
+
+    def offline(*a, **k):
+        calls.append(a)
+        raise requests.exceptions.ConnectionError("no network in tests")
+
+    monkeypatch.setattr(requests.Session, "request", offline)
+    monkeypatch.setattr(requests, "get", offline)
+    monkeypatch.setattr(osmnx.settings, "cache_folder", str(tmp_path / "osmnx-cache"))
+    r = rows(3)
+    for k in (0, 1):
+        r[k].update(lat="", lon="", desa=f"Antah Berantah {k}", alamat=f"Jl. X {k}")
+    f = records_csv(tmp_path / "in.csv", r)
+    result = runner.invoke(main, plan_args(f, demo_files.network, tmp_path / "o", "--geocode-online"))
+    assert result.exit_code == EXIT_PARTIAL, result.output
+    plan = json.loads((tmp_path / "o" / "plan.json").read_text())
+    assert [u["reason"] for u in plan["unassigned"]] == ["not_geocoded", "not_geocoded"]
+    assert all("online geocoding unreachable" in u["detail"] and "skipped" in u["detail"] for u in plan["unassigned"])
+    assert len(calls) <= 1  # once down, later cards do not wait on the network again

@@ -94,3 +94,19 @@ def test_real_kemendagri_desa_centroids_as_gazetteer(tmp_path):
     # A spelling variant named in SOURCES.md still finds its desa.
     (h,) = group_households([rec(2, 1, dusun="", desa="Tugusumberejo", kecamatan="Peterongan")])
     assert locate(h, gaz, JOMBANG_BBOX).precision == "desa"
+
+
+def test_online_geocoder_is_asked_last_with_the_address_only():
+    queries = []
+
+    def lookup(query):
+        queries.append(query)
+        return (-7.5601, 112.2399)
+
+    (h,) = group_households([rec(2, 1, desa="Karangwinongan", dusun="Krajan")])
+    loc = locate(h, GAZ, JOMBANG_BBOX, online=lookup)
+    assert loc.precision == "online" and loc.point == LatLon(-7.5601, 112.2399)
+    assert queries == ["Krajan, Desa Karangwinongan, Kecamatan Jombang, Kabupaten Jombang, Jawa Timur, Indonesia"]
+    (h,) = group_households([rec(2, 1, point=LatLon(-7.5601, 112.2102))])
+    locate(h, GAZ, JOMBANG_BBOX, online=lookup)
+    assert len(queries) == 1  # typed coordinates: no request
