@@ -14,6 +14,7 @@ Exit codes (also in README.md):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import logging
@@ -106,6 +107,8 @@ def main(verbose: int) -> None:
       ektp-route plan kartu_selesai.csv --network jombang.graphml --out rute-2026-11-30 --date 2026-11-30
       ektp-route render rute-2026-11-30
     """
+    # Outputs hold personal data: whatever a library creates here is private to the user.
+    os.umask(0o077)
     logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)],
                         format="%(levelname)s %(name)s: %(message)s")
 
@@ -142,9 +145,41 @@ def _settings(config: Path | None, couriers: int | None, depot: LatLon | None, t
                                          deterministic=deterministic or None)
 
 
-def _run_plan(records_path: Path, network_path: Path, gazetteer_path: Path | None, settings: Settings,
+def _report_rejected(records: Any) -> None:
+    for r in records.rejected[:10]:
+        click.echo(f"ektp-route: rejected: {r.detail}", err=True)
+    if len(records.rejected) > 10:
+        click.echo(f"ektp-route: ... and {len(records.rejected) - 10} more rejected rows, see rejected.csv", err=True)
+
+
+def _ledger_records(db: Path, records_path: Path | None, sheet: str | None, settings: Settings, day: dt.date,
+                    report: Callable[[str], None]) -> Any:
+    """Import today's file (if any), then the cards due in the ledger as one record set."""
+    from routing.ledger import Ledger
+    from routing.records import RecordSet, read_records
+
+    rejected: tuple = ()
+    with Ledger(db) as ledger:
+        if records_path is not None:
+            incoming = read_records(records_path, sheet=sheet, columns=settings.columns)
+            _report_rejected(incoming)
+            result = ledger.import_batch(incoming, records_path.read_bytes(), day)
+            for line in result.changed:
+                click.echo(f"ektp-route: changed: {line}", err=True)
+            report(f"imported {result.added} new cards into {db}" if not result.already_imported
+                   else f"{records_path} was imported before; nothing added")
+            rejected = incoming.rejected
+        due, _ = ledger.due_records()
+    # Ledger cards get row numbers after the file's rejected rows, so every row stays unique.
+    base = max((r.row for r in rejected), default=1) - 1
+    due = [dataclasses.replace(r, row=r.row + base) for r in due]
+    report(f"{len(due)} cards due in the ledger")
+    return RecordSet(f"ledger {db}", tuple(due), tuple(rejected))
+
+
+def _run_plan(records_path: Path | None, network_path: Path, gazetteer_path: Path | None, settings: Settings,
               day: dt.date, out: Path, lang: str, sheet: str | None, quiet: bool, synthetic: bool,
-              locations: Path | None, geocode_online: bool = False) -> Plan:
+              locations: Path | None, geocode_online: bool = False, db: Path | None = None) -> Plan:
     from routing.confirmed import DEFAULT_STORE, read_store
     from routing.geocode import read_gazetteer
     from routing.network import default_cache_dir, load_network, online_geocoder
@@ -153,12 +188,12 @@ def _run_plan(records_path: Path, network_path: Path, gazetteer_path: Path | Non
     from routing.render import draw, write_plan_json
 
     report = _reporter(quiet)
-    records = read_records(records_path, sheet=sheet, columns=settings.columns)
-    report(f"read {records.rows} rows from {records_path}")
-    for r in records.rejected[:10]:
-        click.echo(f"ektp-route: rejected: {r.detail}", err=True)
-    if len(records.rejected) > 10:
-        click.echo(f"ektp-route: ... and {len(records.rejected) - 10} more rejected rows, see rejected.csv", err=True)
+    if db is not None:
+        records = _ledger_records(db, records_path, sheet, settings, day, report)
+    else:
+        records = read_records(records_path, sheet=sheet, columns=settings.columns)
+        report(f"read {records.rows} rows from {records_path}")
+        _report_rejected(records)
     gazetteer = read_gazetteer(gazetteer_path) if gazetteer_path else None
     confirmed = read_store(locations or DEFAULT_STORE)
     if confirmed:
@@ -169,6 +204,11 @@ def _run_plan(records_path: Path, network_path: Path, gazetteer_path: Path | Non
                     online=online_geocoder() if geocode_online else None, synthetic=synthetic, report=report)
     write_plan_json(plan, out)
     report(f"plan written to {out / 'plan.json'}")
+    if db is not None:
+        from routing.ledger import Ledger
+
+        with Ledger(db) as ledger:
+            report(f"{ledger.record_plan(plan)} cards recorded as planned in {db}")
     draw(plan, out, lang)
     report("route sheets, maps, GPX and GeoPackage written")
     return plan
@@ -190,7 +230,9 @@ def _print_summary(plan: Plan, out: Path) -> None:
 
 
 @main.command()
-@click.argument("records", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("records", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Ledger database: plan every card due (new and failed before) and record the plan.")
 @click.option("--network", "network", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Road network: GraphML saved by osmnx, or an OSM XML extract (.osm, .osm.bz2).")
 @click.option("--gazetteer", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -200,23 +242,29 @@ def _print_summary(plan: Plan, out: Path) -> None:
               help="Ask OpenStreetMap Nominatim (address only, 1 request/s, cached) for cards nothing else locates.")
 @planning_options
 @guarded
-def plan(records: Path, network: Path | None, gazetteer: Path | None, sheet: str | None, geocode_online: bool,
-         out: Path,
+def plan(records: Path | None, db: Path | None, network: Path | None, gazetteer: Path | None, sheet: str | None,
+         geocode_online: bool, out: Path,
          couriers: int | None, depot: LatLon | None, day: dt.date, time_limit: int | None,
          deterministic: bool | None, config: Path | None, lang: str, locations: Path | None, quiet: bool) -> None:
     """Plan the day's deliveries from RECORDS (CSV or XLSX, one row per finished card).
+
+    With --db, RECORDS is optional: if given it is imported first; then every card due in the
+    ledger (new, and failed before) is planned, urgent first, and the plan is recorded.
 
     \b
     Examples:
       ektp-route plan kartu.csv --network jombang.graphml --out rute --date 2026-11-30
       ektp-route plan kartu.xlsx --network jombang.graphml --gazetteer dusun.csv --couriers 6 --out rute
+      ektp-route plan --db ektp-ledger.sqlite --network jombang.graphml --date 2026-12-01 --out rute
     """
     settings = _settings(config, couriers, depot, time_limit, deterministic)
     if network is None:
         raise InputError("no road network given: pass --network FILE (see `ektp-route network --help` "
                          "to import an OpenStreetMap extract)")
+    if records is None and db is None:
+        raise InputError("give a RECORDS file, or --db LEDGER to plan the cards due in the ledger")
     result = _run_plan(records, network, gazetteer, settings, day, out, lang, sheet, quiet, synthetic=False,
-                       locations=locations, geocode_online=geocode_online)
+                       locations=locations, geocode_online=geocode_online, db=db)
     _print_summary(result, out)
     s = result.summary()
     sys.exit(EXIT_OK if s["cards_unassigned"] + s["cards_rejected"] == 0 else EXIT_PARTIAL)
@@ -288,6 +336,136 @@ def confirm(review: Path, locations: Path | None) -> None:
         click.echo(f"ektp-route: skipped: {line}", err=True)
     click.echo(f"{store}: {result.added} new and {result.updated} changed confirmed locations")
     sys.exit(EXIT_PARTIAL if result.problems else EXIT_OK)
+
+
+def _db_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        help="Ledger database (default: ektp-ledger.sqlite here).")(fn)
+
+
+@main.command("import")
+@click.argument("records", type=click.Path(dir_okay=False, path_type=Path))
+@_db_option
+@click.option("--date", "day", callback=_date, default=None, help="Batch date YYYY-MM-DD (default today).")
+@click.option("--sheet", default=None, help="Worksheet name in an XLSX file.")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@guarded
+def import_(records: Path, db: Path | None, day: dt.date, sheet: str | None, config: Path | None) -> None:
+    """Add a batch of finished cards to the ledger; importing the same file twice adds nothing.
+
+    \b
+    Example:
+      ektp-route import kartu_selesai_2026-11-30.csv --db ektp-ledger.sqlite
+    """
+    from routing.ledger import DEFAULT_DB, Ledger
+    from routing.records import read_records
+
+    settings = load_settings(config)
+    rs = read_records(records, sheet=sheet, columns=settings.columns)
+    _report_rejected(rs)
+    with Ledger(db or DEFAULT_DB) as ledger:
+        result = ledger.import_batch(rs, records.read_bytes(), day)
+    for line in result.changed:
+        click.echo(f"ektp-route: changed: {line}", err=True)
+    if result.already_imported:
+        click.echo(f"{records} was imported before: nothing added")
+    else:
+        click.echo(f"{records}: {result.added} new cards, {result.unchanged} already known, "
+                   f"{len(result.changed)} changed (not applied), {len(rs.rejected)} rejected")
+    sys.exit(EXIT_PARTIAL if rs.rejected or result.changed else EXIT_OK)
+
+
+@main.command()
+@click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
+@_db_option
+@click.option("--date", "day", callback=_date, default=None, help="Delivery date YYYY-MM-DD (default today).")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@guarded
+def outcomes(results: Path, db: Path | None, day: dt.date, config: Path | None) -> None:
+    """Record the day's outcomes from RESULTS (CSV: nik, outcome, recipient, time).
+
+    Outcome codes as on the route sheet: DT diterima, TR tidak di rumah, PA pindah alamat,
+    AT alamat tidak ditemukan, MN menolak, MD meninggal. Failed cards are planned again; after
+    max_attempts (default 2) they wait at the office (ambil di kantor).
+
+    \b
+    Example:
+      ektp-route outcomes hasil_2026-11-30.csv --db ektp-ledger.sqlite --date 2026-11-30
+    """
+    import csv as _csv
+
+    from routing.ledger import DEFAULT_DB, Ledger
+    from routing.records import decode_text
+
+    settings = load_settings(config)
+    try:
+        text = decode_text(results, results.read_bytes())
+    except FileNotFoundError:
+        raise InputError(f"{results}: file not found") from None
+    first = text.split("\n", 1)[0]
+    reader = _csv.DictReader(text.splitlines(), delimiter=";" if first.count(";") > first.count(",") else ",")
+    fields = {(f or "").strip().lower() for f in reader.fieldnames or []}
+    if not {"nik", "outcome"} <= fields:
+        raise InputError(f"{results}, row 1: expected columns nik, outcome, recipient, time")
+    rows = [{(k or "").strip().lower(): (v or "") for k, v in row.items()} for row in reader]
+    with Ledger(db or DEFAULT_DB) as ledger:
+        result = ledger.record_outcomes(results, rows, day, settings.max_attempts)
+    for line in result.problems:
+        click.echo(f"ektp-route: refused: {line}", err=True)
+    click.echo(f"{results}: {result.applied} outcomes recorded, {result.repeated} already recorded, "
+               f"{len(result.problems)} refused")
+    sys.exit(EXIT_PARTIAL if result.problems else EXIT_OK)
+
+
+@main.command()
+@_db_option
+@click.option("--date", "day", default=None, help="Also show what happened on this day (YYYY-MM-DD).")
+@guarded
+def status(db: Path | None, day: str | None) -> None:
+    """Cards in the ledger by state, and by desa.
+
+    \b
+    Example:
+      ektp-route status --db ektp-ledger.sqlite --date 2026-11-30
+    """
+    from routing.ledger import DEFAULT_DB, STATES, Ledger
+
+    path = db or DEFAULT_DB
+    if not path.exists():
+        raise InputError(f"{path}: no ledger here yet; run `ektp-route import RECORDS --db {path}` first")
+    with Ledger(path) as ledger:
+        counts = ledger.counts()
+        click.echo(f"{path}: {sum(counts.values())} cards")
+        click.echo("  " + "  ".join(f"{s}: {counts[s]}" for s in STATES))
+        click.echo(f"  {'desa':<20}" + "".join(f"{s:>10}" for s in STATES))
+        for desa, per in ledger.counts_by_desa():
+            click.echo(f"  {desa:<20}" + "".join(f"{per[s]:>10}" for s in STATES))
+        if day:
+            click.echo(f"  on {day}: " + ", ".join(f"{k} {v}" for k, v in sorted(ledger.events_on(
+                _date(None, None, day)).items())))
+
+
+@main.command()
+@_db_option
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@guarded
+def export(db: Path | None, out: Path) -> None:
+    """Write the ledger as CSV: every card with its state, attempts and last event.
+
+    \b
+    Example:
+      ektp-route export --db ektp-ledger.sqlite --out ledger.csv
+    """
+    from routing.files import write_csv
+    from routing.ledger import DEFAULT_DB, Ledger
+
+    path = db or DEFAULT_DB
+    if not path.exists():
+        raise InputError(f"{path}: no ledger here")
+    with Ledger(path) as ledger:
+        rows = [tuple(r) for r in ledger.export_rows()]
+    write_csv(out, ["nik", "nama", "desa", "dusun", "state", "attempts", "urgent", "batch_date", "last_event"], rows)
+    click.echo(f"{out}: {len(rows)} cards")
 
 
 @main.group()

@@ -149,12 +149,14 @@ class Settings:
     #: Solver wall-clock budget in seconds, or a solution limit for reproducible plans.
     time_limit_s: int = 30
     deterministic: bool = False
+    #: Failed delivery attempts after which a card waits for pickup at the office (ambil di kantor).
+    max_attempts: int = 2
     #: Column-name overrides: canonical name -> header as written in the office's export.
     columns: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("service_base_s", "service_per_card_s", "courier_fixed_cost_s", "drop_penalty_s",
-                     "urgent_drop_penalty_s", "snap_warn_m", "snap_max_m"):
+                     "urgent_drop_penalty_s", "snap_warn_m", "snap_max_m", "max_attempts"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise InputError(f"setting {name} must be a whole number >= 0, got {value!r}")
@@ -181,7 +183,7 @@ class Settings:
 
 _SIMPLE_KEYS = {
     "couriers", "service_base_s", "service_per_card_s", "courier_fixed_cost_s", "drop_penalty_s",
-    "urgent_drop_penalty_s", "snap_warn_m", "snap_max_m", "time_limit_s", "deterministic",
+    "urgent_drop_penalty_s", "snap_warn_m", "snap_max_m", "time_limit_s", "deterministic", "max_attempts",
 }
 
 

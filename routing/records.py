@@ -138,7 +138,7 @@ def _resolve_columns(path: Path, header: Sequence[str], overrides: Mapping[str, 
     return found
 
 
-def _decode(path: Path, raw: bytes) -> str:
+def decode_text(path: Path, raw: bytes) -> str:
     if b"\x00" in raw[:4096] or raw[:4] == b"PK\x03\x04":
         hint = " (it looks like an Excel workbook: name it .xlsx)" if raw[:2] == b"PK" else ""
         raise InputError(f"{path}: not a text CSV file, it holds binary data{hint}")
@@ -159,7 +159,7 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
         raise InputError(f"{path}: file not found") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    text = _decode(path, raw)
+    text = decode_text(path, raw)
     first = text.split("\n", 1)[0]
     # Indonesian-locale Excel writes ';' because ',' is its decimal separator.
     delimiter = max((";", ",", "\t"), key=first.count)

@@ -1,0 +1,194 @@
+"""The delivery ledger on a real SQLite file: day-to-day cycle, crash safety, concurrent commands."""
+
+import csv
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from routing.cli import main
+from routing.errors import EXIT_LEDGER_BUSY, EXIT_OK, EXIT_PARTIAL, LedgerBusy
+from routing.ledger import Ledger
+
+from conftest import nik_for, records_csv
+from test_cli import rows
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def outcomes_csv(path, items):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["nik", "outcome", "recipient", "time"])
+        w.writerows(items)
+    return path
+
+
+def plan_db(runner, db, network, out, day, *extra):
+    args = ["plan", *extra, "--db", str(db), "--network", str(network), "--out", str(out), "--date", day,
+            "--time-limit", "1", "-q"]
+    result = runner.invoke(main, args)
+    assert result.exit_code in (EXIT_OK, EXIT_PARTIAL), result.output
+    return json.loads((out / "plan.json").read_text())
+
+
+def planned_niks(plan):
+    return {n for r in plan["routes"] for v in r["visits"] for n in v["cards"]}
+
+
+def test_three_day_cycle(runner, tmp_path, demo_files):
+    db = tmp_path / "ledger.sqlite"
+    day1 = records_csv(tmp_path / "day1.csv", rows(6))
+    # Day 1: import and plan in one command.
+    p1 = plan_db(runner, db, demo_files.network, tmp_path / "d1", "2026-11-30", str(day1))
+    assert planned_niks(p1) == {nik_for(k) for k in range(1, 7)}
+    # Outcomes: 1-3 delivered, 4 and 5 not at home, 6 moved away.
+    res = outcomes_csv(tmp_path / "o1.csv", [(nik_for(1), "DT", "Warga 0", "08:10"), (nik_for(2), "DT", "Ibu", "08:20"),
+                                             (nik_for(3), "diterima", "Bapak", "08:30"), (nik_for(4), "TR", "", "09:00"),
+                                             (nik_for(5), "TR", "", "09:10"), (nik_for(6), "PA", "", "09:20")])
+    r = runner.invoke(main, ["outcomes", str(res), "--db", str(db), "--date", "2026-11-30"])
+    assert r.exit_code == EXIT_OK and "6 outcomes recorded" in r.output
+    # Day 2: two new cards come in; the three failed ones return, the delivered do not.
+    new = rows(8)[6:]
+    day2 = records_csv(tmp_path / "day2.csv", new)
+    p2 = plan_db(runner, db, demo_files.network, tmp_path / "d2", "2026-12-01", str(day2))
+    assert planned_niks(p2) == {nik_for(k) for k in (4, 5, 6, 7, 8)}
+    res = outcomes_csv(tmp_path / "o2.csv", [(nik_for(4), "DT", "Warga 3", "10:00"), (nik_for(5), "AT", "", "10:30"),
+                                             (nik_for(6), "TR", "", "10:40"), (nik_for(7), "DT", "X", "11:00"),
+                                             (nik_for(8), "MD", "", "11:10")])
+    assert runner.invoke(main, ["outcomes", str(res), "--db", str(db), "--date", "2026-12-01"]).exit_code == 0
+    # Day 3: 5 and 6 failed twice: they wait at the office; nothing else is due.
+    for f in (db, db.with_name(db.name + "-wal")):
+        assert os.stat(f).st_mode & 0o077 == 0, f
+    with Ledger(db) as ledger:
+        assert ledger.counts() == {"received": 0, "planned": 0, "delivered": 5, "failed": 0, "pickup": 2,
+                                   "cancelled": 1}
+        assert ledger.integrity() == "ok"
+    p3 = plan_db(runner, db, demo_files.network, tmp_path / "d3", "2026-12-02")
+    assert p3["summary"]["cards_in"] == 0 and not planned_niks(p3)
+    status = runner.invoke(main, ["status", "--db", str(db), "--date", "2026-12-01"])
+    assert status.exit_code == 0 and "delivered: 5" in status.output and "pickup: 2" in status.output
+    assert "Sengon" in status.output
+    out = tmp_path / "ledger.csv"
+    assert runner.invoke(main, ["export", "--db", str(db), "--out", str(out)]).exit_code == 0
+    exported = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert {e["nik"]: e["state"] for e in exported}[nik_for(5)] == "pickup" and len(exported) == 8
+
+
+def test_import_is_idempotent_and_changes_are_reported(runner, tmp_path):
+    db = tmp_path / "l.sqlite"
+    f = records_csv(tmp_path / "a.csv", rows(4))
+    first = runner.invoke(main, ["import", str(f), "--db", str(db)])
+    assert first.exit_code == 0 and "4 new cards" in first.output
+    again = runner.invoke(main, ["import", str(f), "--db", str(db)])
+    assert again.exit_code == 0 and "imported before: nothing added" in again.output
+    changed = rows(5)
+    changed[1]["alamat"] = "Jl. Baru 99"
+    g = records_csv(tmp_path / "b.csv", changed)
+    result = runner.invoke(main, ["import", str(g), "--db", str(db)])
+    assert result.exit_code == EXIT_PARTIAL
+    assert "1 new cards, 3 already known, 1 changed" in result.output
+    assert f"{g}, row 3, column 'nik', value '{nik_for(2)}': card already in the ledger" in result.output
+    assert "'Jl. Mawar 1' -> 'Jl. Baru 99'" in result.output
+    with Ledger(db) as ledger:
+        assert ledger.db.execute("SELECT alamat FROM cards WHERE nik = ?", (nik_for(2),)).fetchone()[0] == "Jl. Mawar 1"
+        assert ledger.counts()["received"] == 5
+
+
+def test_impossible_outcomes_are_refused(runner, tmp_path):
+    db = tmp_path / "l.sqlite"
+    runner.invoke(main, ["import", str(records_csv(tmp_path / "a.csv", rows(2))), "--db", str(db)])
+    res = outcomes_csv(tmp_path / "o.csv", [(nik_for(1), "DT", "X", "08:00"), ("3517091506909999", "DT", "Y", "08:00"),
+                                            (nik_for(2), "HILANG", "", "")])
+    result = runner.invoke(main, ["outcomes", str(res), "--db", str(db), "--date", "2026-11-30"])
+    assert result.exit_code == EXIT_PARTIAL
+    assert "row 2, column 'outcome', value 'DT': card 3517********0001 is received, not out for delivery" in result.output
+    assert "row 3, column 'nik', value '3517091506909999': no such card" in result.output
+    assert "row 4, column 'outcome', value 'HILANG': unknown outcome" in result.output
+    with Ledger(db) as ledger:
+        assert ledger.counts()["received"] == 2
+
+
+def test_migrations_keep_data(tmp_path):
+    db = tmp_path / "old.sqlite"
+    with Ledger(db, schema=1) as old:  # a database as release 1 left it
+        assert old.version == 1
+        old.db.execute("INSERT INTO batches(file, sha256, imported_at, batch_date, cards) VALUES ('f','h','t','d',1)")
+        old.db.execute("INSERT INTO cards(nik, batch_id, state, nama, desa, row_hash, updated_at) "
+                       f"VALUES ('{nik_for(1)}', 1, 'received', 'Siti', 'Jabon', 'x', 't')")
+    with Ledger(db) as upgraded:
+        assert upgraded.version == 2
+        assert upgraded.counts()["received"] == 1
+        assert upgraded.db.execute("SELECT count(*) FROM changes").fetchone()[0] == 0
+
+
+def big_batch(path, n):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["nik", "nama", "alamat", "rt", "rw", "dusun", "desa", "kecamatan", "lat", "lon"])
+        for k in range(n):
+            w.writerow([f"3517091506{k // 9999 + 10:02d}{k % 9999 + 1:04d}", f"Warga {k} " + "x" * 200, f"Jl. {k}",
+                        "1", "2", "Sengon", "Sengon", "Jombang", "-7.535", "112.226"])
+    return path
+
+
+def test_killed_import_leaves_all_or_nothing(tmp_path):
+    batch = big_batch(tmp_path / "big.csv", 60_000)
+    db = tmp_path / "crash.sqlite"
+    Ledger(db).db.close()
+    wal = tmp_path / "crash.sqlite-wal"
+    killed_mid_transaction = 0
+    for attempt in range(6):
+        proc = subprocess.Popen([sys.executable, "-m", "routing.cli", "import", str(batch), "--db", str(db),
+                                 "--date", f"2026-11-{attempt + 1:02d}"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        start = wal.stat().st_size if wal.exists() else 0
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            if wal.exists() and wal.stat().st_size > start + 1_000_000:  # pages spilling: inside the transaction
+                proc.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.005)
+        proc.wait()
+        with Ledger(db) as ledger:
+            assert ledger.integrity() == "ok"
+            n = ledger.db.execute("SELECT count(*) FROM cards").fetchone()[0]
+            batches = ledger.db.execute("SELECT count(*) FROM batches").fetchone()[0]
+        assert n in (0, 60_000) and batches == (n > 0)
+        if proc.returncode == -signal.SIGKILL and n == 0:
+            killed_mid_transaction += 1
+        else:
+            break  # the import finished: later attempts would only add nothing
+    assert killed_mid_transaction >= 1
+
+
+def test_second_command_waits_then_fails_clearly(tmp_path, runner):
+    db = tmp_path / "busy.sqlite"
+    Ledger(db).db.close()
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another command is writing
+    try:
+        with pytest.raises(LedgerBusy, match="in use by another ektp-route command"):
+            with Ledger(db, timeout_s=0.5) as ledger:
+                ledger.import_batch(__import__("routing.records").records.read_records(
+                    records_csv(tmp_path / "a.csv", rows(2))), b"x", __import__("datetime").date(2026, 11, 30))
+        os.environ["EKTP_LEDGER_TIMEOUT"] = "0.5"
+        result = runner.invoke(main, ["import", str(records_csv(tmp_path / "b.csv", rows(2))), "--db", str(db)])
+        assert result.exit_code == EXIT_LEDGER_BUSY and "in use by another" in result.output
+    finally:
+        os.environ.pop("EKTP_LEDGER_TIMEOUT", None)
+        holder.execute("ROLLBACK")
+        holder.close()
+    with Ledger(db) as ledger:
+        assert ledger.integrity() == "ok" and sum(ledger.counts().values()) == 0
+    # With the other command finished, the same import goes through.
+    assert runner.invoke(main, ["import", str(tmp_path / "b.csv"), "--db", str(db)]).exit_code == 0
