@@ -67,9 +67,9 @@ def test_three_day_cycle(runner, tmp_path, demo_files):
                                              (nik_for(8), "MD", "", "11:10")])
     assert runner.invoke(main, ["outcomes", str(res), "--db", str(db), "--date", "2026-12-01"]).exit_code == 0
     # Day 3: 5 and 6 failed twice: they wait at the office; nothing else is due.
-    for f in (db, db.with_name(db.name + "-wal")):
-        assert os.stat(f).st_mode & 0o077 == 0, f
     with Ledger(db) as ledger:
+        for f in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+            assert os.stat(f).st_mode & 0o077 == 0, f  # personal data: owner only
         assert ledger.counts() == {"received": 0, "planned": 0, "delivered": 5, "failed": 0, "pickup": 2,
                                    "cancelled": 1}
         assert ledger.integrity() == "ok"
