@@ -87,8 +87,18 @@ def _popup_html(route: Route, v: Visit) -> str:
             f"Kartu: {len(v.cards)}")
 
 
+def _terminal(target: folium.Map | folium.FeatureGroup, point: object, label: str, route: Route) -> None:
+    folium.Marker((point.lat, point.lon), tooltip=f"{html.escape(route.courier_id)} {label}",
+                  icon=folium.DivIcon(html=f'<div class="depot-marker">{label}</div>', icon_size=(52, 18),
+                                      icon_anchor=(26, 9), class_name="ektp-terminal")).add_to(target)
+
+
 def _add_route(target: folium.Map | folium.FeatureGroup, route: Route, k: int) -> None:
     col = colour(k)
+    if route.start is not None:
+        _terminal(target, route.start, "MULAI", route)
+    if route.end is not None:
+        _terminal(target, route.end, "SELESAI", route)
     if route.geometry:
         folium.PolyLine([(p.lat, p.lon) for p in route.geometry], color=col, weight=4, opacity=0.8,
                         tooltip=html.escape(route.courier_id)).add_to(target)

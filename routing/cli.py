@@ -120,6 +120,12 @@ def planning_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Folder for plan.json, sheets, maps and CSV files."),
         click.option("--couriers", type=click.IntRange(1, 500), default=None,
                      help="Couriers available (default: as many as the day needs)."),
+        click.option("--couriers-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="CSV of couriers: id, nama, mulai, selesai, rumah, jam_mulai, jam_selesai, max_stop."),
+        click.option("--group-by", type=click.Choice(["none", "desa", "kecamatan"]), default=None,
+                     help="Solve each desa or kecamatan separately, in parallel (large days). Default none."),
+        click.option("--balance", is_flag=True, default=None, help="Even out the couriers' working days."),
+        click.option("--keep-desa", is_flag=True, default=None, help="Keep each desa with one courier where possible."),
         click.option("--depot", type=_DepotType(), default=None,
                      help="Office location LAT,LON (default: Dispendukcapil Jombang)."),
         click.option("--date", "day", callback=_date, default=None, help="Delivery date YYYY-MM-DD (default today)."),
@@ -140,9 +146,12 @@ def planning_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _settings(config: Path | None, couriers: int | None, depot: LatLon | None, time_limit: int | None,
-              deterministic: bool | None) -> Settings:
+              deterministic: bool | None, group_by: str | None = None, balance: bool | None = None,
+              keep_desa: bool | None = None) -> Settings:
     return load_settings(config).replace(couriers=couriers, depot=depot, time_limit_s=time_limit,
-                                         deterministic=deterministic or None)
+                                         deterministic=deterministic or None, group_by=group_by,
+                                         balance_cost=1 if balance else None,
+                                         keep_desa_cost=1800 if keep_desa else None)
 
 
 def _report_rejected(records: Any) -> None:
@@ -179,7 +188,9 @@ def _ledger_records(db: Path, records_path: Path | None, sheet: str | None, sett
 
 def _run_plan(records_path: Path | None, network_path: Path, gazetteer_path: Path | None, settings: Settings,
               day: dt.date, out: Path, lang: str, sheet: str | None, quiet: bool, synthetic: bool,
-              locations: Path | None, geocode_online: bool = False, db: Path | None = None) -> Plan:
+              locations: Path | None, geocode_online: bool = False, db: Path | None = None,
+              couriers_file: Path | None = None) -> Plan:
+    from routing.couriers import read_couriers
     from routing.confirmed import DEFAULT_STORE, read_store
     from routing.geocode import read_gazetteer
     from routing.network import default_cache_dir, load_network, online_geocoder
@@ -200,8 +211,12 @@ def _run_plan(records_path: Path | None, network_path: Path, gazetteer_path: Pat
         report(f"{len(confirmed)} confirmed locations from {locations or DEFAULT_STORE}")
     network = load_network(network_path, settings.speeds_kph, default_cache_dir())
     report(f"road network {network_path}: {network.n_nodes} nodes, {network.n_edges} edges")
+    fleet = read_couriers(couriers_file, settings.shift_for(day)) if couriers_file else None
+    if fleet is not None and settings.couriers is not None:
+        raise InputError("give either --couriers N or --couriers-file, not both")
     plan = plan_day(records, network, settings, day, gazetteer, confirmed=confirmed,
-                    online=online_geocoder() if geocode_online else None, synthetic=synthetic, report=report)
+                    online=online_geocoder() if geocode_online else None, couriers=fleet, synthetic=synthetic,
+                    report=report)
     write_plan_json(plan, out)
     report(f"plan written to {out / 'plan.json'}")
     if db is not None:
@@ -243,8 +258,8 @@ def _print_summary(plan: Plan, out: Path) -> None:
 @planning_options
 @guarded
 def plan(records: Path | None, db: Path | None, network: Path | None, gazetteer: Path | None, sheet: str | None,
-         geocode_online: bool, out: Path,
-         couriers: int | None, depot: LatLon | None, day: dt.date, time_limit: int | None,
+         geocode_online: bool, out: Path, couriers: int | None, couriers_file: Path | None, group_by: str | None,
+         balance: bool | None, keep_desa: bool | None, depot: LatLon | None, day: dt.date, time_limit: int | None,
          deterministic: bool | None, config: Path | None, lang: str, locations: Path | None, quiet: bool) -> None:
     """Plan the day's deliveries from RECORDS (CSV or XLSX, one row per finished card).
 
@@ -257,14 +272,14 @@ def plan(records: Path | None, db: Path | None, network: Path | None, gazetteer:
       ektp-route plan kartu.xlsx --network jombang.graphml --gazetteer dusun.csv --couriers 6 --out rute
       ektp-route plan --db ektp-ledger.sqlite --network jombang.graphml --date 2026-12-01 --out rute
     """
-    settings = _settings(config, couriers, depot, time_limit, deterministic)
+    settings = _settings(config, couriers, depot, time_limit, deterministic, group_by, balance, keep_desa)
     if network is None:
         raise InputError("no road network given: pass --network FILE (see `ektp-route network --help` "
                          "to import an OpenStreetMap extract)")
     if records is None and db is None:
         raise InputError("give a RECORDS file, or --db LEDGER to plan the cards due in the ledger")
     result = _run_plan(records, network, gazetteer, settings, day, out, lang, sheet, quiet, synthetic=False,
-                       locations=locations, geocode_online=geocode_online, db=db)
+                       locations=locations, geocode_online=geocode_online, db=db, couriers_file=couriers_file)
     _print_summary(result, out)
     s = result.summary()
     sys.exit(EXIT_OK if s["cards_unassigned"] + s["cards_rejected"] == 0 else EXIT_PARTIAL)
@@ -274,7 +289,8 @@ def plan(records: Path | None, db: Path | None, network: Path | None, gazetteer:
 @planning_options
 @click.option("--cards", type=click.IntRange(10, 5000), default=500, help="Cards in the demo day.")
 @guarded
-def demo(out: Path, couriers: int | None, depot: LatLon | None, day: dt.date, time_limit: int | None,
+def demo(out: Path, couriers: int | None, couriers_file: Path | None, group_by: str | None, balance: bool | None,
+         keep_desa: bool | None, depot: LatLon | None, day: dt.date, time_limit: int | None,
          deterministic: bool | None, config: Path | None, lang: str, locations: Path | None, quiet: bool,
          cards: int) -> None:
     """Generate a synthetic demo day and plan it, exactly as `plan` would.
@@ -288,11 +304,12 @@ def demo(out: Path, couriers: int | None, depot: LatLon | None, day: dt.date, ti
     """
     from routing.demo import generate
 
-    settings = _settings(config, couriers, depot, time_limit, deterministic)
+    settings = _settings(config, couriers, depot, time_limit, deterministic, group_by, balance, keep_desa)
     files = generate(out / "input", cards)
     click.echo(f"Demo input (synthetic) written to {out / 'input'}", err=quiet)
     result = _run_plan(files.records, files.network, files.gazetteer, settings, day, out, lang, None, quiet,
-                       synthetic=True, locations=locations or out / "input" / "lokasi_terkonfirmasi.csv")
+                       synthetic=True, locations=locations or out / "input" / "lokasi_terkonfirmasi.csv",
+                       couriers_file=couriers_file)
     _print_summary(result, out)
 
 

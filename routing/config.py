@@ -149,6 +149,12 @@ class Settings:
     #: Solver wall-clock budget in seconds, or a solution limit for reproducible plans.
     time_limit_s: int = 30
     deterministic: bool = False
+    #: Solve independent groups in parallel: "desa", "kecamatan" or "none" (one problem).
+    group_by: str = "none"
+    #: Cost per second of the longest courier day (0: off); evens out the work.
+    balance_cost: int = 0
+    #: Cost of each extra courier a desa is split over (0: off); keeps a desa with one courier.
+    keep_desa_cost: int = 0
     #: Failed delivery attempts after which a card waits for pickup at the office (ambil di kantor).
     max_attempts: int = 2
     #: Column-name overrides: canonical name -> header as written in the office's export.
@@ -156,7 +162,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         for name in ("service_base_s", "service_per_card_s", "courier_fixed_cost_s", "drop_penalty_s",
-                     "urgent_drop_penalty_s", "snap_warn_m", "snap_max_m", "max_attempts"):
+                     "urgent_drop_penalty_s", "snap_warn_m", "snap_max_m", "max_attempts", "balance_cost",
+                     "keep_desa_cost"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise InputError(f"setting {name} must be a whole number >= 0, got {value!r}")
@@ -164,6 +171,8 @@ class Settings:
             raise InputError(f"couriers must be a whole number >= 1, got {self.couriers!r}")
         if not isinstance(self.time_limit_s, int) or self.time_limit_s < 1:
             raise InputError(f"time limit must be a whole number of seconds >= 1, got {self.time_limit_s!r}")
+        if self.group_by not in ("none", "desa", "kecamatan"):
+            raise InputError(f"group_by must be none, desa or kecamatan, got {self.group_by!r}")
         for key, kph in self.speeds_kph.items():
             if not isinstance(kph, (int, float)) or not 1 <= kph <= 130:
                 raise InputError(f"speed for highway={key} must be 1..130 km/h, got {kph!r}")
@@ -184,6 +193,7 @@ class Settings:
 _SIMPLE_KEYS = {
     "couriers", "service_base_s", "service_per_card_s", "courier_fixed_cost_s", "drop_penalty_s",
     "urgent_drop_penalty_s", "snap_warn_m", "snap_max_m", "time_limit_s", "deterministic", "max_attempts",
+    "group_by", "balance_cost", "keep_desa_cost",
 }
 
 

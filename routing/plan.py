@@ -74,10 +74,17 @@ class Route:
     distance_m: int
     visits: tuple[Visit, ...]
     geometry: tuple[LatLon, ...] = ()
+    #: Where the day starts and ends when not at the office (e.g. the courier's home).
+    start: LatLon | None = None
+    end: LatLon | None = None
+    #: An open route ends at its last stop.
+    open_end: bool = False
 
     def __post_init__(self) -> None:
         if not self.shift.start_s <= self.start_s <= self.end_s <= self.shift.end_s:
             raise ValueError(f"route {self.courier_id} runs {self.start_s}-{self.end_s}, outside its shift")
+        if self.open_end and self.end is not None:
+            raise ValueError(f"route {self.courier_id}: an open route has no end point")
 
     @property
     def duration_s(self) -> int:
@@ -226,6 +233,9 @@ def to_json(plan: Plan) -> dict[str, Any]:
                 "note": v.note,
             } for v in r.visits],
             "geometry": [[p.lat, p.lon] for p in r.geometry],
+            "start": None if r.start is None else {"lat": r.start.lat, "lon": r.start.lon},
+            "end": None if r.end is None else {"lat": r.end.lat, "lon": r.end.lon},
+            "open_end": r.open_end,
         } for r in plan.routes if r.visits],
         "unassigned": [{"nik": u.card.nik, "row": u.card.row, "reason": u.reason, "detail": u.detail,
                         "card": _card_json(u.card)} for u in plan.unassigned],
@@ -247,7 +257,10 @@ def from_json(data: dict[str, Any], path: str = "plan.json") -> Plan:
                 point=LatLon(v["lat"], v["lon"]), arrival_s=v["arrival_s"], service_s=v["service_s"],
                 travel_s=v["travel_s"], distance_m=v["distance_m"], precision=v["precision"],
                 snap_m=v["snap_m"], note=v.get("note", "")) for v in r["visits"]),
-            geometry=tuple(LatLon(a, b) for a, b in r.get("geometry", []))) for r in data["routes"])
+            geometry=tuple(LatLon(a, b) for a, b in r.get("geometry", [])),
+            start=LatLon(r["start"]["lat"], r["start"]["lon"]) if r.get("start") else None,
+            end=LatLon(r["end"]["lat"], r["end"]["lon"]) if r.get("end") else None,
+            open_end=bool(r.get("open_end"))) for r in data["routes"])
         return Plan(
             date=dt.date.fromisoformat(data["date"]), depot=LatLon(data["depot"]["lat"], data["depot"]["lon"]),
             cards_in=data["summary"]["cards_in"], routes=routes,

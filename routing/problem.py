@@ -1,7 +1,9 @@
 """The vehicle-routing problem as plain integer data: what the solver module is given.
 
-Location 0 is the depot; locations 1..n are stops. Times are whole seconds after midnight,
-travel in whole seconds. Nothing here knows about cards, files or OR-Tools.
+Location 0 is the depot; locations 1..n are stops; locations after the stops are couriers'
+own start and end points (a home, or an "open" end that is reached from anywhere at no cost).
+Times are whole seconds after midnight, travel in whole seconds. Nothing here knows about cards,
+files or OR-Tools.
 """
 
 from __future__ import annotations
@@ -20,10 +22,15 @@ class Vehicle:
     courier_id: str
     shift: Shift
     max_stops: int | None = None
+    #: Location indices where the day starts and ends (0 = the office).
+    start: int = 0
+    end: int = 0
 
     def __post_init__(self) -> None:
         if not self.courier_id:
             raise ValueError("courier id is empty")
+        if self.start < 0 or self.end < 0:
+            raise ValueError("start and end must be location indices")
         if self.max_stops is not None and self.max_stops < 1:
             raise ValueError(f"max_stops must be >= 1, got {self.max_stops}")
 
@@ -54,6 +61,14 @@ class Problem:
     vehicles: tuple[Vehicle, ...]
     fixed_cost: int
     deadline_s: tuple[int, ...]
+    #: Stops are locations 1..n_stops; ``None`` means every location but the depot.
+    stops: int | None = None
+    #: Cost per second of the longest working day (0: off); evens out the couriers' days.
+    balance_cost: int = 0
+    #: Groups of stops (e.g. one desa) that should stay with one courier, and the cost of
+    #: each extra courier a group is split over.
+    keep_together: tuple[tuple[int, ...], ...] = ()
+    keep_together_cost: int = 0
 
     def __post_init__(self) -> None:
         n = len(self.service_s)
@@ -65,19 +80,26 @@ class Problem:
             raise ValueError("a problem needs at least one vehicle")
         if min(self.service_s, default=0) < 0 or self.fixed_cost < 0:
             raise ValueError("service times and fixed cost must be >= 0")
+        if self.stops is not None and not 0 <= self.stops < n:
+            raise ValueError(f"stops={self.stops} does not fit {n} locations")
+        for v in self.vehicles:
+            if v.start >= n or v.end >= n or 1 <= v.start <= self.n_stops or 1 <= v.end <= self.n_stops:
+                raise ValueError(f"vehicle {v.courier_id}: start/end must be the depot or a terminal location")
 
     @property
     def n_stops(self) -> int:
-        """Stops, excluding the depot."""
-        return len(self.service_s) - 1
+        """Stops, excluding the depot and couriers' own start/end points."""
+        return len(self.service_s) - 1 if self.stops is None else self.stops
 
-    def meets_deadline(self, i: int, shift: Shift) -> bool:
+    def meets_deadline(self, i: int, vehicle: Vehicle) -> bool:
         """Whether stop ``i`` can be reached before its deadline by riding straight there."""
-        return self.deadline_s[i] < 0 or shift.start_s + int(self.travel_s[0, i]) <= self.deadline_s[i]
+        return self.deadline_s[i] < 0 or \
+            vehicle.shift.start_s + int(self.travel_s[vehicle.start, i]) <= self.deadline_s[i]
 
-    def fits_alone(self, i: int, shift: Shift) -> bool:
-        """Whether stop ``i`` can be served by itself within ``shift`` (break included)."""
-        out_back = int(self.travel_s[0, i]) + self.service_s[i] + int(self.travel_s[i, 0])
+    def fits_alone(self, i: int, vehicle: Vehicle) -> bool:
+        """Whether stop ``i`` can be served by ``vehicle`` alone within its shift (break included)."""
+        shift = vehicle.shift
+        out_back = int(self.travel_s[vehicle.start, i]) + self.service_s[i] + int(self.travel_s[i, vehicle.end])
         if shift.break_start_s is not None and shift.start_s + out_back <= shift.break_start_s:
             return True
         return out_back + shift.break_s <= shift.end_s - shift.start_s

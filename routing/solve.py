@@ -53,7 +53,9 @@ def solve(problem: Problem, time_limit_s: int = 30, deterministic: bool = False)
     """
     n = len(problem.service_s)
     nv = len(problem.vehicles)
-    manager = pywrapcp.RoutingIndexManager(n, nv, 0)
+    stops = range(1, problem.n_stops + 1)
+    manager = pywrapcp.RoutingIndexManager(n, nv, [v.start for v in problem.vehicles],
+                                           [v.end for v in problem.vehicles])
     routing = pywrapcp.RoutingModel(manager)
 
     # Transit i -> j is service at i plus travel i -> j, so the time dimension's cumul at a
@@ -65,7 +67,7 @@ def solve(problem: Problem, time_limit_s: int = 30, deterministic: bool = False)
     routing.AddDimension(transit_idx, _DAY_S, _DAY_S, False, "time")
     time = routing.GetDimensionOrDie("time")
 
-    for i in range(1, n):
+    for i in stops:
         index = manager.NodeToIndex(i)
         routing.AddDisjunction([index], problem.penalty[i])
         if problem.deadline_s[i] >= 0:
@@ -85,8 +87,12 @@ def solve(problem: Problem, time_limit_s: int = 30, deterministic: bool = False)
             brk = solver.FixedDurationIntervalVar(shift.break_start_s, shift.break_start_s, shift.break_s,
                                                   False, f"break {vehicle.courier_id}")
             time.SetBreakIntervalsOfVehicle([brk], v, node_visit)
+    if problem.balance_cost:
+        time.SetGlobalSpanCostCoefficient(problem.balance_cost)
+    for group in problem.keep_together:
+        routing.AddSoftSameVehicleConstraint([manager.NodeToIndex(i) for i in group], problem.keep_together_cost)
     if any(v.max_stops for v in problem.vehicles):
-        count_idx = routing.RegisterUnaryTransitVector([0] + [1] * (n - 1))
+        count_idx = routing.RegisterUnaryTransitVector([int(1 <= i <= problem.n_stops) for i in range(n)])
         caps = [v.max_stops or n for v in problem.vehicles]
         routing.AddDimensionWithVehicleCapacity(count_idx, 0, caps, True, "stops")
 
@@ -105,15 +111,15 @@ def solve(problem: Problem, time_limit_s: int = 30, deterministic: bool = False)
     for v in range(nv):
         index = routing.Start(v)
         starts.append(assignment.Value(time.CumulVar(index)))
-        stops = []
+        seq = []
         index = assignment.Value(routing.NextVar(index))
         while not routing.IsEnd(index):
             node = manager.IndexToNode(index)
             visited.add(node)
-            stops.append(Stop(node, assignment.Value(time.CumulVar(index))))
+            seq.append(Stop(node, assignment.Value(time.CumulVar(index))))
             index = assignment.Value(routing.NextVar(index))
         ends.append(assignment.Value(time.CumulVar(index)))
-        routes.append(tuple(stops))
-    dropped = tuple(i for i in range(1, n) if i not in visited)
+        routes.append(tuple(seq))
+    dropped = tuple(i for i in stops if i not in visited)
     return Solution(tuple(routes), tuple(starts), tuple(ends), dropped,
                     int(assignment.ObjectiveValue()), str(routing.status()))

@@ -93,8 +93,9 @@ def test_fits_alone_accounts_for_break():
     travel[0, 1] = travel[1, 0] = 3000  # 50 min each way + 5 min service: fits in 2 h
     travel[0, 2] = travel[2, 0] = 3700
     p = Problem(travel, p.service_s, p.penalty, p.vehicles, 0, p.deadline_s)
-    assert p.fits_alone(1, short) and not p.fits_alone(2, short)
-    assert not p.fits_alone(1, Shift(7 * 3600, 9 * 3600 + 1800, 7 * 3600 + 600, 8 * 3600 + 600 + 1))
+    assert p.fits_alone(1, Vehicle("K1", short)) and not p.fits_alone(2, Vehicle("K1", short))
+    with_break = Shift(7 * 3600, 9 * 3600 + 1800, 7 * 3600 + 600, 8 * 3600 + 600 + 1)
+    assert not p.fits_alone(1, Vehicle("K1", with_break))
 
 
 def test_problem_validation():
