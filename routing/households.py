@@ -66,6 +66,15 @@ class Household:
         """A household is urgent when any of its cards is."""
         return any(r.urgent for r in self.records)
 
+    @property
+    def window(self) -> tuple[int, int] | None:
+        """When the door may be visited: the overlap of its cards' windows (``(0, 0)`` if none overlap)."""
+        windows = [r.window for r in self.records if r.window is not None]
+        if not windows:
+            return None
+        lo, hi = max(w[0] for w in windows), min(w[1] for w in windows)
+        return (lo, hi) if lo <= hi else (0, 0)
+
 
 def group_households(records: Iterable[Record]) -> tuple[Household, ...]:
     """Group records by KK number, else by normalised address; keep file order.

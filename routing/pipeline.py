@@ -260,10 +260,12 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
     penalty = [0] + [(settings.urgent_drop_penalty_s if s.household.urgent else settings.drop_penalty_s)
                      * len(s.household.records) for s in stops] + [0] * (size - n - 1)
     terminal_index = {k: n + 1 + k for k in range(len(terminals))}
+    windows = [None] + [s.household.window for s in stops] + [None] * (size - n - 1)
+    any_window = any(w is not None for w in windows)
 
     # Stops no courier could serve even alone never reach the solver.
     probe = Problem(travel, tuple(service), tuple(penalty), vehicles_for(terminal_index, 1), 0,
-                    tuple(deadline), stops=n)
+                    tuple(deadline), stops=n, windows=tuple(windows) if any_window else None)
     feasible: list[int] = []
     for i, s in enumerate(stops, start=1):
         fits = [v for v in probe.vehicles if probe.fits_alone(i, v)]
@@ -274,8 +276,11 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
                       f"does not fit the shift {v0.shift.label()}")
         elif not any(probe.meets_deadline(i, v) for v in fits):
             reason = "window_infeasible"
+            w = windows[i]
             detail = (f"{travel[0, i]} s from the office: cannot be reached by the urgent deadline "
-                      f"{format_clock(settings.urgent_deadline_s)}")
+                      f"{format_clock(settings.urgent_deadline_s)}" if w is None else
+                      f"window {format_clock(w[0])}-{format_clock(w[1])} cannot be met within the shift "
+                      f"({travel[0, i]} s from the office)")
         else:
             feasible.append(i)
             continue
@@ -304,7 +309,8 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
                                    tuple(penalty[i] for i in keep), vehicles, settings.courier_fixed_cost_s,
                                    tuple(deadline[i] for i in keep), stops=len(members),
                                    balance_cost=settings.balance_cost, keep_together=together,
-                                   keep_together_cost=settings.keep_desa_cost)))
+                                   keep_together_cost=settings.keep_desa_cost,
+                                   windows=tuple(windows[i] for i in keep) if any_window else None)))
     total = sum(len(m) for m in groups) or 1
     workers = min(len(jobs), os.cpu_count() or 1)
     limits = [max(1, round(settings.time_limit_s * workers * len(m) / total)) if len(jobs) > 1

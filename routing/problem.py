@@ -22,6 +22,8 @@ class Vehicle:
     courier_id: str
     shift: Shift
     max_stops: int | None = None
+    #: How much the vehicle carries, in the unit of ``Problem.demand`` (None: unlimited).
+    capacity: int | None = None
     #: Location indices where the day starts and ends (0 = the office).
     start: int = 0
     end: int = 0
@@ -69,6 +71,10 @@ class Problem:
     #: each extra courier a group is split over.
     keep_together: tuple[tuple[int, ...], ...] = ()
     keep_together_cost: int = 0
+    #: Optional time window per location ``(earliest, latest)`` service start; None = any time.
+    windows: tuple[tuple[int, int] | None, ...] | None = None
+    #: Optional load per location (with ``Vehicle.capacity``).
+    demand: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.service_s)
@@ -82,6 +88,12 @@ class Problem:
             raise ValueError("service times and fixed cost must be >= 0")
         if self.stops is not None and not 0 <= self.stops < n:
             raise ValueError(f"stops={self.stops} does not fit {n} locations")
+        if self.windows is not None and len(self.windows) != n:
+            raise ValueError("windows must have one entry per location")
+        if self.windows is not None and any(w is not None and not 0 <= w[0] <= w[1] for w in self.windows):
+            raise ValueError("a time window must have 0 <= earliest <= latest")
+        if self.demand is not None and (len(self.demand) != n or min(self.demand) < 0):
+            raise ValueError("demand must have one non-negative entry per location")
         for v in self.vehicles:
             if v.start >= n or v.end >= n or 1 <= v.start <= self.n_stops or 1 <= v.end <= self.n_stops:
                 raise ValueError(f"vehicle {v.courier_id}: start/end must be the depot or a terminal location")
@@ -92,9 +104,13 @@ class Problem:
         return len(self.service_s) - 1 if self.stops is None else self.stops
 
     def meets_deadline(self, i: int, vehicle: Vehicle) -> bool:
-        """Whether stop ``i`` can be reached before its deadline by riding straight there."""
-        return self.deadline_s[i] < 0 or \
-            vehicle.shift.start_s + int(self.travel_s[vehicle.start, i]) <= self.deadline_s[i]
+        """Whether stop ``i`` can be reached before its deadline (and inside its window) riding straight there."""
+        arrive = vehicle.shift.start_s + int(self.travel_s[vehicle.start, i])
+        window = self.windows[i] if self.windows is not None else None
+        if window is not None and (arrive > window[1] or window[0] + self.service_s[i]
+                                   + int(self.travel_s[i, vehicle.end]) > vehicle.shift.end_s):
+            return False
+        return self.deadline_s[i] < 0 or arrive <= self.deadline_s[i]
 
     def fits_alone(self, i: int, vehicle: Vehicle) -> bool:
         """Whether stop ``i`` can be served by ``vehicle`` alone within its shift (break included)."""

@@ -38,6 +38,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "prioritas": ("prioritas", "priority", "urgent", "mendesak"),
     "keterangan": ("keterangan", "ket", "catatan", "notes", "note"),
     "telepon": ("telepon", "telp", "hp", "no hp", "nomor hp", "phone", "no telepon"),
+    "jam": ("jam", "jam antar", "waktu", "time window", "window"),
 }
 REQUIRED = ("nik", "nama", "alamat", "rt", "rw", "dusun", "desa", "kecamatan")
 
@@ -66,6 +67,8 @@ class Record:
     keterangan: str = ""
     #: True when the file had latitude and longitude the wrong way round and they were swapped back.
     point_swapped: bool = False
+    #: Optional time window for handing over the card, seconds after midnight ``(from, to)``.
+    window: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         if self.row < 2:
@@ -261,6 +264,17 @@ def _build(path: Path, row_no: int, cells: Sequence[object], cols: Mapping[str, 
             return reject(column, lat_text if column == "lat" else lon_text, "bad_coordinate",
                           "coordinate is outside the range of the Earth")
         point = LatLon(lat, lon)
+    window = None
+    if text("jam"):
+        m = re.fullmatch(r"(\d{1,2})[:.](\d{2})\s*[-–]\s*(\d{1,2})[:.](\d{2})", text("jam"))
+        if not m or not (int(m.group(1)) < 24 and int(m.group(3)) < 24 and int(m.group(2)) < 60
+                         and int(m.group(4)) < 60):
+            return reject("jam", text("jam"), "bad_value", "time window must look like 09:00-11:30")
+        a = int(m.group(1)) * 3600 + int(m.group(2)) * 60
+        b = int(m.group(3)) * 3600 + int(m.group(4)) * 60
+        if a >= b:
+            return reject("jam", text("jam"), "bad_value", "time window ends before it starts")
+        window = (a, b)
     prioritas, keterangan = text("prioritas"), text("keterangan")
     urgent = prioritas.lower() in _TRUE or bool(_URGENT_WORDS.search(keterangan)) \
         or bool(_URGENT_WORDS.search(prioritas))
@@ -268,7 +282,7 @@ def _build(path: Path, row_no: int, cells: Sequence[object], cols: Mapping[str, 
     return Record(row=row_no, nik=nik, nama=text("nama"), alamat=text("alamat"), rt=rt, rw=rw,
                   dusun=text("dusun"), desa=text("desa"), kecamatan=text("kecamatan"),
                   no_kk=re.sub(r"\D", "", text("no_kk")), point=point, urgent=urgent,
-                  telepon=text("telepon"), keterangan=keterangan, point_swapped=swapped)
+                  telepon=text("telepon"), keterangan=keterangan, point_swapped=swapped, window=window)
 
 
 def read_records(path: Path, *, sheet: str | None = None,

@@ -72,6 +72,10 @@ def solve(problem: Problem, time_limit_s: int = 30, deterministic: bool = False)
         routing.AddDisjunction([index], problem.penalty[i])
         if problem.deadline_s[i] >= 0:
             time.CumulVar(index).SetMax(problem.deadline_s[i])
+        window = problem.windows[i] if problem.windows is not None else None
+        if window is not None:
+            time.CumulVar(index).SetRange(window[0], min(window[1], problem.deadline_s[i])
+                                          if problem.deadline_s[i] >= 0 else window[1])
 
     node_visit = [0] * routing.Size()
     for index in range(routing.Size()):
@@ -91,6 +95,10 @@ def solve(problem: Problem, time_limit_s: int = 30, deterministic: bool = False)
         time.SetGlobalSpanCostCoefficient(problem.balance_cost)
     for group in problem.keep_together:
         routing.AddSoftSameVehicleConstraint([manager.NodeToIndex(i) for i in group], problem.keep_together_cost)
+    if problem.demand is not None:
+        demand_idx = routing.RegisterUnaryTransitVector(list(problem.demand))
+        caps = [v.capacity if v.capacity is not None else sum(problem.demand) for v in problem.vehicles]
+        routing.AddDimensionWithVehicleCapacity(demand_idx, 0, caps, True, "load")
     if any(v.max_stops for v in problem.vehicles):
         count_idx = routing.RegisterUnaryTransitVector([int(1 <= i <= problem.n_stops) for i in range(n)])
         caps = [v.max_stops or n for v in problem.vehicles]

@@ -250,3 +250,15 @@ def test_online_geocoding_offline_is_skipped_with_a_note(runner, tmp_path, demo_
     assert [u["reason"] for u in plan["unassigned"]] == ["not_geocoded", "not_geocoded"]
     assert all("online geocoding unreachable" in u["detail"] and "skipped" in u["detail"] for u in plan["unassigned"])
     assert len(calls) <= 1  # once down, later cards do not wait on the network again
+
+
+def test_deterministic_plans_are_identical(runner, tmp_path, demo_files):
+    f = records_csv(tmp_path / "in.csv", rows(25))
+    outs = []
+    for k in (1, 2):
+        out = tmp_path / f"o{k}"
+        result = runner.invoke(main, plan_args(f, demo_files.network, out, "--deterministic", "--couriers", "2"))
+        assert result.exit_code == 0, result.output
+        outs.append((out / "plan.json").read_text())
+    assert outs[0] == outs[1]
+    assert json.loads(outs[0])["meta"]["deterministic"] is True

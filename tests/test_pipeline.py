@@ -109,3 +109,22 @@ def test_demo_day_plans_every_locatable_card(demo_files, demo_network, settings)
     assert all(r.end_s <= r.shift.end_s for r in plan.routes)
     niks = [c.nik for r in plan.routes for v in r.visits for c in v.cards]
     assert len(niks) == len(set(niks)) == 497
+
+
+def test_time_windows_per_card(tmp_path, demo_network, settings):
+    rows = village_rows(6)
+    rows[0]["jam"] = "13:30-14:00"
+    rows[1]["jam"] = "06:00-06:30"  # before the shift: cannot be met
+    rows[2]["jam"] = "14:00-13:00"  # ends before it starts: rejected
+    f = tmp_path / "w.csv"
+    import csv as _csv
+    with open(f, "w", newline="", encoding="utf-8") as fh:
+        w = _csv.DictWriter(fh, fieldnames=list(rows[0]) + ["jam"])
+        w.writeheader()
+        w.writerows(rows)
+    plan = plan_day(read_records(f), demo_network, settings, MONDAY)
+    accounted(plan)
+    assert [(u.card.nik, u.reason) for u in plan.unassigned] == [(nik_for(2), "window_infeasible")]
+    assert [(r.nik, r.reason, r.column) for r in plan.rejected] == [(nik_for(3), "bad_value", "jam")]
+    visit = next(v for r in plan.routes for v in r.visits if v.cards[0].nik == nik_for(1))
+    assert 13 * 3600 + 1800 <= visit.arrival_s <= 14 * 3600

@@ -101,3 +101,21 @@ def test_fits_alone_accounts_for_break():
 def test_problem_validation():
     with pytest.raises(ValueError, match="travel matrix"):
         Problem(np.zeros((2, 2), dtype=int), (0, 1, 2), (0, 1, 1), (Vehicle("K1", MON_THU),), 0, (-1, -1, -1))
+
+
+def test_time_windows_and_capacity():
+    import dataclasses
+
+    p = grid_problem(n=20, couriers=3)
+    windows = (None,) + tuple((30000 + i * 600, 30000 + i * 600 + 900) for i in range(1, 21))
+    p = dataclasses.replace(p, windows=windows, demand=(0,) + (3,) * 20,
+                            vehicles=tuple(dataclasses.replace(v, capacity=30) for v in p.vehicles))
+    sol = solve(p, time_limit_s=2)
+    assert not sol.dropped
+    assert max(len(r) for r in sol.routes) <= 10  # 10 stops of 3 fill a capacity of 30
+    for r in sol.routes:
+        for s in r:
+            lo, hi = windows[s.location]
+            assert lo <= s.arrival_s <= hi
+    with pytest.raises(ValueError, match="earliest <= latest"):
+        dataclasses.replace(p, windows=(None,) + ((5, 1),) * 20)
