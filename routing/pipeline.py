@@ -28,7 +28,7 @@ from routing.network import RoadNetwork
 from routing.plan import Card, Plan, Rejected, Review, Route, Unassigned, Visit
 from routing.problem import Problem, Vehicle
 from routing.records import Record, RecordSet
-from routing.solve import solve
+from routing.solve import solve, solve_portfolio
 
 Report = Callable[[str], None]
 
@@ -111,8 +111,9 @@ def _terminals(network: RoadNetwork, settings: Settings, fleet: Sequence[Courier
     def vehicles_for(where_: dict[int, int], count: int) -> tuple[Vehicle, ...]:
         if not custom:
             return tuple(Vehicle(f"K{v + 1:02d}", shift) for v in range(count))
-        return tuple(Vehicle(c.courier_id, c.shift or shift, c.max_stops,
-                             0 if a < 0 else where_[a], 0 if b < 0 else where_[b]) for c, (a, b) in zip(fleet, ends))
+        return tuple(Vehicle(c.courier_id, c.shift or shift, max_stops=c.max_stops,
+                             start=0 if a < 0 else where_[a], end=0 if b < 0 else where_[b])
+                     for c, (a, b) in zip(fleet, ends))
 
     return nodes, vehicles_for
 
@@ -163,8 +164,13 @@ def _share_couriers(groups: Sequence[Sequence[int]], service: Sequence[int], tra
 
 
 def _solve_all(problems: Sequence[Problem], limits: Sequence[int], deterministic: bool, workers: int) -> list:
-    """Solve independent problems, in parallel processes when there are several."""
-    if len(problems) <= 1 or workers <= 1:
+    """Solve independent problems, in parallel processes when there are several.
+
+    A single problem gets a portfolio of first-solution strategies, one per core.
+    """
+    if len(problems) == 1:
+        return [solve_portfolio(problems[0], limits[0], deterministic, os.cpu_count() or 1)]
+    if workers <= 1:
         return [solve(p, t, deterministic) for p, t in zip(problems, limits)]
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:

@@ -119,3 +119,14 @@ def test_time_windows_and_capacity():
             assert lo <= s.arrival_s <= hi
     with pytest.raises(ValueError, match="earliest <= latest"):
         dataclasses.replace(p, windows=(None,) + ((5, 1),) * 20)
+
+
+def test_portfolio_is_no_worse_than_each_strategy_and_deterministic():
+    from routing.solve import STRATEGIES, solve_portfolio
+
+    p = grid_problem(n=40, couriers=3, seed=5)
+    singles = [solve(p, 1, deterministic=True, first=name) for name in STRATEGIES]
+    best = solve_portfolio(p, 1, deterministic=True, workers=2)
+    assert best.objective == min(s.objective for s in singles)
+    assert best == solve_portfolio(p, 1, deterministic=True, workers=2)
+    check_timeline(p, best)
