@@ -192,3 +192,42 @@ def test_second_command_waits_then_fails_clearly(tmp_path, runner):
         assert ledger.integrity() == "ok" and sum(ledger.counts().values()) == 0
     # With the other command finished, the same import goes through.
     assert runner.invoke(main, ["import", str(tmp_path / "b.csv"), "--db", str(db)]).exit_code == 0
+
+
+def _import_proc(batch, db, day, timeout):
+    env = {**os.environ, "EKTP_LEDGER_TIMEOUT": str(timeout)}
+    return subprocess.Popen([sys.executable, "-m", "routing.cli", "import", str(batch), "--db", str(db),
+                             "--date", day], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _wait_inside_transaction(proc, wal, start):
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        if wal.exists() and wal.stat().st_size > start + 1_000_000:
+            return True
+        time.sleep(0.005)
+    return False
+
+
+@pytest.mark.parametrize("timeout, expect_wait", [(0.1, False), (60, True)])
+def test_two_real_commands_at_once(tmp_path, timeout, expect_wait):
+    """A second ektp-route command against a ledger that another one is writing."""
+    big = big_batch(tmp_path / "big.csv", 60_000)
+    small = records_csv(tmp_path / "small.csv", rows(3))
+    db = tmp_path / "two.sqlite"
+    Ledger(db).db.close()
+    wal = tmp_path / "two.sqlite-wal"
+    first = _import_proc(big, db, "2026-11-30", 30)
+    assert _wait_inside_transaction(first, wal, wal.stat().st_size if wal.exists() else 0)
+    second = _import_proc(small, db, "2026-11-30", timeout)
+    out2, err2 = second.communicate(timeout=120)
+    out1, err1 = first.communicate(timeout=120)
+    assert first.returncode == 0, err1
+    if expect_wait:
+        assert second.returncode == 0 and "3 new cards" in out2
+    else:
+        assert second.returncode == EXIT_LEDGER_BUSY
+        assert "in use by another ektp-route command" in err2 and "Traceback" not in err2
+    with Ledger(db) as ledger:
+        assert ledger.integrity() == "ok"
+        assert sum(ledger.counts().values()) == 60_000 + (3 if expect_wait else 0)

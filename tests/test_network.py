@@ -190,3 +190,13 @@ def test_clip_to_bbox_and_real_regency_polygon(tmp_path, demo_files):
     assert not outside
     with pytest.raises(InputError, match="no roads are left"):
         clip(G.copy(), bbox=(-6.0, 106.0, -5.9, 106.1))
+
+
+def test_bz2_extract_loads_like_plain_xml(tmp_path, demo_files):
+    import bz2
+
+    packed = tmp_path / "demo.osm.bz2"
+    packed.write_bytes(bz2.compress(demo_files.network.read_bytes()))
+    a = load_network(demo_files.network, DEFAULT_SPEEDS_KPH, None)
+    b = load_network(packed, DEFAULT_SPEEDS_KPH, None)
+    assert (a.n_nodes, a.n_edges) == (b.n_nodes, b.n_edges) and np.array_equal(a.time_ms, b.time_ms)
