@@ -23,10 +23,10 @@ from routing.geo import JOMBANG_BBOX, LatLon
 from routing.geocode import Gazetteer, Location, household_key, locate_all
 from routing.couriers import Courier
 from routing.households import Household, group_households, normalise_name
-from routing.matrix import leg_paths, snap, travel_matrix
+from routing.matrix import Snap, leg_paths, snap, travel_matrix
 from routing.network import RoadNetwork
 from routing.plan import Card, Plan, Rejected, Review, Route, Unassigned, Visit
-from routing.problem import Problem, Vehicle
+from routing.problem import Problem, Solution, Vehicle
 from routing.records import Record, RecordSet
 from routing.solve import solve, solve_portfolio
 
@@ -177,6 +177,107 @@ def _solve_all(problems: Sequence[Problem], limits: Sequence[int], deterministic
         return list(pool.map(solve, problems, limits, [deterministic] * len(problems)))
 
 
+def _locate_stops(records: RecordSet, network: RoadNetwork, settings: Settings, gazetteer: Gazetteer | None,
+                  confirmed: Mapping[str, LatLon] | None,
+                  online: Callable[[str], tuple[float, float] | None] | None, report: Report
+                  ) -> tuple[list[LocatedStop], Snap, list[Unassigned], list[Review]]:
+    """Households, located and snapped; cards that cannot be are unassigned, doubtful ones reviewed."""
+    unassigned: list[Unassigned] = []
+    review: list[Review] = []
+
+    def to_review(h: Household, precision: str, note: str) -> list[Review]:
+        key = household_key(h)
+        return [Review(r.row, r.nik, r.desa, r.dusun, precision, note, r.address(), key) for r in h.records]
+
+    households = group_households(records.records)
+    report(f"{len(records.records)} cards in {len(households)} households ({len(records.rejected)} rows rejected)")
+    bbox = _union_bbox(JOMBANG_BBOX, network.bbox)
+    located: list[tuple[Household, Location]] = []
+    for h, loc in zip(households, locate_all(households, gazetteer, bbox, confirmed, online)):
+        if isinstance(loc, str):
+            unassigned += [Unassigned(card_of(r), "not_geocoded", loc) for r in h.records]
+            review += to_review(h, "none", loc)
+        else:
+            located.append((h, loc))
+            if loc.precision in ("dusun", "desa", "online") or loc.note:
+                review += to_review(h, loc.precision,
+                                    loc.note or f"located at {loc.precision} level (match score {loc.score:.0f})")
+
+    snaps = snap(network, [settings.depot] + [loc.point for _, loc in located])
+    depot_snap = snaps[0]
+    if depot_snap.distance_m > settings.snap_max_m:
+        raise InputError(f"depot {settings.depot} is {depot_snap.distance_m} m from the nearest road of the "
+                         f"network {network.source}; give --depot inside the network's area")
+    stops: list[LocatedStop] = []
+    for k, ((h, loc), s) in enumerate(zip(located, snaps[1:]), start=1):
+        if s.distance_m > settings.snap_max_m:
+            why = (f"{s.distance_m} m from the nearest road connected to the depot "
+                   f"(limit {settings.snap_max_m} m)")
+            unassigned += [Unassigned(card_of(r), "unreachable", why) for r in h.records]
+            continue
+        stops.append(LocatedStop(f"S{k:03d}", h, loc, s.node, s.distance_m))
+        if s.distance_m > settings.snap_warn_m:
+            review += to_review(h, loc.precision, f"{s.distance_m} m from the nearest road")
+    report(f"{len(stops)} stops located and snapped to the road network")
+    return stops, depot_snap, unassigned, review
+
+
+def _build_routes(jobs: Sequence[tuple[list[int], Problem]], solutions: Sequence[Solution],
+                  stops: Sequence[LocatedStop], terminals: Sequence[int | None], depot_node: int,
+                  travel: np.ndarray, dist: np.ndarray, service: Sequence[int], network: RoadNetwork
+                  ) -> tuple[list[Route], list[int]]:
+    """Routes with visits and road-following geometry, and the stops the solver dropped.
+
+    Location indices are global here: 0 the office, 1..n stops, then the couriers' terminals.
+    """
+    n = len(stops)
+
+    def node_of(location: int) -> int | None:
+        if location == 0:
+            return depot_node
+        if location <= n:
+            return stops[location - 1].node
+        return terminals[location - n - 1]
+
+    def point(location: int) -> LatLon:
+        node = node_of(location)
+        return LatLon(float(network.node_lat[node]), float(network.node_lon[node]))
+
+    dropped: list[int] = []
+    raw = []
+    for (keep, problem), solution in zip(jobs, solutions):
+        dropped += [keep[i] for i in solution.dropped]
+        for v, seq in enumerate(solution.routes):
+            if seq:
+                vehicle = problem.vehicles[v]
+                raw.append((vehicle, [keep[st.location] for st in seq], [st.arrival_s for st in seq],
+                            solution.starts_s[v], solution.ends_s[v], keep[vehicle.start], keep[vehicle.end]))
+    paths = [[x for x in [node_of(start)] + [node_of(i) for i in seq] + [node_of(end)] if x is not None]
+             for _, seq, _, _, _, start, end in raw]
+    legs = [leg for nodes in paths for leg in zip(nodes, nodes[1:])]
+    shapes = leg_paths(network, legs) if legs else {}
+    routes = []
+    for (vehicle, seq, arrivals, t0, t1, start, end), nodes in zip(raw, paths):
+        visits, prev, total_m = [], start, 0
+        for k, (i, arrival) in enumerate(zip(seq, arrivals), start=1):
+            s = stops[i - 1]
+            total_m += int(dist[prev, i])
+            visits.append(Visit(k, s.stop_id, tuple(card_of(r) for r in s.household.records), s.location.point,
+                                arrival, service[i], int(travel[prev, i]), int(dist[prev, i]),
+                                s.location.precision, s.snap_m, s.location.note))
+            prev = i
+        total_m += int(dist[prev, end])
+        geometry: list[LatLon] = []
+        for a, b in zip(nodes, nodes[1:]):
+            shape = shapes[(a, b)]
+            geometry.extend(shape[1:] if geometry else shape)
+        open_end = end != 0 and node_of(end) is None
+        routes.append(Route(vehicle.courier_id, vehicle.shift, t0, t1, total_m, tuple(visits), tuple(geometry),
+                            start=point(start) if start else None,
+                            end=point(end) if end and not open_end else None, open_end=open_end))
+    return routes, dropped
+
+
 def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: dt.date,
              gazetteer: Gazetteer | None = None, *, confirmed: Mapping[str, LatLon] | None = None,
              online: Callable[[str], tuple[float, float] | None] | None = None,
@@ -213,45 +314,10 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
         When the depot is not near the road network.
     """
     shift = settings.shift_for(day)
-    unassigned: list[Unassigned] = []
-    review: list[Review] = []
     rejected = [Rejected(r.row, r.nik, r.column, r.value, r.reason, r.detail) for r in records.rejected]
 
-    households = group_households(records.records)
-    report(f"{len(records.records)} cards in {len(households)} households ({len(records.rejected)} rows rejected)")
-    bbox = _union_bbox(JOMBANG_BBOX, network.bbox)
-    located: list[tuple[Household, Location]] = []
-    def to_review(h: Household, precision: str, note: str) -> list[Review]:
-        key = household_key(h)
-        return [Review(r.row, r.nik, r.desa, r.dusun, precision, note, r.address(), key) for r in h.records]
-
-    for h, loc in zip(households, locate_all(households, gazetteer, bbox, confirmed, online)):
-        if isinstance(loc, str):
-            unassigned += [Unassigned(card_of(r), "not_geocoded", loc) for r in h.records]
-            review += to_review(h, "none", loc)
-        else:
-            located.append((h, loc))
-            if loc.precision in ("dusun", "desa", "online") or loc.note:
-                review += to_review(h, loc.precision,
-                                    loc.note or f"located at {loc.precision} level (match score {loc.score:.0f})")
-
-    snaps = snap(network, [settings.depot] + [loc.point for _, loc in located])
-    depot_snap = snaps[0]
-    if depot_snap.distance_m > settings.snap_max_m:
-        raise InputError(f"depot {settings.depot} is {depot_snap.distance_m} m from the nearest road of the "
-                         f"network {network.source}; give --depot inside the network's area")
-    stops: list[LocatedStop] = []
-    for k, ((h, loc), s) in enumerate(zip(located, snaps[1:]), start=1):
-        if s.distance_m > settings.snap_max_m:
-            why = (f"{s.distance_m} m from the nearest road connected to the depot "
-                   f"(limit {settings.snap_max_m} m)")
-            unassigned += [Unassigned(card_of(r), "unreachable", why) for r in h.records]
-            continue
-        stops.append(LocatedStop(f"S{k:03d}", h, loc, s.node, s.distance_m))
-        if s.distance_m > settings.snap_warn_m:
-            review += to_review(h, loc.precision, f"{s.distance_m} m from the nearest road")
-    report(f"{len(stops)} stops located and snapped to the road network")
-
+    stops, depot_snap, unassigned, review = _locate_stops(records, network, settings, gazetteer, confirmed,
+                                                          online, report)
     fleet = couriers or default_fleet(settings)
     terminals, vehicles_for = _terminals(network, settings, fleet, shift)
     real_terminals = [t for t in terminals if t is not None]
@@ -326,54 +392,11 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
            f"{sum(len(p.vehicles) for _, p in jobs)} couriers ({mode})")
     solutions = _solve_all([p for _, p in jobs], limits, settings.deterministic, workers)
 
-    routes: list[Route] = []
-    raw: list[tuple[Vehicle, list[int], list[int], int, int, int, int]] = []
-    for (keep, problem), solution in zip(jobs, solutions):
-        for i in solution.dropped:
-            s = stops[keep[i] - 1]
-            binding = (f"all {fixed} couriers' shifts ({shift.label()}) are full" if fixed
-                       else f"no room within {len(problem.vehicles)} couriers' shifts ({shift.label()})")
-            unassigned += [Unassigned(card_of(r), "no_capacity", binding) for r in s.household.records]
-        for v, seq in enumerate(solution.routes):
-            if seq:
-                vehicle = problem.vehicles[v]
-                raw.append((vehicle, [keep[st.location] for st in seq], [st.arrival_s for st in seq],
-                            solution.starts_s[v], solution.ends_s[v], keep[vehicle.start], keep[vehicle.end]))
-
-    def node_of(location: int) -> int | None:
-        if location == 0:
-            return depot_snap.node
-        if location <= n:
-            return stops[location - 1].node
-        return terminals[location - n - 1]
-
-    legs: list[tuple[int, int]] = []
-    for vehicle, seq, _, _, _, start, end in raw:
-        nodes = [node_of(start)] + [node_of(i) for i in seq] + [node_of(end)]
-        nodes = [x for x in nodes if x is not None]
-        legs += list(zip(nodes, nodes[1:]))
-    shapes = leg_paths(network, legs) if legs else {}
-    point_of = {t: LatLon(float(network.node_lat[t]), float(network.node_lon[t])) for t in real_terminals}
-    for vehicle, seq, arrivals, t0, t1, start, end in raw:
-        visits, prev, total_m = [], start, 0
-        for k, (i, arrival) in enumerate(zip(seq, arrivals), start=1):
-            s = stops[i - 1]
-            total_m += int(dist[prev, i])
-            visits.append(Visit(k, s.stop_id, tuple(card_of(r) for r in s.household.records), s.location.point,
-                                arrival, service[i], int(travel[prev, i]), int(dist[prev, i]),
-                                s.location.precision, s.snap_m, s.location.note))
-            prev = i
-        total_m += int(dist[prev, end])
-        nodes = [node_of(start)] + [node_of(i) for i in seq] + [node_of(end)]
-        nodes = [x for x in nodes if x is not None]
-        geometry: list[LatLon] = []
-        for a, b in zip(nodes, nodes[1:]):
-            shape = shapes[(a, b)]
-            geometry.extend(shape[1:] if geometry else shape)
-        open_end = end != 0 and node_of(end) is None
-        routes.append(Route(vehicle.courier_id, vehicle.shift, t0, t1, total_m, tuple(visits), tuple(geometry),
-                            start=point_of[node_of(start)] if start else None,
-                            end=point_of[node_of(end)] if end and not open_end else None, open_end=open_end))
+    routes, dropped = _build_routes(jobs, solutions, stops, terminals, depot_snap.node, travel, dist, service, network)
+    for i in dropped:
+        binding = (f"all {fixed} couriers' shifts ({shift.label()}) are full" if fixed
+                   else f"no room within the couriers' shifts ({shift.label()})")
+        unassigned += [Unassigned(card_of(r), "no_capacity", binding) for r in stops[i - 1].household.records]
     if couriers is None:
         routes.sort(key=lambda r: (r.visits[0].stop_id if r.visits else ""))
         routes = [dataclasses.replace(r, courier_id=f"K{k:02d}") for k, r in enumerate(routes, start=1)]
