@@ -84,7 +84,7 @@ def read_couriers(path: Path, day_shift: Shift) -> tuple[Courier, ...]:
         raise InputError(f"{where(path, 1)}: missing column id")
     couriers, seen = [], set()
     for row_no, row in enumerate(reader, start=2):
-        def get(key: str) -> str:
+        def get(key: str, row: dict = row) -> str:
             return (row.get(cols[key]) or "").strip() if cols[key] else ""
 
         cid = get("id")

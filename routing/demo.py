@@ -132,7 +132,7 @@ def write_network(path: Path, rng: random.Random) -> None:
         if tags.get("oneway") == "yes" and k % 2:
             refs.reverse()
     # Footpaths across the rice fields: short cuts motorbikes must not take.
-    for k in range(12):
+    for _ in range(12):
         i, j = rng.randrange(2, _ROWS - 6), rng.randrange(2, _COLS - 2)
         ways.append(([node(i, j), node(i + 1, j + 1)], {"highway": "footway"}))
     # The island hamlet: a small street grid of its own, not joined to anything.

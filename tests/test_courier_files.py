@@ -1,6 +1,5 @@
 """PDF sheets, GPX and GeoPackage: parsed back with independent readers."""
 
-import dataclasses
 import os
 import re
 import stat

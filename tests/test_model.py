@@ -9,7 +9,7 @@ from routing.couriers import read_couriers
 from routing.config import MON_THU
 from routing.demo import VILLAGES
 from routing.errors import InputError
-from routing.geo import LatLon, haversine_m
+from routing.geo import haversine_m
 from routing.pipeline import plan_day
 from routing.records import read_records
 

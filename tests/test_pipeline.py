@@ -2,9 +2,8 @@
 
 import dataclasses
 
-import pytest
 
-from routing.config import Settings, Shift
+from routing.config import Shift
 from routing.demo import ISLAND, VILLAGES
 from routing.geocode import read_gazetteer
 from routing.pipeline import plan_day
