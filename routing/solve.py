@@ -4,8 +4,8 @@ OR-Tools 9.15 keeps routing in ``ortools.constraint_solver`` (``pywrapcp``,
 ``routing_enums_pb2``); the ``ortools.routing`` module used by newer samples does not exist
 in that wheel. Measured choices (see the benchmark notes in README): every stop droppable
 with a penalty so an overfull day still gives a plan, transit given as a matrix (a Python
-callback per arc is ten times slower), SAVINGS then guided local search under a time limit,
-with parallel cheapest insertion as the fallback when SAVINGS finds nothing.
+callback per arc is ten times slower), and a portfolio of first-solution strategies each followed
+by guided local search under a time limit, one process per core (:func:`solve_portfolio`).
 """
 
 from __future__ import annotations
