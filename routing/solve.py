@@ -19,17 +19,22 @@ from routing.problem import Problem, Solution, Stop
 
 _DAY_S = 24 * 3600
 
-#: Solution limit for deterministic runs: enough local-search moves to settle a 500-stop day,
-#: counted in solutions so the same input gives the same plan on any machine.
-DETERMINISTIC_SOLUTIONS = 2000
+def deterministic_solutions(n_stops: int) -> int:
+    """Solutions a deterministic run may find, over all its starts on one core.
+
+    Counted in solutions, not seconds, so the same input gives the same plan on any machine. About
+    what a 30 s search finds on the 2-core reference machine (measured: ~0.15 s a solution at 300
+    stops), so a reproducible plan takes about as long as a timed one.
+    """
+    return max(50, 60_000 // max(1, n_stops))
 
 
-def _search_parameters(first: int, time_limit_s: int, deterministic: bool) -> object:
+def _search_parameters(first: int, time_limit_s: int, deterministic: bool, solutions: int) -> object:
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = first
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     if deterministic:
-        params.solution_limit = DETERMINISTIC_SOLUTIONS
+        params.solution_limit = solutions
         # A generous wall clock only as a safety net; the solution limit ends the search.
         params.time_limit.seconds = max(time_limit_s, 600)
     else:
@@ -51,7 +56,9 @@ SECONDS_PER_STOP = 0.05
 def _best_of(problem: Problem, time_limit_s: int, deterministic: bool, names: tuple[str, ...]) -> Solution:
     """Run the named starts one after another, splitting the budget; keep the best (first of ties)."""
     share = max(1, time_limit_s // len(names))
-    return min((solve(problem, share, deterministic, name) for name in names), key=lambda sol: sol.objective)
+    solutions = max(10, deterministic_solutions(problem.n_stops) // len(names))
+    return min((solve(problem, share, deterministic, name, solutions) for name in names),
+               key=lambda sol: sol.objective)
 
 
 def solve_portfolio(problem: Problem, time_limit_s: int = 30, deterministic: bool = False,
@@ -76,7 +83,7 @@ def solve_portfolio(problem: Problem, time_limit_s: int = 30, deterministic: boo
 
 
 def solve(problem: Problem, time_limit_s: int = 30, deterministic: bool = False,
-          first: str | None = None) -> Solution:
+          first: str | None = None, solutions: int | None = None) -> Solution:
     """Solve the routing problem.
 
     Parameters
@@ -90,6 +97,8 @@ def solve(problem: Problem, time_limit_s: int = 30, deterministic: bool = False,
     first
         First-solution strategy (a name from :data:`STRATEGIES`); the others are fallbacks
         when it finds no solution. Default: the first of :data:`STRATEGIES`.
+    solutions
+        Solution limit in deterministic mode (default :func:`deterministic_solutions`).
 
     Returns
     -------
@@ -153,8 +162,9 @@ def solve(problem: Problem, time_limit_s: int = 30, deterministic: bool = False,
     names += [name for name in STRATEGIES if name not in names]
     strategies = [getattr(routing_enums_pb2.FirstSolutionStrategy, name) for name in names]
     assignment = None
-    for first in strategies:
-        assignment = routing.SolveWithParameters(_search_parameters(first, time_limit_s, deterministic))
+    limit = solutions or deterministic_solutions(problem.n_stops)
+    for strategy in strategies:
+        assignment = routing.SolveWithParameters(_search_parameters(strategy, time_limit_s, deterministic, limit))
         if assignment is not None:
             break
     if assignment is None:
