@@ -105,6 +105,14 @@ def run_ektp(day: Day, limit: int) -> list[list[int]]:
     return [[s.location for s in r] for r in sol.routes]
 
 
+def _vroom_routes(sol: object) -> list[list[int]]:
+    routes: dict[int, list[int]] = {}
+    for row in sol.routes.itertuples():  # type: ignore[attr-defined]
+        if row.type == "job":
+            routes.setdefault(row.vehicle_id, []).append(int(row.id))
+    return list(routes.values())
+
+
 def run_vroom(day: Day, limit: int) -> list[list[int]]:
     import vroom
 
@@ -119,11 +127,7 @@ def run_vroom(day: Day, limit: int) -> list[list[int]]:
     for i in range(1, len(day.service)):
         inp.add_job(vroom.Job(i, location=i, default_service=day.service[i]))
     sol = inp.solve(exploration_level=5, nb_threads=THREADS, timeout=dt.timedelta(seconds=limit))
-    routes: dict[int, list[int]] = {}
-    for row in sol.routes.itertuples():
-        if row.type == "job":
-            routes.setdefault(row.vehicle_id, []).append(int(row.id))
-    return list(routes.values())
+    return _vroom_routes(sol)
 
 
 def run_pyvrp(day: Day, limit: int, seed: int = 1) -> list[list[int]]:
@@ -222,11 +226,7 @@ def std_vroom(inst: dict, limit: int) -> list[list[int]]:
         inp.add_job(vroom.Job(i, location=i, default_service=int(round(inst["service"][i] * scale)),
                               delivery=[int(inst["demand"][i])], **kw))
     sol = inp.solve(exploration_level=5, nb_threads=THREADS, timeout=dt.timedelta(seconds=limit))
-    routes: dict[int, list[int]] = {}
-    for row in sol.routes.itertuples():
-        if row.type == "job":
-            routes.setdefault(row.vehicle_id, []).append(int(row.id))
-    return list(routes.values())
+    return _vroom_routes(sol)
 
 
 def std_pyvrp(inst: dict, limit: int) -> list[list[int]]:

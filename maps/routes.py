@@ -26,7 +26,7 @@ PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8
            "#7f7f7f", "#bcbd22", "#003f5c", "#a05195"]
 
 _CSS = """<style>
-.stop-marker { background: VAR; color: #fff; border: 2px solid #fff; border-radius: 50%;
+.stop-marker { color: #fff; border: 2px solid #fff; border-radius: 50%;
   width: 24px; height: 24px; line-height: 20px; text-align: center; font: bold 12px Arial, sans-serif;
   box-shadow: 0 0 3px rgba(0,0,0,.6); box-sizing: border-box; }
 .stop-marker.urgent { border-color: #ff0; }
@@ -121,7 +121,7 @@ def _base(plan: Plan, points: list[tuple[float, float]], banner: str) -> folium.
     m.default_js = []
     m.default_css = []
     m.get_root().header.add_child(folium.Element(_leaflet_inline()), name="leaflet_inline", index=0)
-    m.get_root().header.add_child(folium.Element(_CSS.replace("VAR", PALETTE[0])))
+    m.get_root().header.add_child(folium.Element(_CSS))
     if banner:
         m.get_root().html.add_child(folium.Element(f'<div class="synthetic-banner">{html.escape(banner)}</div>'))
     folium.Marker((plan.depot.lat, plan.depot.lon), tooltip="Kantor Dispendukcapil",

@@ -409,22 +409,13 @@ def outcomes(results: Path, db: Path | None, day: dt.date, config: Path | None) 
     Example:
       ektp-route outcomes hasil_2026-11-30.csv --db ektp-ledger.sqlite --date 2026-11-30
     """
-    import csv as _csv
-
+    from routing.files import read_table
     from routing.ledger import DEFAULT_DB, Ledger
-    from routing.records import decode_text
 
     settings = load_settings(config)
-    try:
-        text = decode_text(results, results.read_bytes())
-    except FileNotFoundError:
-        raise InputError(f"{results}: file not found") from None
-    first = text.split("\n", 1)[0]
-    reader = _csv.DictReader(text.splitlines(), delimiter=";" if first.count(";") > first.count(",") else ",")
-    fields = {(f or "").strip().lower() for f in reader.fieldnames or []}
-    if not {"nik", "outcome"} <= fields:
+    header, rows = read_table(results, "outcomes file")
+    if not {"nik", "outcome"} <= set(header):
         raise InputError(f"{results}, row 1: expected columns nik, outcome, recipient, time")
-    rows = [{(k or "").strip().lower(): (v or "") for k, v in row.items()} for row in reader]
     with Ledger(db or DEFAULT_DB) as ledger:
         result = ledger.record_outcomes(results, rows, day, settings.max_attempts)
     for line in result.problems:

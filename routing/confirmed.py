@@ -7,13 +7,12 @@ address is located at precision ``confirmed``.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
 from routing.errors import InputError, where
-from routing.files import write_csv
+from routing.files import read_table, write_csv
 from routing.geo import LatLon
 
 DEFAULT_STORE = Path("lokasi_terkonfirmasi.csv")
@@ -33,12 +32,9 @@ def read_store(path: Path) -> dict[str, LatLon]:
     path = Path(path)
     if not path.exists():
         return {}
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: confirmed-locations file must be UTF-8") from None
+    _, rows = read_table(path, "confirmed-locations file")
     store = {}
-    for row_no, row in enumerate(csv.DictReader(text.splitlines()), start=2):
+    for row_no, row in enumerate(rows, start=2):
         try:
             store[row["key"]] = LatLon(float(row["lat"]), float(row["lon"]))
         except (KeyError, TypeError, ValueError, InputError):
@@ -61,21 +57,15 @@ def confirm_from_review(review: Path, store_path: Path, bbox: tuple[float, float
     from routing.geo import in_bbox
 
     review = Path(review)
-    try:
-        text = review.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{review}: file not found") from None
-    except UnicodeDecodeError:
-        text = review.read_text(encoding="cp1252", errors="replace")
-    reader = csv.DictReader(text.splitlines(), delimiter=";" if text.split("\n", 1)[0].count(";") > 1 else ",")
-    if not reader.fieldnames or not {"key", "lat", "lon"} <= set(reader.fieldnames):
+    header, rows = read_table(review, "review file")
+    if not {"key", "lat", "lon"} <= set(header):
         raise InputError(f"{where(review, 1)}: expected the review.csv written by `ektp-route plan` "
                          "(columns key, lat, lon)")
     store = read_store(store_path)
     added = updated = 0
     problems = []
-    for row_no, row in enumerate(reader, start=2):
-        lat_s, lon_s = (row.get("lat") or "").strip(), (row.get("lon") or "").strip()
+    for row_no, row in enumerate(rows, start=2):
+        lat_s, lon_s = row.get("lat", ""), row.get("lon", "")
         if not lat_s and not lon_s:
             continue
         try:

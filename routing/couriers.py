@@ -16,12 +16,12 @@ work too. Empty hours take the day's shift, break included.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 from routing.config import Shift, parse_clock
 from routing.errors import InputError, where
+from routing.files import read_table
 from routing.geo import LatLon
 
 _ALIASES = {"id": ("id", "kode", "courier_id"), "nama": ("nama", "name"), "mulai": ("mulai", "start"),
@@ -70,22 +70,14 @@ def _place(value: str, home: LatLon | None, path: Path, row: int, column: str, a
 def read_couriers(path: Path, day_shift: Shift) -> tuple[Courier, ...]:
     """Read a couriers CSV (see module docstring); every error names its row, column and value."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path}: couriers file not found") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: couriers file must be UTF-8") from None
-    first = text.split("\n", 1)[0]
-    reader = csv.DictReader(text.splitlines(), delimiter=";" if first.count(";") > first.count(",") else ",")
-    header = {(h or "").strip().lower(): h for h in reader.fieldnames or []}
-    cols = {k: next((header[a] for a in aliases if a in header), None) for k, aliases in _ALIASES.items()}
+    header, rows = read_table(path, "couriers file")
+    cols = {k: next((a for a in aliases if a in header), None) for k, aliases in _ALIASES.items()}
     if cols["id"] is None:
         raise InputError(f"{where(path, 1)}: missing column id")
     couriers, seen = [], set()
-    for row_no, row in enumerate(reader, start=2):
-        def get(key: str, row: dict = row) -> str:
-            return (row.get(cols[key]) or "").strip() if cols[key] else ""
+    for row_no, row in enumerate(rows, start=2):
+        def get(key: str, row: dict[str, str] = row) -> str:
+            return row.get(cols[key], "") if cols[key] else ""
 
         cid = get("id")
         if not cid:

@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from routing.errors import InputError
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -36,6 +38,53 @@ def guard_cell(value: object) -> str:
         except ValueError:
             return "'" + text
     return text
+
+
+def decode_text(path: Path, raw: bytes) -> str:
+    """Text of a file the office exported: UTF-8 (with or without BOM), else Windows-1252.
+
+    Raises
+    ------
+    InputError
+        When the bytes are binary (e.g. an Excel workbook renamed .csv).
+    """
+    if b"\x00" in raw[:4096] or raw[:4] == b"PK\x03\x04":
+        hint = " (it looks like an Excel workbook: name it .xlsx)" if raw[:2] == b"PK" else ""
+        raise InputError(f"{path}: not a text CSV file, it holds binary data{hint}")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Windows Excel exports in the ANSI code page; cp1252 is a superset of Latin-1 for text.
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError:
+            return raw.decode("latin-1")
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """``;`` for Indonesian-locale Excel (``,`` is its decimal separator), else ``,`` or tab."""
+    return max((";", ",", "\t"), key=header_line.count)
+
+
+def read_table(path: Path, what: str) -> tuple[list[str], list[dict[str, str]]]:
+    """Read a small CSV the office keeps (couriers, gazetteer, review, outcomes).
+
+    Returns the header and the rows, with column names stripped and lower-cased and cells stripped,
+    whatever the encoding or delimiter the file was saved with.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: {what} not found") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the {what}: {exc.strerror}") from None
+    text = decode_text(path, raw)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text.split("\n", 1)[0]))
+    header = [(h or "").strip().lower() for h in reader.fieldnames or []]
+    rows = [{(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if isinstance(v, (str, type(None)))}
+            for row in reader]
+    return header, rows
 
 
 def private_dir(path: Path) -> Path:

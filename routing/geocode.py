@@ -7,7 +7,6 @@ Otherwise the household's cards are unassigned with reason ``not_geocoded``.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -15,6 +14,7 @@ from typing import Callable, Mapping, Sequence
 from rapidfuzz import fuzz, process
 
 from routing.errors import InputError, ServiceUnreachable, where
+from routing.files import read_table, write_csv
 from routing.geo import LatLon, in_bbox
 from routing.households import Household, address_key, normalise_name
 
@@ -71,20 +71,12 @@ class Gazetteer:
 def read_gazetteer(path: Path) -> Gazetteer:
     """Read a gazetteer CSV with columns ``desa, dusun, lat, lon`` and optional ``kecamatan``."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path}: gazetteer file not found") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: gazetteer must be UTF-8 text") from None
-    reader = csv.DictReader(text.splitlines())
-    fields = {(f or "").strip().lower() for f in reader.fieldnames or []}
-    missing = {"desa", "dusun", "lat", "lon"} - fields
+    header, rows = read_table(path, "gazetteer file")
+    missing = {"desa", "dusun", "lat", "lon"} - set(header)
     if missing:
         raise InputError(f"{where(path, 1)}: missing column(s) {', '.join(sorted(missing))}")
     entries = []
-    for row_no, row in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+    for row_no, row in enumerate(rows, start=2):
         try:
             point = LatLon(float(row["lat"]), float(row["lon"]))
         except (ValueError, InputError):
@@ -96,8 +88,6 @@ def read_gazetteer(path: Path) -> Gazetteer:
 
 def write_gazetteer(path: Path, rows: Sequence[tuple[str, str, str, float, float]]) -> Path:
     """Write ``(kecamatan, desa, dusun, lat, lon)`` rows in the layout :func:`read_gazetteer` reads."""
-    from routing.files import write_csv
-
     return write_csv(path, ["kecamatan", "desa", "dusun", "lat", "lon"],
                      [(k, d, u, f"{lat:.7f}", f"{lon:.7f}") for k, d, u, lat, lon in sorted(rows)])
 

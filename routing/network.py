@@ -16,7 +16,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -464,11 +464,6 @@ def load_graph(path: Path, speeds_kph: Mapping[str, float]) -> Any:
     if path.suffix.lower() == ".graphml":
         return graph_from_graphml(path, speeds_kph)
     return graph_from_extract(path, speeds_kph)
-
-
-def iter_speeds(G: Any) -> Iterable[float]:
-    """Edge speeds in km/h (for tests and ``network info``)."""
-    return (float(d["speed_kph"]) for _, _, d in G.edges(data=True))
 
 
 _PLACE_TAGS = {"place": ["village", "hamlet", "neighbourhood", "isolated_dwelling", "suburb", "quarter"],

@@ -19,6 +19,7 @@ from typing import Iterable, Iterator, Mapping, Sequence
 
 from routing import nik as niks
 from routing.errors import InputError, where
+from routing.files import decode_text, sniff_delimiter
 from routing.geo import LatLon
 
 #: Canonical column -> accepted header spellings (compared after :func:`_header_key`).
@@ -141,20 +142,6 @@ def _resolve_columns(path: Path, header: Sequence[str], overrides: Mapping[str, 
     return found
 
 
-def decode_text(path: Path, raw: bytes) -> str:
-    if b"\x00" in raw[:4096] or raw[:4] == b"PK\x03\x04":
-        hint = " (it looks like an Excel workbook: name it .xlsx)" if raw[:2] == b"PK" else ""
-        raise InputError(f"{path}: not a text CSV file, it holds binary data{hint}")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Windows Excel exports in the ANSI code page; cp1252 is a superset of Latin-1 for text.
-        try:
-            return raw.decode("cp1252")
-        except UnicodeDecodeError:
-            return raw.decode("latin-1")
-
-
 def _csv_rows(path: Path) -> Iterator[list[str]]:
     try:
         raw = path.read_bytes()
@@ -163,10 +150,7 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
     text = decode_text(path, raw)
-    first = text.split("\n", 1)[0]
-    # Indonesian-locale Excel writes ';' because ',' is its decimal separator.
-    delimiter = max((";", ",", "\t"), key=first.count)
-    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    yield from csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text.split("\n", 1)[0]))
 
 
 def _cell_text(value: object) -> str:

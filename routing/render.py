@@ -22,7 +22,7 @@ from pathlib import Path
 from maps.routes import courier_map, overview_map
 from routing.config import format_clock
 from routing.demo import SYNTHETIC_NOTE
-from routing.files import private_dir, write_csv, write_json, write_private as write_page
+from routing.files import private_dir, write_csv, write_json, write_private
 from routing.gis import write_geopackage
 from routing.gpx import route_gpx
 from routing.pdf import route_pdf
@@ -76,7 +76,7 @@ def write_sheets(plan: Plan, folder: Path, lang: str = "id") -> tuple[Path, ...]
     """One HTML route sheet per courier."""
     target = private_dir(folder / "sheets")
     note = SYNTHETIC_NOTE if plan.synthetic else ""
-    return tuple(write_page(target / f"{r.courier_id}.html", render_sheet(plan, r, lang, note))
+    return tuple(write_private(target / f"{r.courier_id}.html", render_sheet(plan, r, lang, note))
                  for r in plan.routes)
 
 
@@ -84,9 +84,9 @@ def write_maps(plan: Plan, folder: Path) -> tuple[Path, ...]:
     """A map per courier and an overview map."""
     target = private_dir(folder / "maps")
     banner = SYNTHETIC_NOTE if plan.synthetic else ""
-    paths = [write_page(target / f"{r.courier_id}.html", courier_map(plan, r, k, banner))
+    paths = [write_private(target / f"{r.courier_id}.html", courier_map(plan, r, k, banner))
              for k, r in enumerate(plan.routes)]
-    paths.append(write_page(target / "overview.html", overview_map(plan, banner)))
+    paths.append(write_private(target / "overview.html", overview_map(plan, banner)))
     return tuple(paths)
 
 
@@ -94,16 +94,16 @@ def write_pdfs(plan: Plan, folder: Path, lang: str = "id") -> tuple[Path, ...]:
     """A4 PDF route sheet per courier, and ``all.pdf`` with every courier for printing."""
     target = private_dir(folder / "sheets")
     note = SYNTHETIC_NOTE if plan.synthetic else ""
-    paths = [write_page(target / f"{r.courier_id}.pdf", route_pdf(plan, [r], lang, note)) for r in plan.routes]
+    paths = [write_private(target / f"{r.courier_id}.pdf", route_pdf(plan, [r], lang, note)) for r in plan.routes]
     if plan.routes:
-        paths.append(write_page(target / "all.pdf", route_pdf(plan, list(plan.routes), lang, note)))
+        paths.append(write_private(target / "all.pdf", route_pdf(plan, list(plan.routes), lang, note)))
     return tuple(paths)
 
 
 def write_gpx(plan: Plan, folder: Path) -> tuple[Path, ...]:
     """GPX per courier."""
     target = private_dir(folder / "gpx")
-    return tuple(write_page(target / f"{r.courier_id}.gpx", route_gpx(plan, r)) for r in plan.routes)
+    return tuple(write_private(target / f"{r.courier_id}.gpx", route_gpx(plan, r)) for r in plan.routes)
 
 
 def draw(plan: Plan, folder: Path, lang: str = "id", plan_json: Path | None = None) -> Outputs:
