@@ -5,19 +5,31 @@ OR-Tools 9.15 keeps routing in ``ortools.constraint_solver`` (``pywrapcp``,
 in that wheel. Measured choices (see the benchmark notes in README): every stop droppable
 with a penalty so an overfull day still gives a plan, transit given as a matrix (a Python
 callback per arc is ten times slower), and a portfolio of first-solution strategies each followed
-by guided local search under a time limit, one process per core (:func:`solve_portfolio`).
+by guided local search under a time limit, one process per core (:func:`solve_portfolio`). Large
+days start from savings and from a giant tour cut into shifts (:mod:`routing.split`), then are
+improved region by region (:mod:`routing.decompose`), because guided local search over the whole
+day barely moves within the budget (measured: no improvement between 5 s and 30 s at 500 stops).
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
+import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from routing.problem import Problem, Solution, Stop
+from routing.config import Shift
+from routing.decompose import Region, decomposable, merge, objective, region, route_groups
+from routing.problem import Problem, Solution, Stop, Vehicle
+from routing.split import applies as split_applies
+from routing.split import best_split
 
 _DAY_S = 24 * 3600
+_log = logging.getLogger(__name__)
 
 def deterministic_solutions(n_stops: int) -> int:
     """Solutions a deterministic run may find, over all its starts on one core.
@@ -29,10 +41,12 @@ def deterministic_solutions(n_stops: int) -> int:
     return max(50, 60_000 // max(1, n_stops))
 
 
-def _search_parameters(first: int, time_limit_s: int, deterministic: bool, solutions: int) -> object:
+def _search_parameters(first: int, time_limit_s: int, deterministic: bool, solutions: int,
+                       descent_only: bool = False) -> object:
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = first
-    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic,
+                                                "GREEDY_DESCENT" if descent_only else "GUIDED_LOCAL_SEARCH")
     if deterministic:
         params.solution_limit = solutions
         # A generous wall clock only as a safety net; the solution limit ends the search.
@@ -53,12 +67,95 @@ STRATEGIES = ("SAVINGS", "PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTIO
 SECONDS_PER_STOP = 0.05
 
 
-def _best_of(problem: Problem, time_limit_s: int, deterministic: bool, names: tuple[str, ...]) -> Solution:
+def _best_of(problem: Problem, time_limit_s: int, deterministic: bool, names: tuple[str, ...],
+             descent_only: bool = False) -> Solution:
     """Run the named starts one after another, splitting the budget; keep the best (first of ties)."""
     share = max(1, time_limit_s // len(names))
     solutions = max(10, deterministic_solutions(problem.n_stops) // len(names))
-    return min((solve(problem, share, deterministic, name, solutions) for name in names),
+    return min((_giant_tour(problem, share, deterministic, solutions, descent_only) if name == GIANT_TOUR
+                else solve(problem, share, deterministic, name, solutions, descent_only=descent_only)
+                for name in names),
                key=lambda sol: sol.objective)
+
+
+#: A start of our own for large days of uniform couriers: one tour through every stop, cut into
+#: shifts (:mod:`routing.split`), then local search.
+GIANT_TOUR = "GIANT_TOUR"
+#: Share of a giant-tour start spent on the tour itself.
+TOUR_SHARE = 0.3
+
+
+def _giant_tour(problem: Problem, time_limit_s: int, deterministic: bool, solutions: int,
+                descent_only: bool) -> Solution:
+    """The giant-tour start: a tour through all stops, cut into routes, improved by local search."""
+    if not split_applies(problem):
+        return solve(problem, time_limit_s, deterministic, STRATEGIES[0], solutions, descent_only=descent_only)
+    v = problem.vehicles[0]
+    # Service time is the same whichever way round, so the tour minds only the travel.
+    tour_problem = Problem(problem.travel_s, (0,) * len(problem.service_s), problem.penalty,
+                           (Vehicle(v.courier_id, Shift(0, _DAY_S), start=v.start, end=v.end),), 0,
+                           problem.deadline_s, stops=problem.n_stops)
+    tour_s = max(1, int(time_limit_s * TOUR_SHARE))
+    tour = solve(tour_problem, tour_s, deterministic, STRATEGIES[0], solutions // 2)
+    routes = best_split(problem, [s.location for s in tour.routes[0]]) if not tour.dropped else None
+    initial = None if routes is None else routes + [[] for _ in range(len(problem.vehicles) - len(routes))]
+    return solve(problem, max(1, time_limit_s - tour_s), deterministic, STRATEGIES[0], solutions // 2,
+                 initial=initial, descent_only=descent_only)
+
+
+#: Stops per region when a large day is improved region by region: small enough for guided local
+#: search to settle in a few seconds (measured: 100-150 stops settle in 2-3 s on one core).
+REGION_STOPS = 120
+#: Days with fewer stops are searched whole; region improvement pays off above this size.
+REGION_MIN_STOPS = 300
+#: Seconds of guided local search per region and round.
+REGION_SECONDS = 3
+#: Share of the budget a large day is searched whole, before region improvement (at most: the
+#: search stops at the first local optimum).
+WHOLE_DAY_SHARE = 0.6
+#: Rounds of region improvement in deterministic mode (in timed mode: as many as the budget allows).
+REGION_ROUNDS = 3
+
+
+def _solve_region(reg: Region, seconds: int, deterministic: bool) -> Solution:
+    return solve(reg.problem, seconds, deterministic, initial=reg.routes,
+                 solutions=max(10, deterministic_solutions(reg.problem.n_stops) // 4))
+
+
+def _improve_regions(problem: Problem, day: Solution, pool: ProcessPoolExecutor | None, workers: int,
+                     deadline: float, deterministic: bool) -> Solution:
+    """Improve a solved day region by region (neighbouring routes at a time) until the deadline.
+
+    A region's result replaces its routes only when it costs less, so the day never gets worse.
+    """
+    rng = np.random.default_rng(len(day.routes) * 7919 + problem.n_stops)
+    for round_no in range(REGION_ROUNDS if deterministic else 1_000):
+        plain = [[s.location for s in r] for r in day.routes]
+        groups = route_groups(problem, plain, day.dropped, REGION_STOPS, rng)
+        if len(groups) < 2:
+            break
+        # A round is ceil(regions / workers) waves of solves; shorten them to end by the deadline.
+        waves = -(-len(groups) // max(1, workers))
+        seconds = REGION_SECONDS if deterministic else \
+            min(REGION_SECONDS, int((deadline - time.monotonic() - 0.5) / waves))
+        if seconds < 1:
+            break
+        regions = [region(problem, plain, vehicles, extra) for vehicles, extra in groups]
+        args = ([seconds] * len(regions), [deterministic] * len(regions))
+        solved = list(pool.map(_solve_region, regions, *args) if pool else map(_solve_region, regions, *args))
+        better = [(r, s) for r, s in zip(regions, solved) if s.objective < _start_cost(r)]
+        if better:
+            day = merge(day, [r for r, _ in better], [s for _, s in better], problem)
+        _log.debug("region round %d: %d regions of %d s, %d better, day %d, %.1f s left", round_no,
+                   len(regions), seconds, len(better), day.objective, deadline - time.monotonic())
+    return day
+
+
+def _start_cost(reg: Region) -> int:
+    """A region's cost before it is improved: its routes plus the penalties of its stops left out."""
+    on_route = {i for r in reg.routes for i in r}
+    out = [i for i in range(1, reg.problem.n_stops + 1) if i not in on_route]
+    return objective(reg.problem, reg.routes, out)
 
 
 def solve_portfolio(problem: Problem, time_limit_s: int = 30, deterministic: bool = False,
@@ -69,21 +166,34 @@ def solve_portfolio(problem: Problem, time_limit_s: int = 30, deterministic: boo
     ``SECONDS_PER_STOP`` seconds per stop, so small days try several strategies per core and large
     days one. Drop penalties are part of the objective, so the lowest objective is the best plan;
     ties go to the earlier strategy, which keeps deterministic runs deterministic.
+
+    Days of :data:`REGION_MIN_STOPS` stops or more (whose cost is a sum over routes) spend the first
+    part of the budget on the whole day, up to the first local optimum, and the rest improving
+    regions of neighbouring routes in parallel (:mod:`routing.decompose`).
     """
+    deadline = time.monotonic() + time_limit_s
+    by_region = problem.n_stops >= REGION_MIN_STOPS and decomposable(problem)
+    whole_s = max(1, int(time_limit_s * WHOLE_DAY_SHARE)) if by_region else time_limit_s
     per_worker = max(1, min(len(STRATEGIES) // max(workers, 1),
-                            int(time_limit_s / max(1.0, SECONDS_PER_STOP * problem.n_stops))))
+                            int(whole_s / max(1.0, SECONDS_PER_STOP * problem.n_stops))))
     plans = [tuple(STRATEGIES[w::max(workers, 1)][:per_worker]) for w in range(max(workers, 1))]
+    if by_region and split_applies(problem):
+        # Large days: the savings start and the giant tour, which measured best on clustered days.
+        plans[-1] = (GIANT_TOUR,)
     if workers <= 1:
-        return _best_of(problem, time_limit_s, deterministic, plans[0])
+        best = _best_of(problem, whole_s, deterministic, plans[0], by_region)
+        return _improve_regions(problem, best, None, 1, deadline, deterministic) if by_region else best
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        results = list(pool.map(_best_of, [problem] * workers, [time_limit_s] * workers,
-                                [deterministic] * workers, plans))
-    return min(results, key=lambda sol: sol.objective)
+        results = list(pool.map(_best_of, [problem] * workers, [whole_s] * workers,
+                                [deterministic] * workers, plans, [by_region] * workers))
+        best = min(results, key=lambda sol: sol.objective)
+        return _improve_regions(problem, best, pool, workers, deadline, deterministic) if by_region else best
 
 
 def solve(problem: Problem, time_limit_s: int = 30, deterministic: bool = False,
-          first: str | None = None, solutions: int | None = None) -> Solution:
+          first: str | None = None, solutions: int | None = None,
+          initial: Sequence[Sequence[int]] | None = None, descent_only: bool = False) -> Solution:
     """Solve the routing problem.
 
     Parameters
@@ -99,6 +209,11 @@ def solve(problem: Problem, time_limit_s: int = 30, deterministic: bool = False,
         when it finds no solution. Default: the first of :data:`STRATEGIES`.
     solutions
         Solution limit in deterministic mode (default :func:`deterministic_solutions`).
+    initial
+        Routes to start the search from (stop locations per vehicle, in order) instead of a
+        first-solution strategy; ignored when OR-Tools finds them infeasible.
+    descent_only
+        Stop at the first local optimum (or the limit) instead of running guided local search.
 
     Returns
     -------
@@ -163,8 +278,16 @@ def solve(problem: Problem, time_limit_s: int = 30, deterministic: bool = False,
     strategies = [getattr(routing_enums_pb2.FirstSolutionStrategy, name) for name in names]
     assignment = None
     limit = solutions or deterministic_solutions(problem.n_stops)
+    if initial is not None:
+        params = _search_parameters(strategies[0], time_limit_s, deterministic, limit, descent_only)
+        routing.CloseModelWithParameters(params)
+        start = routing.ReadAssignmentFromRoutes([[manager.NodeToIndex(i) for i in r] for r in initial], True)
+        if start is not None:
+            assignment = routing.SolveFromAssignmentWithParameters(start, params)
+            strategies = [] if assignment is not None else strategies
     for strategy in strategies:
-        assignment = routing.SolveWithParameters(_search_parameters(strategy, time_limit_s, deterministic, limit))
+        assignment = routing.SolveWithParameters(
+            _search_parameters(strategy, time_limit_s, deterministic, limit, descent_only))
         if assignment is not None:
             break
     if assignment is None:
