@@ -68,6 +68,21 @@ def objective(problem: Problem, routes: Sequence[Sequence[int]], dropped: Sequen
             + sum(problem.penalty[i] for i in dropped))
 
 
+def day_cost(problem: Problem, solution: Solution, vehicles: Sequence[int] | None = None,
+             left_out: Sequence[int] | None = None) -> int:
+    """What a plan costs the office: each courier's fixed cost and working day, plus stops left out.
+
+    The working day runs from leaving to coming back, the break and any waiting included, which the
+    solver's arc costs (travel and service) do not see: two plans that ride the same distance can
+    differ by the break when one courier is back before noon. Plans are compared by this.
+    ``vehicles`` and ``left_out`` restrict the sum to some routes and dropped stops.
+    """
+    used = range(len(solution.routes)) if vehicles is None else vehicles
+    out = solution.dropped if left_out is None else left_out
+    return (sum(problem.fixed_cost + solution.ends_s[v] - solution.starts_s[v] for v in used if solution.routes[v])
+            + sum(problem.penalty[i] for i in out))
+
+
 def _medoid(problem: Problem, route: Sequence[int]) -> int:
     """The stop of a route closest, in total, to all its other stops: where the route 'is'."""
     idx = np.asarray(route)

@@ -23,7 +23,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from routing.config import Shift
-from routing.decompose import Region, decomposable, merge, objective, region, route_groups
+from routing.decompose import Region, day_cost, decomposable, merge, region, route_groups
 from routing.problem import Problem, Solution, Stop, Vehicle
 from routing.split import applies as split_applies
 from routing.split import best_split
@@ -75,7 +75,7 @@ def _best_of(problem: Problem, time_limit_s: int, deterministic: bool, names: tu
     return min((_giant_tour(problem, share, deterministic, solutions, descent_only) if name == GIANT_TOUR
                 else solve(problem, share, deterministic, name, solutions, descent_only=descent_only)
                 for name in names),
-               key=lambda sol: sol.objective)
+               key=lambda sol: day_cost(problem, sol))
 
 
 #: A start of our own for large days of uniform couriers: one tour through every stop, cut into
@@ -141,21 +141,17 @@ def _improve_regions(problem: Problem, day: Solution, pool: ProcessPoolExecutor 
         if seconds < 1:
             break
         regions = [region(problem, plain, vehicles, extra) for vehicles, extra in groups]
+        dropped = set(day.dropped)
         args = ([seconds] * len(regions), [deterministic] * len(regions))
         solved = list(pool.map(_solve_region, regions, *args) if pool else map(_solve_region, regions, *args))
-        better = [(r, s) for r, s in zip(regions, solved) if s.objective < _start_cost(r)]
+        better = [(r, s) for r, s in zip(regions, solved)
+                  if day_cost(r.problem, s) < day_cost(problem, day, r.vehicles,
+                                                       [i for i in r.locations[1:r.problem.n_stops + 1] if i in dropped])]
         if better:
             day = merge(day, [r for r, _ in better], [s for _, s in better], problem)
         _log.debug("region round %d: %d regions of %d s, %d better, day %d, %.1f s left", round_no,
                    len(regions), seconds, len(better), day.objective, deadline - time.monotonic())
     return day
-
-
-def _start_cost(reg: Region) -> int:
-    """A region's cost before it is improved: its routes plus the penalties of its stops left out."""
-    on_route = {i for r in reg.routes for i in r}
-    out = [i for i in range(1, reg.problem.n_stops + 1) if i not in on_route]
-    return objective(reg.problem, reg.routes, out)
 
 
 def solve_portfolio(problem: Problem, time_limit_s: int = 30, deterministic: bool = False,
@@ -164,8 +160,9 @@ def solve_portfolio(problem: Problem, time_limit_s: int = 30, deterministic: boo
 
     Each core runs its share of :data:`STRATEGIES` in a separate process. A start gets about
     ``SECONDS_PER_STOP`` seconds per stop, so small days try several strategies per core and large
-    days one. Drop penalties are part of the objective, so the lowest objective is the best plan;
-    ties go to the earlier strategy, which keeps deterministic runs deterministic.
+    days one. Plans are compared by :func:`~routing.decompose.day_cost` (couriers' fixed costs and
+    working days, the break included, plus the penalties of stops left out); ties go to the earlier
+    strategy, which keeps deterministic runs deterministic.
 
     Days of :data:`REGION_MIN_STOPS` stops or more (whose cost is a sum over routes) spend the first
     part of the budget on the whole day, up to the first local optimum, and the rest improving
@@ -187,7 +184,7 @@ def solve_portfolio(problem: Problem, time_limit_s: int = 30, deterministic: boo
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         results = list(pool.map(_best_of, [problem] * workers, [whole_s] * workers,
                                 [deterministic] * workers, plans, [by_region] * workers))
-        best = min(results, key=lambda sol: sol.objective)
+        best = min(results, key=lambda sol: day_cost(problem, sol))
         return _improve_regions(problem, best, pool, workers, deadline, deterministic) if by_region else best
 
 

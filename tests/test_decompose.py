@@ -8,8 +8,8 @@ import pytest
 
 import routing.solve as solve_mod
 from routing.config import MON_THU
-from routing.decompose import decomposable, merge, objective, region, route_groups
-from routing.problem import Problem, Vehicle
+from routing.decompose import day_cost, decomposable, merge, objective, region, route_groups
+from routing.problem import Problem, Solution, Stop, Vehicle
 from routing.solve import solve, solve_portfolio
 from routing.split import applies, best_split, ride_end, serve_start, split
 from tests.test_solve import check_timeline
@@ -87,6 +87,16 @@ def test_cost_of_routes_matches_what_or_tools_reports():
     assert objective(p, routes, sol.dropped) == sol.objective
 
 
+def test_day_cost_counts_each_working_day_the_break_included_and_stops_left_out():
+    p = clustered_problem(n=3, couriers=3)
+    back_before_noon = (MON_THU.start_s, 11 * 3600)
+    after_break = (MON_THU.start_s, 15 * 3600)  # 7.5 h out, 1 h of it the break
+    sol = Solution(((Stop(1, 28_000),), (Stop(2, 30_000),), ()), (back_before_noon[0], after_break[0], 0),
+                   (back_before_noon[1], after_break[1], 0), (3,), 0, "test")
+    assert day_cost(p, sol) == 2 * 3600 + (11 * 3600 - MON_THU.start_s) + (15 * 3600 - MON_THU.start_s) + 10_000_000
+    assert day_cost(p, sol, vehicles=[0], left_out=[]) == 3600 + 11 * 3600 - MON_THU.start_s
+
+
 def test_regions_cover_every_route_and_stop_once_and_merge_back():
     p = clustered_problem(n=60, couriers=6)
     day = solve(p, 2, deterministic=True)
@@ -162,7 +172,7 @@ def test_region_search_never_makes_the_day_worse(small_regions, monkeypatch):
     whole = solve_portfolio(p, 4, deterministic=True, workers=1)
     monkeypatch.setattr(solve_mod, "REGION_ROUNDS", 3)
     improved = solve_portfolio(p, 4, deterministic=True, workers=1)
-    assert improved.objective <= whole.objective
+    assert day_cost(p, improved) <= day_cost(p, whole)
     check_timeline(p, improved)
 
 
