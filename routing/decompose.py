@@ -72,14 +72,16 @@ def day_cost(problem: Problem, solution: Solution, vehicles: Sequence[int] | Non
              left_out: Sequence[int] | None = None) -> int:
     """What a plan costs the office: each courier's fixed cost and working day, plus stops left out.
 
-    The working day runs from leaving to coming back, the break and any waiting included, which the
-    solver's arc costs (travel and service) do not see: two plans that ride the same distance can
-    differ by the break when one courier is back before noon. Plans are compared by this.
+    A working day runs from the start of the shift (the courier is at work from then, riding or
+    waiting to leave) until coming back, the break and any waiting included, which the solver's
+    arc costs (travel and service) do not see: two plans that ride the same distance can differ by
+    the break when one courier is back before noon. Plans are compared by this.
     ``vehicles`` and ``left_out`` restrict the sum to some routes and dropped stops.
     """
     used = range(len(solution.routes)) if vehicles is None else vehicles
     out = solution.dropped if left_out is None else left_out
-    return (sum(problem.fixed_cost + solution.ends_s[v] - solution.starts_s[v] for v in used if solution.routes[v])
+    return (sum(problem.fixed_cost + solution.ends_s[v] - problem.vehicles[v].shift.start_s
+                for v in used if solution.routes[v])
             + sum(problem.penalty[i] for i in out))
 
 

@@ -87,14 +87,14 @@ def test_cost_of_routes_matches_what_or_tools_reports():
     assert objective(p, routes, sol.dropped) == sol.objective
 
 
-def test_day_cost_counts_each_working_day_the_break_included_and_stops_left_out():
+def test_day_cost_counts_each_working_day_from_the_shift_start_and_stops_left_out():
     p = clustered_problem(n=3, couriers=3)
-    back_before_noon = (MON_THU.start_s, 11 * 3600)
-    after_break = (MON_THU.start_s, 15 * 3600)  # 7.5 h out, 1 h of it the break
-    sol = Solution(((Stop(1, 28_000),), (Stop(2, 30_000),), ()), (back_before_noon[0], after_break[0], 0),
-                   (back_before_noon[1], after_break[1], 0), (3,), 0, "test")
-    assert day_cost(p, sol) == 2 * 3600 + (11 * 3600 - MON_THU.start_s) + (15 * 3600 - MON_THU.start_s) + 10_000_000
-    assert day_cost(p, sol, vehicles=[0], left_out=[]) == 3600 + 11 * 3600 - MON_THU.start_s
+    start = MON_THU.start_s
+    # Back at 11:00 (no break), and back at 15:00 having left 5 min late (7.5 h, the break included).
+    sol = Solution(((Stop(1, 28_000),), (Stop(2, 30_000),), ()), (start, start + 300, 0),
+                   (11 * 3600, 15 * 3600, 0), (3,), 0, "test")
+    assert day_cost(p, sol) == 2 * 3600 + (11 * 3600 - start) + (15 * 3600 - start) + 10_000_000
+    assert day_cost(p, sol, vehicles=[0], left_out=[]) == 3600 + 11 * 3600 - start
 
 
 def test_regions_cover_every_route_and_stop_once_and_merge_back():
@@ -164,6 +164,14 @@ def test_large_day_search_plans_every_stop_and_is_deterministic(small_regions):
     check_timeline(p, a)
     assert a.objective == objective(p, [[s.location for s in r] for r in a.routes], [])
     assert a == solve_portfolio(p, 4, deterministic=True, workers=1)
+
+
+def test_large_day_search_on_two_cores_is_complete_and_deterministic(small_regions):
+    p = clustered_problem(n=60, couriers=6, seed=5)
+    a = solve_portfolio(p, 4, deterministic=True, workers=2)
+    assert sorted(s.location for r in a.routes for s in r) == list(range(1, 61))
+    check_timeline(p, a)
+    assert a == solve_portfolio(p, 4, deterministic=True, workers=2)
 
 
 def test_region_search_never_makes_the_day_worse(small_regions, monkeypatch):
