@@ -7,7 +7,7 @@ evaluator here (break inserted, shift checked), so the objective, couriers x fix
 route time, is measured the same way for all. PyVRP has no breaks: its shift is shortened by the
 break, and the evaluator reports any overrun.
 
-ektp-route runs its portfolio (one first-solution strategy per core) and VROOM gets the same
+ektp-route runs its own search (solve_portfolio, as the planner does) on every core and VROOM gets the same
 number of threads; PyVRP is single-threaded.
 
 Part 2, standard instances in ../shared/bench/instances: Solomon and Gehring-Homberger VRPTW and
@@ -97,7 +97,7 @@ THREADS = os.cpu_count() or 1
 
 
 def run_ektp(day: Day, limit: int) -> list[list[int]]:
-    """The planner's own entry: a portfolio of first-solution strategies, one per core."""
+    """The planner's own entry (solve_portfolio): multi-start on small days, regions on large ones."""
     n = len(day.service)
     p = Problem(day.travel, tuple(day.service), (0,) + (10_000_000,) * (n - 1),
                 tuple(Vehicle(f"K{k}", SHIFT) for k in range(day.vehicles)), FIXED, (-1,) * n)
