@@ -23,7 +23,14 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from routing.config import Shift
-from routing.decompose import Region, day_cost, decomposable, merge, region, route_groups
+from routing.decompose import (
+    Region,
+    day_cost,
+    decomposable,
+    merge,
+    region,
+    route_groups,
+)
 from routing.problem import Problem, Solution, Stop, Vehicle
 from routing.split import applies as split_applies
 from routing.split import best_split
@@ -146,9 +153,9 @@ def _improve_regions(problem: Problem, day: Solution, pool: ProcessPoolExecutor 
         dropped = set(day.dropped)
         args = ([seconds] * len(regions), [deterministic] * len(regions))
         solved = list(pool.map(_solve_region, regions, *args) if pool else map(_solve_region, regions, *args))
-        better = [(r, s) for r, s in zip(regions, solved)
-                  if day_cost(r.problem, s) < day_cost(problem, day, r.vehicles,
-                                                       [i for i in r.locations[1:r.problem.n_stops + 1] if i in dropped])]
+        held_out = [[i for i in r.locations[1:r.problem.n_stops + 1] if i in dropped] for r in regions]
+        better = [(r, s) for r, s, out in zip(regions, solved, held_out)
+                  if day_cost(r.problem, s) < day_cost(problem, day, r.vehicles, out)]
         if better:
             day = merge(day, [r for r, _ in better], [s for _, s in better], problem)
         _log.debug("region round %d: %d regions of %d s, %d better, day %d, %.1f s left", round_no,

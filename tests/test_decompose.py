@@ -8,7 +8,14 @@ import pytest
 
 import routing.solve as solve_mod
 from routing.config import MON_THU
-from routing.decompose import day_cost, decomposable, merge, objective, region, route_groups
+from routing.decompose import (
+    day_cost,
+    decomposable,
+    merge,
+    objective,
+    region,
+    route_groups,
+)
 from routing.problem import Problem, Solution, Stop, Vehicle
 from routing.solve import solve, solve_portfolio
 from routing.split import applies, best_split, ride_end, serve_start, split
