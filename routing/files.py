@@ -66,12 +66,8 @@ def sniff_delimiter(header_line: str) -> str:
     return max((";", ",", "\t"), key=header_line.count)
 
 
-def read_table(path: Path, what: str) -> tuple[list[str], list[dict[str, str]]]:
-    """Read a small CSV the office keeps (couriers, gazetteer, review, outcomes).
-
-    Returns the header and the rows, with column names stripped and lower-cased and cells stripped,
-    whatever the encoding or delimiter the file was saved with.
-    """
+def read_text(path: Path, what: str = "file") -> str:
+    """The text of an input file (see :func:`decode_text`); a missing or unreadable file is an InputError."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -79,7 +75,16 @@ def read_table(path: Path, what: str) -> tuple[list[str], list[dict[str, str]]]:
         raise InputError(f"{path}: {what} not found") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read the {what}: {exc.strerror}") from None
-    text = decode_text(path, raw)
+    return decode_text(path, raw)
+
+
+def read_table(path: Path, what: str) -> tuple[list[str], list[dict[str, str]]]:
+    """Read a small CSV the office keeps (couriers, gazetteer, review, outcomes).
+
+    Returns the header and the rows, with column names stripped and lower-cased and cells stripped,
+    whatever the encoding or delimiter the file was saved with.
+    """
+    text = read_text(path, what)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text.split("\n", 1)[0]))
     header = [(h or "").strip().lower() for h in reader.fieldnames or []]
     rows = [{(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if isinstance(v, (str, type(None)))}

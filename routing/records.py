@@ -19,7 +19,7 @@ from typing import Iterable, Iterator, Mapping, Sequence
 
 from routing import nik as niks
 from routing.errors import InputError, where
-from routing.files import decode_text, sniff_delimiter
+from routing.files import read_text, sniff_delimiter
 from routing.geo import LatLon
 
 #: Canonical column -> accepted header spellings (compared after :func:`_header_key`).
@@ -143,13 +143,7 @@ def _resolve_columns(path: Path, header: Sequence[str], overrides: Mapping[str, 
 
 
 def _csv_rows(path: Path) -> Iterator[list[str]]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    text = decode_text(path, raw)
+    text = read_text(path)
     yield from csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text.split("\n", 1)[0]))
 
 

@@ -96,9 +96,11 @@ TOUR_SHARE = 0.3
 
 def _giant_tour(problem: Problem, time_limit_s: int, deterministic: bool, solutions: int,
                 descent_only: bool) -> Solution:
-    """The giant-tour start: a tour through all stops, cut into routes, improved by local search."""
-    if not split_applies(problem):
-        return solve(problem, time_limit_s, deterministic, STRATEGIES[0], solutions, descent_only=descent_only)
+    """The giant-tour start: a tour through all stops, cut into routes, improved by local search.
+
+    For problems :func:`routing.split.applies` to; the first strategy starts the search instead when
+    no cutting fits the fleet.
+    """
     v = problem.vehicles[0]
     # Service time is the same whichever way round, so the tour minds only the travel.
     tour_problem = Problem(problem.travel_s, (0,) * len(problem.service_s), problem.penalty,
