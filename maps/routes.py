@@ -19,7 +19,7 @@ import xstatic.pkg.leaflet as xleaflet
 from branca.element import MacroElement
 from jinja2 import Template
 
-from routing.config import format_clock
+from routing.clock import format_clock
 from routing.plan import Plan, Route, Visit
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",

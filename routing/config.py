@@ -14,28 +14,12 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from routing.errors import InputError
+from routing.clock import format_clock, parse_clock
 from routing.geo import LatLon
 
 #: Approximate position of the Dispendukcapil office in Jombang town (Jl. KH. Wahid Hasyim
 #: area, near the alun-alun). Override with ``--depot`` or ``depot = [lat, lon]``.
 DEFAULT_DEPOT = LatLon(-7.5530, 112.2330)
-
-
-def parse_clock(text: str, what: str) -> int:
-    """Parse ``"HH:MM"`` into seconds after midnight."""
-    try:
-        h, m = (int(x) for x in str(text).split(":"))
-    except ValueError:
-        raise InputError(f"{what}: expected HH:MM, got {text!r}") from None
-    if not (0 <= h <= 23 and 0 <= m <= 59):
-        raise InputError(f"{what}: {text!r} is not a clock time")
-    return h * 3600 + m * 60
-
-
-def format_clock(seconds: int) -> str:
-    """Seconds after midnight as ``HH:MM`` (rounded down), for output only."""
-    seconds = int(seconds)
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +101,13 @@ DEFAULT_SPEEDS_KPH: dict[str, float] = {
     "path": 10.0,
     "footway": 8.0,
 }
+
+
+#: Per-second cost of the longest working day when the officer asks to even out the couriers'
+#: days (``--balance``): one second of the longest day weighs as one second of riding.
+BALANCE_COST = 1
+#: Cost of splitting a desa over one more courier with ``--keep-desa``: half an hour of riding.
+KEEP_DESA_COST = 1800
 
 
 @dataclass(frozen=True, slots=True)

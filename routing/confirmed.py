@@ -13,7 +13,7 @@ from typing import Mapping
 
 from routing.errors import InputError, where
 from routing.files import read_table, write_csv
-from routing.geo import LatLon
+from routing.geo import LatLon, parse_degrees
 
 DEFAULT_STORE = Path("lokasi_terkonfirmasi.csv")
 
@@ -36,7 +36,7 @@ def read_store(path: Path) -> dict[str, LatLon]:
     store = {}
     for row_no, row in enumerate(rows, start=2):
         try:
-            store[row["key"]] = LatLon(float(row["lat"]), float(row["lon"]))
+            store[row["key"]] = LatLon(parse_degrees(row["lat"]), parse_degrees(row["lon"]))
         except (KeyError, TypeError, ValueError, InputError):
             raise InputError(f"{where(path, row_no, 'lat', row.get('lat'))}: not a confirmed location row") from None
     return store
@@ -69,7 +69,7 @@ def confirm_from_review(review: Path, store_path: Path, bbox: tuple[float, float
         if not lat_s and not lon_s:
             continue
         try:
-            point = LatLon(float(lat_s.replace(",", ".")), float(lon_s.replace(",", ".")))
+            point = LatLon(parse_degrees(lat_s), parse_degrees(lon_s))
         except (ValueError, InputError):
             problems.append(f"{where(review, row_no, 'lat', f'{lat_s},{lon_s}')}: not a coordinate")
             continue

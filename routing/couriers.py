@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from routing.config import Shift, parse_clock
+from routing.clock import parse_clock
+from routing.config import Shift
 from routing.errors import InputError, where
 from routing.files import read_table
 from routing.geo import LatLon

@@ -133,18 +133,8 @@ def region(problem: Problem, routes: Sequence[Sequence[int]], vehicles: Sequence
     terminals = sorted({loc for v in vehicles for loc in (problem.vehicles[v].start, problem.vehicles[v].end)} - {0})
     locs = [0, *stops, *terminals]
     new = {old: k for k, old in enumerate(locs)}
-    sub = Problem(
-        travel_s=problem.travel_s[np.ix_(locs, locs)],
-        service_s=tuple(problem.service_s[i] for i in locs),
-        penalty=tuple(problem.penalty[i] for i in locs),
-        vehicles=tuple(replace(problem.vehicles[v], start=new[problem.vehicles[v].start],
-                               end=new[problem.vehicles[v].end]) for v in vehicles),
-        fixed_cost=problem.fixed_cost,
-        deadline_s=tuple(problem.deadline_s[i] for i in locs),
-        stops=len(stops),
-        windows=None if problem.windows is None else tuple(problem.windows[i] for i in locs),
-        demand=None if problem.demand is None else tuple(problem.demand[i] for i in locs),
-    )
+    sub = problem.subset(locs, tuple(replace(problem.vehicles[v], start=new[problem.vehicles[v].start],
+                                             end=new[problem.vehicles[v].end]) for v in vehicles), len(stops))
     return Region(sub, tuple(locs), tuple(vehicles), tuple(tuple(new[i] for i in routes[v]) for v in vehicles))
 
 

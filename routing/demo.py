@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+from routing import gazetteer
+from routing.gazetteer import GazetteerEntry
 from routing.geo import LatLon
 
 SEED = 3517
@@ -177,13 +179,9 @@ def _dusun_points(rng: random.Random) -> dict[tuple[str, str], LatLon]:
 
 def write_gazetteer(path: Path, points: dict[tuple[str, str], LatLon]) -> None:
     """Desa centres and dusun points, in the gazetteer CSV layout the planner reads."""
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["kecamatan", "desa", "dusun", "lat", "lon"])
-        for desa, (centre, _) in VILLAGES.items():
-            w.writerow(["Jombang", desa, "", f"{centre.lat:.6f}", f"{centre.lon:.6f}"])
-        for (desa, dusun), p in points.items():
-            w.writerow(["Jombang", desa, dusun, f"{p.lat:.6f}", f"{p.lon:.6f}"])
+    entries = [GazetteerEntry(desa, "", centre, "Jombang") for desa, (centre, _) in VILLAGES.items()]
+    entries += [GazetteerEntry(desa, dusun, p, "Jombang") for (desa, dusun), p in points.items()]
+    gazetteer.write_gazetteer(path, entries)
 
 
 def _nik(rng: random.Random, serial: int) -> str:

@@ -34,12 +34,26 @@ class LatLon:
         """Parse ``"LAT,LON"`` as typed on the command line, e.g. ``-7.5543,112.2337``."""
         try:
             lat_s, lon_s = text.split(",")
-            return cls(float(lat_s), float(lon_s))
+            return cls(parse_degrees(lat_s), parse_degrees(lon_s))
         except ValueError:
             raise InputError(f"expected LAT,LON such as -7.5543,112.2337, got {text!r}") from None
 
     def __str__(self) -> str:
         return f"{self.lat:.6f},{self.lon:.6f}"
+
+
+def parse_degrees(text: str) -> float:
+    """One coordinate as typed in a file: decimal point or decimal comma, e.g. ``-7,5543``.
+
+    Raises
+    ------
+    ValueError
+        When the text is not a finite number (callers add the file, row and column).
+    """
+    value = float(str(text).strip().replace(",", "."))
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {text!r}")
+    return value
 
 
 def haversine_m(a: LatLon, b: LatLon) -> float:

@@ -1,7 +1,9 @@
 """Locating households, in order of trust, each result carrying its precision.
 
 1. ``coordinates``: typed in the file and checked against the regency (or network) box.
-2. ``dusun`` / ``desa``: a gazetteer point, matched by name with fuzzy tolerance.
+2. ``confirmed``: a point the office confirmed earlier for the same address.
+3. ``dusun`` / ``desa``: a gazetteer point (:mod:`routing.gazetteer`), matched by name with fuzzy tolerance.
+4. ``online``: Nominatim, only when asked (:func:`online_geocoder`).
 Otherwise the household's cards are unassigned with reason ``not_geocoded``.
 """
 
@@ -11,86 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from rapidfuzz import fuzz, process
-
-from routing.errors import InputError, ServiceUnreachable, where
-from routing.files import read_table, write_csv
+from routing import _osmnx
+from routing.errors import ServiceUnreachable
+from routing.gazetteer import Gazetteer
 from routing.geo import LatLon, in_bbox
 from routing.households import Household, address_key, normalise_name
 
 PRECISIONS = ("coordinates", "confirmed", "dusun", "desa", "online")
-
-#: A fuzzy name match must score at least this (0-100) to be trusted: catches Jabon/Djabon and
-#: Caruk Kulon/Carukkulon, rejects a neighbouring village with a different name.
-MIN_MATCH_SCORE = 85.0
-
-
-@dataclass(frozen=True, slots=True)
-class GazetteerEntry:
-    """A named place: a desa centroid (``dusun`` empty) or a dusun point."""
-
-    desa: str
-    dusun: str
-    point: LatLon
-    kecamatan: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Gazetteer:
-    """Named places, indexed by normalised desa and dusun names."""
-
-    entries: tuple[GazetteerEntry, ...]
-
-    def lookup(self, desa: str, dusun: str, kecamatan: str = "") -> tuple[GazetteerEntry, str, float] | None:
-        """Best entry for a desa/dusun, as ``(entry, precision, score)``; ``None`` if nothing fits."""
-        desa_n, dusun_n, kec_n = normalise_name(desa), normalise_name(dusun), normalise_name(kecamatan)
-        in_kec = [e for e in self.entries if not kec_n or not e.kecamatan
-                  or fuzz.ratio(normalise_name(e.kecamatan), kec_n) >= MIN_MATCH_SCORE]
-        desa_names = sorted({normalise_name(e.desa) for e in in_kec})
-        best = process.extractOne(desa_n, desa_names, scorer=fuzz.ratio)
-        if best is None or best[1] < MIN_MATCH_SCORE:
-            return None
-        desa_match, desa_score = best[0], float(best[1])
-        in_desa = [e for e in in_kec if normalise_name(e.desa) == desa_match]
-        if dusun_n:
-            named = {normalise_name(e.dusun): e for e in in_desa if e.dusun}
-            hit = process.extractOne(dusun_n, list(named), scorer=fuzz.ratio)
-            if hit is not None and hit[1] >= MIN_MATCH_SCORE:
-                return named[hit[0]], "dusun", min(desa_score, float(hit[1]))
-        centre = [e for e in in_desa if not e.dusun]
-        if centre:
-            return centre[0], "desa", desa_score
-        if in_desa:
-            # No desa centroid listed: the mean of its dusun points stands for the desa.
-            lat = sum(e.point.lat for e in in_desa) / len(in_desa)
-            lon = sum(e.point.lon for e in in_desa) / len(in_desa)
-            return GazetteerEntry(in_desa[0].desa, "", LatLon(lat, lon), in_desa[0].kecamatan), "desa", desa_score
-        return None
-
-
-def read_gazetteer(path: Path) -> Gazetteer:
-    """Read a gazetteer CSV with columns ``desa, dusun, lat, lon`` and optional ``kecamatan``."""
-    path = Path(path)
-    header, rows = read_table(path, "gazetteer file")
-    missing = {"desa", "dusun", "lat", "lon"} - set(header)
-    if missing:
-        raise InputError(f"{where(path, 1)}: missing column(s) {', '.join(sorted(missing))}")
-    entries = []
-    for row_no, row in enumerate(rows, start=2):
-        try:
-            point = LatLon(float(row["lat"]), float(row["lon"]))
-        except (ValueError, InputError):
-            raise InputError(f"{where(path, row_no, 'lat', row['lat'] + ',' + row['lon'])}: "
-                             "not a coordinate") from None
-        entries.append(GazetteerEntry(row["desa"], row["dusun"], point, row.get("kecamatan", "")))
-    return Gazetteer(tuple(entries))
-
-
-def write_gazetteer(path: Path, rows: Sequence[tuple[str, str, str, float, float]]) -> Path:
-    """Write ``(kecamatan, desa, dusun, lat, lon)`` rows in the layout :func:`read_gazetteer` reads."""
-    return write_csv(path, ["kecamatan", "desa", "dusun", "lat", "lon"],
-                     [(k, d, u, f"{lat:.7f}", f"{lon:.7f}") for k, d, u, lat, lon in sorted(rows)])
-
 
 @dataclass(frozen=True, slots=True)
 class Location:
@@ -166,3 +95,24 @@ def locate_all(households: Sequence[Household], gazetteer: Gazetteer | None,
                online: Callable[[str], tuple[float, float] | None] | None = None) -> list[Location | str]:
     """:func:`locate` for every household, in order."""
     return [locate(h, gazetteer, bbox, confirmed, online) for h in households]
+
+
+def online_geocoder() -> Callable[[str], tuple[float, float] | None]:
+    """A Nominatim lookup: one request a second at most, answers cached by osmnx.
+
+    The returned function takes an address query (never a name or NIK) and gives ``(lat, lon)``
+    or ``None`` when nothing is found. Once the service is unreachable it raises
+    :class:`ServiceUnreachable` at once for every later query, so an offline run is not slowed.
+    """
+    down: list[str] = []
+
+    def lookup(query: str) -> tuple[float, float] | None:
+        if down:
+            raise ServiceUnreachable(down[0])
+        try:
+            return _osmnx.geocode(query)
+        except ServiceUnreachable as exc:
+            down.append(str(exc))
+            raise
+
+    return lookup

@@ -11,7 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 from shapely.geometry import LineString, Point
 
-from routing.config import format_clock
+from routing.clock import format_clock
 from routing.plan import Plan
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 import gpxpy.gpx
 
-from routing.config import format_clock
+from routing.clock import format_clock
 from routing.plan import Plan, Route
 
 

@@ -14,31 +14,28 @@ States of a card::
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from routing.errors import InputError, LedgerBusy, where
+from routing.nik import mask
+from routing.outcomes import CODES, parse_outcome
 from routing.plan import Plan
 from routing.records import Record, RecordSet
 
 DEFAULT_DB = Path("ektp-ledger.sqlite")
 STATES = ("received", "planned", "delivered", "failed", "pickup", "cancelled")
 DUE_STATES = ("received", "failed")
-
-#: Outcome codes as ticked on the route sheet, with the words couriers may write instead.
-OUTCOMES = {
-    "DT": ("delivered", "diterima"), "TR": ("failed", "tidak di rumah"), "PA": ("failed", "pindah alamat"),
-    "AT": ("failed", "alamat tidak ditemukan"), "MN": ("failed", "menolak"), "MD": ("cancelled", "meninggal"),
-}
-_OUTCOME_WORDS = {words: code for code, (_, words) in OUTCOMES.items()} | {
-    "delivered": "DT", "not at home": "TR", "moved": "PA", "address not found": "AT", "refused": "MN",
-    "deceased": "MD"}
 
 _CARD_FIELDS = ("nama", "alamat", "rt", "rw", "dusun", "desa", "kecamatan", "no_kk", "lat", "lon", "urgent",
                 "telepon", "keterangan")
@@ -70,6 +67,18 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX cards_state ON cards(state);
     """,
 )
+
+
+def _timeout_from_env() -> float:
+    """``$EKTP_LEDGER_TIMEOUT`` in seconds (default 30)."""
+    raw = os.environ.get("EKTP_LEDGER_TIMEOUT", "30")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86_400:
+        raise InputError(f"EKTP_LEDGER_TIMEOUT={raw!r}: expected seconds to wait for a busy ledger, e.g. 30")
+    return value
 
 
 def _now() -> str:
@@ -124,7 +133,7 @@ class Ledger:
     def __init__(self, path: Path, timeout_s: float | None = None, schema: int | None = None) -> None:
         self.path = Path(path)
         if timeout_s is None:
-            timeout_s = float(os.environ.get("EKTP_LEDGER_TIMEOUT", "30"))
+            timeout_s = _timeout_from_env()
         if not self.path.exists():
             # SQLite gives the -wal and -shm files the database file's mode: make it private first.
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
@@ -275,16 +284,16 @@ class Ledger:
             for row_no, row in enumerate(rows, start=2):
                 nik = "".join(ch for ch in (row.get("nik") or "") if ch.isdigit())
                 raw = (row.get("outcome") or "").strip()
-                code = raw.upper() if raw.upper() in OUTCOMES else _OUTCOME_WORDS.get(raw.lower())
-                if code is None:
+                outcome = parse_outcome(raw)
+                if outcome is None:
                     problems.append(f"{where(path, row_no, 'outcome', raw)}: unknown outcome; use one of "
-                                    f"{', '.join(OUTCOMES)}")
+                                    f"{', '.join(CODES)}")
                     continue
                 card = self.db.execute("SELECT state, attempts FROM cards WHERE nik = ?", (nik,)).fetchone()
                 if card is None:
                     problems.append(f"{where(path, row_no, 'nik', row.get('nik'))}: no such card in the ledger")
                     continue
-                new_state, reason = OUTCOMES[code]
+                new_state, reason, code = outcome.state, outcome.words_id, outcome.code
                 recipient = (row.get("recipient") or "").strip()
                 if card["state"] != "planned":
                     last = self.db.execute("SELECT reason FROM events WHERE nik = ? ORDER BY id DESC LIMIT 1",
@@ -292,7 +301,7 @@ class Ledger:
                     if card["state"] in (new_state, "pickup") and last and last["reason"] == reason:
                         repeated += 1
                         continue
-                    problems.append(f"{where(path, row_no, 'outcome', raw)}: card {nik[:4]}********{nik[12:]} is "
+                    problems.append(f"{where(path, row_no, 'outcome', raw)}: card {mask(nik)} is "
                                     f"{card['state']}, not out for delivery; outcome refused")
                     continue
                 if code == "DT" and not recipient:
@@ -364,3 +373,60 @@ class _Tx:
                 self.ledger._raise(e)
         else:
             self.ledger.db.execute("ROLLBACK")
+
+
+@dataclass(frozen=True, slots=True)
+class DueCards:
+    """What a planning run takes from the ledger: the cards due, and what importing today's file said."""
+
+    records: RecordSet
+    imported: ImportResult | None
+
+
+def import_and_due(path: Path, incoming: RecordSet | None, file_bytes: bytes, day: dt.date) -> DueCards:
+    """Import today's file (if any), then give every card due (new, and failed before) as one record set.
+
+    Ledger cards are numbered after the file's rejected rows, so every row number in the plan is
+    unique and the plan's every-row-once check holds across both.
+    """
+    imported = None
+    with Ledger(path) as ledger:
+        if incoming is not None:
+            imported = ledger.import_batch(incoming, file_bytes, day)
+        due, _ = ledger.due_records()
+    rejected = incoming.rejected if incoming is not None else ()
+    base = max((r.row for r in rejected), default=1) - 1
+    renumbered = tuple(dataclasses.replace(r, row=r.row + base) for r in due)
+    return DueCards(RecordSet(f"ledger {path}", renumbered, tuple(rejected)), imported)
+
+
+@contextlib.contextmanager
+def planning_lock(path: Path, timeout_s: float | None = None) -> Iterator[None]:
+    """Hold the ledger for one planning run, from reading the cards due to recording the plan.
+
+    Two plans made from the same cards at once would put a card on two couriers' sheets, and
+    SQLite's own locks cover single transactions only. A second planner waits here for the first
+    (``$EKTP_LEDGER_TIMEOUT`` or 30 s) and then gives up with :class:`LedgerBusy`. The lock is an
+    advisory ``flock`` on ``LEDGER.lock``, released by the kernel if the process dies.
+    """
+    if timeout_s is None:
+        timeout_s = _timeout_from_env()
+    lock_path = Path(f"{path}.lock")
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise InputError(f"{lock_path}: cannot create the ledger's lock file ({exc.strerror})") from None
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LedgerBusy(f"{path}: another `ektp-route plan` is planning from this ledger; "
+                                     f"waited {timeout_s:g} s. Run again when it has finished") from None
+                time.sleep(0.2)
+        yield
+    finally:
+        os.close(fd)

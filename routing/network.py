@@ -1,4 +1,4 @@
-"""Road networks for motorbikes: the only module that imports osmnx.
+"""Road networks for motorbikes: from a file (or Overpass) to flat arrays the matrix computes on.
 
 A network comes from an OpenStreetMap XML extract (``.osm``, ``.osm.bz2``), a GraphML file
 saved by osmnx, or (optionally, online) an Overpass download. Every path goes through the same
@@ -20,7 +20,8 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from routing.errors import InputError, ServiceUnreachable
+from routing import _osmnx
+from routing.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,6 @@ OVERPASS_FILTER = (
 
 #: Bump when the arrays or the way they are derived change, so old caches are not reused.
 CACHE_FORMAT = 2
-
-_EXTRA_WAY_TAGS = ("motorcycle", "motor_vehicle", "vehicle", "access", "maxspeed", "oneway", "highway")
-
 
 def _values(tag: Any) -> list[str]:
     if tag is None or (isinstance(tag, float) and np.isnan(tag)):
@@ -183,13 +181,6 @@ _ARRAY_FIELDS = ("node_lat", "node_lon", "indptr", "indices", "time_ms", "length
                  "geom_ptr", "geom_lat", "geom_lon", "main")
 
 
-def _configure_osmnx() -> Any:
-    import osmnx as ox
-
-    ox.settings.useful_tags_way = sorted(set(ox.settings.useful_tags_way) | set(_EXTRA_WAY_TAGS))
-    ox.settings.log_console = False
-    ox.settings.requests_timeout = 30
-    return ox
 
 
 def _filter_and_time(G: Any, speeds_kph: Mapping[str, float]) -> Any:
@@ -204,10 +195,6 @@ def _filter_and_time(G: Any, speeds_kph: Mapping[str, float]) -> Any:
     return G
 
 
-def _simplify(ox: Any, G: Any) -> Any:
-    # Edges of different class or speed limit stay apart so their speeds stay exact after merging.
-    return ox.simplify_graph(G, edge_attrs_differ=["highway", "maxspeed", "oneway"],
-                             edge_attr_aggs={"length": sum, "travel_time": sum})
 
 
 def pbf_to_xml(path: Path, out: Path) -> Path:
@@ -235,7 +222,6 @@ def pbf_to_xml(path: Path, out: Path) -> Path:
 
 def graph_from_extract(path: Path, speeds_kph: Mapping[str, float]) -> Any:
     """Build a filtered, timed, simplified osmnx graph from an OSM extract (.osm, .osm.bz2, .osm.pbf)."""
-    ox = _configure_osmnx()
     path = Path(path)
     name = path.name.lower()
     if not path.exists():
@@ -251,11 +237,8 @@ def graph_from_extract(path: Path, speeds_kph: Mapping[str, float]) -> Any:
             return graph_from_extract(xml, speeds_kph)
     if not (name.endswith(".osm") or name.endswith(".osm.bz2") or name.endswith(".xml")):
         raise InputError(f"{path}: expected an OpenStreetMap extract (.osm, .osm.bz2, .osm.pbf) or GraphML (.graphml)")
-    try:
-        G = ox.graph_from_xml(path, simplify=False, retain_all=True, bidirectional=False)
-    except Exception as exc:  # osmnx raises a variety of parser errors; all mean a bad file
-        raise InputError(f"{path}: not a readable OpenStreetMap XML file ({exc.__class__.__name__}: {exc})") from None
-    return _simplify(ox, _filter_and_time(G, speeds_kph))
+    return _osmnx.simplify(_filter_and_time(_osmnx.read_xml(path), speeds_kph))
+
 
 
 def clip(G: Any, bbox: tuple[float, float, float, float] | None = None, polygon_file: Path | None = None) -> Any:
@@ -264,48 +247,38 @@ def clip(G: Any, bbox: tuple[float, float, float, float] | None = None, polygon_
     The polygon file may hold a Polygon, MultiPolygon, Feature or FeatureCollection (all parts are
     merged), e.g. the regency boundary.
     """
-    ox = _configure_osmnx()
-    try:
-        return _clip(ox, G, bbox, polygon_file)
-    except ValueError as exc:  # osmnx: "Found no graph nodes within the requested polygon"
-        raise InputError(f"no roads are left inside the clipping area ({exc})") from None
-
-
-def _clip(ox: Any, G: Any, bbox: tuple[float, float, float, float] | None, polygon_file: Path | None) -> Any:
-    if bbox is not None:
-        s, w, n, e = bbox
-        G = ox.truncate.truncate_graph_bbox(G, (w, s, e, n), truncate_by_edge=True)
-    if polygon_file is not None:
-        from shapely.geometry import shape
-        from shapely.ops import unary_union
-
-        try:
-            data = json.loads(Path(polygon_file).read_text(encoding="utf-8"))
-            geoms = [f["geometry"] for f in data["features"]] if data.get("type") == "FeatureCollection" else \
-                [data["geometry"] if data.get("type") == "Feature" else data]
-            polygon = unary_union([shape(g) for g in geoms])
-        except FileNotFoundError:
-            raise InputError(f"{polygon_file}: polygon file not found") from None
-        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
-            raise InputError(f"{polygon_file}: not a GeoJSON polygon ({exc.__class__.__name__})") from None
-        if polygon.geom_type not in ("Polygon", "MultiPolygon"):
-            raise InputError(f"{polygon_file}: holds a {polygon.geom_type}, expected a polygon")
-        G = ox.truncate.truncate_graph_polygon(G, polygon, truncate_by_edge=True)
+    polygon = None if polygon_file is None else _read_polygon(polygon_file)
+    G = _osmnx.truncate(G, bbox, polygon)
     if G.number_of_edges() == 0:
         raise InputError("no roads are left inside the clipping area")
     return G
 
 
+def _read_polygon(polygon_file: Path) -> Any:
+    from shapely.geometry import shape
+    from shapely.ops import unary_union
+
+    try:
+        data = json.loads(Path(polygon_file).read_text(encoding="utf-8"))
+        geoms = [f["geometry"] for f in data["features"]] if data.get("type") == "FeatureCollection" else \
+            [data["geometry"] if data.get("type") == "Feature" else data]
+        polygon = unary_union([shape(g) for g in geoms])
+    except FileNotFoundError:
+        raise InputError(f"{polygon_file}: polygon file not found") from None
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{polygon_file}: not a GeoJSON polygon ({exc.__class__.__name__})") from None
+    if polygon.geom_type not in ("Polygon", "MultiPolygon"):
+        raise InputError(f"{polygon_file}: holds a {polygon.geom_type}, expected a polygon")
+    return polygon
+
+
+
+
+
 def graph_from_graphml(path: Path, speeds_kph: Mapping[str, float]) -> Any:
     """Load a GraphML saved by osmnx; re-apply the motorbike filter and speeds."""
-    ox = _configure_osmnx()
-    try:
-        G = ox.load_graphml(path)
-    except FileNotFoundError:
-        raise InputError(f"{path}: network file not found") from None
-    except Exception as exc:
-        raise InputError(f"{path}: not a GraphML file saved by osmnx ({exc.__class__.__name__}: {exc})") from None
-    return _filter_and_time(G, speeds_kph)
+    return _filter_and_time(_osmnx.load_graphml(path), speeds_kph)
+
 
 
 def fetch_graph(place: str, speeds_kph: Mapping[str, float]) -> Any:
@@ -316,26 +289,13 @@ def fetch_graph(place: str, speeds_kph: Mapping[str, float]) -> Any:
     ServiceUnreachable
         When Overpass or Nominatim cannot be reached and osmnx has no cached answer.
     """
-    ox = _configure_osmnx()
-    ox.settings.use_cache = True
-    import requests
+    return _osmnx.simplify(_filter_and_time(_osmnx.download_graph(place, OVERPASS_FILTER), speeds_kph))
 
-    try:
-        G = ox.graph_from_place(place, custom_filter=OVERPASS_FILTER, simplify=False, retain_all=True)
-    except (requests.exceptions.RequestException, ConnectionError, OSError) as exc:
-        raise ServiceUnreachable(
-            f"cannot download the road network for {place!r}: the map service is unreachable "
-            f"({exc.__class__.__name__}); use `ektp-route network import EXTRACT` offline instead"
-        ) from None
-    except ValueError as exc:
-        raise InputError(f"place {place!r}: {exc}") from None
-    return _simplify(ox, _filter_and_time(G, speeds_kph))
 
 
 def save_graphml(G: Any, path: Path) -> None:
     """Write a graph as GraphML that :func:`load_network` reads back."""
-    ox = _configure_osmnx()
-    ox.save_graphml(G, Path(path))
+    _osmnx.save_graphml(G, path)
 
 
 def graph_to_network(G: Any, source: str) -> RoadNetwork:
@@ -464,113 +424,3 @@ def load_graph(path: Path, speeds_kph: Mapping[str, float]) -> Any:
     if path.suffix.lower() == ".graphml":
         return graph_from_graphml(path, speeds_kph)
     return graph_from_extract(path, speeds_kph)
-
-
-_PLACE_TAGS = {"place": ["village", "hamlet", "neighbourhood", "isolated_dwelling", "suburb", "quarter"],
-               "boundary": "administrative"}
-_DUSUN_PLACES = {"hamlet", "neighbourhood", "isolated_dwelling", "quarter"}
-
-
-def _gazetteer_rows(features: Any) -> list[tuple[str, str, str, float, float]]:
-    """``(kecamatan, desa, dusun, lat, lon)`` rows from osmnx place and boundary features.
-
-    Desa come from ``admin_level=7`` boundaries (Indonesia: 6 kecamatan, 7 desa/kelurahan) and
-    ``place=village`` points; dusun from hamlet-like points, assigned to the desa polygon that
-    contains them, else to the nearest village point within 3 km.
-    """
-    from shapely.geometry import Point
-
-    def col(row: Any, name: str) -> str:
-        value = row.get(name) if hasattr(row, "get") else None
-        return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-
-    desa_polys, kec_polys, villages, hamlets = [], [], [], []
-    for _, row in features.iterrows():
-        name, geom = col(row, "name").strip(), row.geometry
-        if not name or geom is None or geom.is_empty:
-            continue
-        level, place = col(row, "admin_level"), col(row, "place")
-        if geom.geom_type in ("Polygon", "MultiPolygon") and col(row, "boundary") == "administrative":
-            (desa_polys if level == "7" else kec_polys if level == "6" else []).append((name, geom))
-        elif geom.geom_type == "Point" and place == "village":
-            villages.append((name, geom))
-        elif geom.geom_type == "Point" and place in _DUSUN_PLACES:
-            hamlets.append((name, geom))
-
-    def kecamatan_of(p: Any) -> str:
-        return next((n for n, g in kec_polys if g.contains(p)), "")
-
-    rows = []
-    named = set()
-    for name, poly in desa_polys:
-        p = poly.representative_point()
-        rows.append((kecamatan_of(p), name, "", p.y, p.x))
-        named.add(name.lower())
-    for name, p in villages:
-        if name.lower() not in named:
-            rows.append((kecamatan_of(p), name, "", p.y, p.x))
-            named.add(name.lower())
-    for name, p in hamlets:
-        desa = next((n for n, g in desa_polys if g.contains(p)), "")
-        if not desa and villages:
-            # ~0.027 degrees is 3 km at Jombang's latitude.
-            dist, nearest = min((p.distance(v), n) for n, v in villages)
-            desa = nearest if dist <= 0.027 else ""
-        if desa:
-            rows.append((kecamatan_of(Point(p.x, p.y)), desa, name, p.y, p.x))
-    return rows
-
-
-def gazetteer_from_extract(path: Path) -> list[tuple[str, str, str, float, float]]:
-    """Desa and dusun points from an OSM XML extract (offline); see :func:`_gazetteer_rows`."""
-    ox = _configure_osmnx()
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: extract not found")
-    try:
-        features = ox.features_from_xml(path, tags=_PLACE_TAGS)
-    except Exception as exc:  # osmnx: parse errors, or "no matching features"
-        raise InputError(f"{path}: no desa or dusun places could be read ({exc.__class__.__name__}: {exc})") from None
-    return _gazetteer_rows(features)
-
-
-def gazetteer_from_place(place: str) -> list[tuple[str, str, str, float, float]]:
-    """Desa and dusun points for ``place`` from Overpass (online, cached by osmnx)."""
-    ox = _configure_osmnx()
-    ox.settings.use_cache = True
-    import requests
-
-    try:
-        features = ox.features_from_place(place, tags=_PLACE_TAGS)
-    except (requests.exceptions.RequestException, ConnectionError, OSError) as exc:
-        raise ServiceUnreachable(f"cannot download places for {place!r}: the map service is unreachable "
-                                 f"({exc.__class__.__name__}); use `--osm EXTRACT` offline instead") from None
-    return _gazetteer_rows(features)
-
-
-def online_geocoder() -> Callable[[str], tuple[float, float] | None]:
-    """A Nominatim lookup through osmnx: one request a second at most, answers cached by osmnx.
-
-    The returned function takes an address query (never a name or NIK) and gives ``(lat, lon)``
-    or ``None`` when nothing is found. Once the service is unreachable it raises
-    :class:`ServiceUnreachable` at once for every later query, so an offline run is not slowed.
-    """
-    ox = _configure_osmnx()
-    ox.settings.use_cache = True
-    import requests
-
-    down: list[str] = []
-
-    def lookup(query: str) -> tuple[float, float] | None:
-        if down:
-            raise ServiceUnreachable(down[0])
-        try:
-            lat, lon = ox.geocode(query)
-        except ox._errors.InsufficientResponseError:
-            return None
-        except (requests.exceptions.RequestException, ConnectionError, OSError) as exc:
-            down.append(f"online geocoding unreachable ({exc.__class__.__name__})")
-            raise ServiceUnreachable(down[0]) from None
-        return float(lat), float(lon)
-
-    return lookup

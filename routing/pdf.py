@@ -17,10 +17,11 @@ import segno
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from routing.config import format_clock
+from routing.clock import format_clock
 from routing.nik import mask
 from routing.plan import Plan, Route, Visit
-from routing.sheets import LABELS, OUTCOME_CODES, PRECISION_LABELS, km, long_date
+from routing.outcomes import legend
+from routing.sheets import LABELS, PRECISION_LABELS, km, long_date
 
 _ORANGE = (176, 0, 0)
 
@@ -88,7 +89,7 @@ class _SheetPDF(FPDF):
             return
         self.set_y(-10)
         self.set_font("DejaVu", "", 7)
-        codes = "; ".join(f"{c} = {t}" for c, t in OUTCOME_CODES[self.lang])
+        codes = "; ".join(f"{c} = {t}" for c, t in legend(self.lang))
         self.cell(0, 4, f"{self.L['legend']}: {codes}", new_x="LMARGIN", new_y="NEXT")
         self.cell(0, 4, f"{self.route.courier_id} - {self.L['page']} {self.page_no()}", align="R")
 
@@ -99,7 +100,7 @@ class _SheetPDF(FPDF):
         widths = (8, 11, 40, 28, 58, 11, 18, 24, 30, 33, 16)
         heads = (L["no"], L["eta"], L["name"], L["nik"], L["address"], L["n_cards"], L["precision"], L["phone"],
                  L["received"], L["outcome"], "QR")
-        boxes = "\n".join(" ".join(f"\u2610 {c}" for c, _ in OUTCOME_CODES[self.lang][k:k + 3]) for k in (0, 3))
+        boxes = "\n".join(" ".join(f"\u2610 {c}" for c, _ in legend(self.lang)[k:k + 3]) for k in (0, 3))
         self.set_font("DejaVu", "", 8)
         with self.table(col_widths=widths, line_height=4, padding=1, first_row_as_headings=True,
                         headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),

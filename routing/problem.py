@@ -8,7 +8,8 @@ files or OR-Tools.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Sequence
 
 import numpy as np
 
@@ -97,6 +98,32 @@ class Problem:
         for v in self.vehicles:
             if v.start >= n or v.end >= n or 1 <= v.start <= self.n_stops or 1 <= v.end <= self.n_stops:
                 raise ValueError(f"vehicle {v.courier_id}: start/end must be the depot or a terminal location")
+
+    def subset(self, locations: Sequence[int], vehicles: tuple[Vehicle, ...], stops: int,
+               keep_together: tuple[tuple[int, ...], ...] = ()) -> "Problem":
+        """The problem restricted to ``locations``, renumbered in that order.
+
+        Parameters
+        ----------
+        locations
+            Old indices: the depot (0) first, then the ``stops`` stops, then terminals.
+        vehicles
+            The couriers of the smaller problem, their start and end already renumbered.
+        stops
+            How many of ``locations`` after the depot are stops.
+        keep_together
+            Groups in the new numbering.
+        """
+        idx = np.asarray(locations, dtype=np.int64)
+
+        def pick(values: Sequence[int]) -> tuple[int, ...]:
+            return tuple(values[i] for i in locations)
+
+        return replace(self, travel_s=self.travel_s[np.ix_(idx, idx)], service_s=pick(self.service_s),
+                       penalty=pick(self.penalty), deadline_s=pick(self.deadline_s), vehicles=vehicles,
+                       stops=stops, keep_together=keep_together,
+                       windows=None if self.windows is None else tuple(self.windows[i] for i in locations),
+                       demand=None if self.demand is None else pick(self.demand))
 
     @property
     def n_stops(self) -> int:

@@ -20,7 +20,7 @@ from typing import Iterable, Iterator, Mapping, Sequence
 from routing import nik as niks
 from routing.errors import InputError, where
 from routing.files import read_text, sniff_delimiter
-from routing.geo import LatLon
+from routing.geo import LatLon, parse_degrees
 
 #: Canonical column -> accepted header spellings (compared after :func:`_header_key`).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -177,13 +177,6 @@ def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[list[object]]:
         book.close()
 
 
-def _parse_coordinate(text: str) -> float:
-    value = float(text.strip().replace(",", "."))
-    if not math.isfinite(value):
-        raise ValueError
-    return value
-
-
 def _build(path: Path, row_no: int, cells: Sequence[object], cols: Mapping[str, int],
            seen: dict[str, int]) -> Record | Rejection:
     def get(name: str) -> object:
@@ -225,11 +218,11 @@ def _build(path: Path, row_no: int, cells: Sequence[object], cols: Mapping[str, 
     lat_text, lon_text = text("lat"), text("lon")
     if lat_text or lon_text:
         try:
-            lat = _parse_coordinate(lat_text)
+            lat = parse_degrees(lat_text)
         except ValueError:
             return reject("lat", lat_text, "bad_coordinate", "latitude is not a number")
         try:
-            lon = _parse_coordinate(lon_text)
+            lon = parse_degrees(lon_text)
         except ValueError:
             return reject("lon", lon_text, "bad_coordinate", "longitude is not a number")
         if lat == 0 and lon == 0:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from maps.routes import courier_map, overview_map
-from routing.config import format_clock
+from routing.clock import format_clock
 from routing.demo import SYNTHETIC_NOTE
 from routing.files import private_dir, write_csv, write_json, write_private
 from routing.gis import write_geopackage

@@ -10,16 +10,10 @@ import datetime as dt
 
 from jinja2 import Environment, select_autoescape
 
-from routing.config import format_clock
+from routing.clock import format_clock
 from routing.nik import mask
+from routing.outcomes import legend
 from routing.plan import Plan, Route
-
-OUTCOME_CODES = {
-    "id": [("DT", "diterima"), ("TR", "tidak di rumah"), ("PA", "pindah alamat"),
-           ("AT", "alamat tidak ditemukan"), ("MN", "menolak"), ("MD", "meninggal")],
-    "en": [("DT", "delivered"), ("TR", "not at home"), ("PA", "moved away"),
-           ("AT", "address not found"), ("MN", "refused"), ("MD", "deceased")],
-}
 
 LABELS = {
     "id": {
@@ -138,6 +132,6 @@ def render_sheet(plan: Plan, route: Route, lang: str = "id", synthetic_note: str
     if lang not in LABELS:
         raise ValueError(f"language {lang!r} not available; choose from {sorted(LABELS)}")
     return _SHEET.render(
-        lang=lang, L=LABELS[lang], P=PRECISION_LABELS[lang], codes=OUTCOME_CODES[lang], route=route,
+        lang=lang, L=LABELS[lang], P=PRECISION_LABELS[lang], codes=legend(lang), route=route,
         date_iso=plan.date.isoformat(), date_long=long_date(plan.date, lang), clock=format_clock, km=km,
         mask=mask, synthetic=plan.synthetic, synthetic_note=synthetic_note)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -32,6 +33,7 @@ from routing.decompose import (
     route_groups,
 )
 from routing.problem import Problem, Solution, Stop, Vehicle
+from routing.progress import SILENT, Progress
 from routing.split import applies as split_applies
 from routing.split import best_split
 
@@ -134,7 +136,7 @@ def _solve_region(reg: Region, seconds: int, deterministic: bool) -> Solution:
 
 
 def _improve_regions(problem: Problem, day: Solution, pool: ProcessPoolExecutor | None, workers: int,
-                     deadline: float, deterministic: bool) -> Solution:
+                     deadline: float, deterministic: bool, progress: Progress = SILENT) -> Solution:
     """Improve a solved day region by region (neighbouring routes at a time) until the deadline.
 
     A region's result replaces its routes only when it costs less, so the day never gets worse.
@@ -160,13 +162,14 @@ def _improve_regions(problem: Problem, day: Solution, pool: ProcessPoolExecutor 
                   if day_cost(r.problem, s) < day_cost(problem, day, r.vehicles, out)]
         if better:
             day = merge(day, [r for r, _ in better], [s for _, s in better], problem)
+            progress.advance(0, _best_so_far(problem, day))
         _log.debug("region round %d: %d regions of %d s, %d better, day %d, %.1f s left", round_no,
                    len(regions), seconds, len(better), day.objective, deadline - time.monotonic())
     return day
 
 
 def solve_portfolio(problem: Problem, time_limit_s: int = 30, deterministic: bool = False,
-                    workers: int = 2) -> Solution:
+                    workers: int = 2, progress: Progress = SILENT) -> Solution:
     """Several first-solution strategies, each followed by guided local search; the best plan is kept.
 
     Each core runs its share of :data:`STRATEGIES` in a separate process. A start gets about
@@ -190,13 +193,44 @@ def solve_portfolio(problem: Problem, time_limit_s: int = 30, deterministic: boo
         plans[-1] = (GIANT_TOUR,)
     if workers <= 1:
         best = _best_of(problem, whole_s, deterministic, plans[0], by_region)
-        return _improve_regions(problem, best, None, 1, deadline, deterministic) if by_region else best
+        progress.advance(0, _best_so_far(problem, best))
+        return _improve_regions(problem, best, None, 1, deadline, deterministic, progress) if by_region else best
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         results = list(pool.map(_best_of, [problem] * workers, [whole_s] * workers,
                                 [deterministic] * workers, plans, [by_region] * workers))
         best = min(results, key=lambda sol: day_cost(problem, sol))
-        return _improve_regions(problem, best, pool, workers, deadline, deterministic) if by_region else best
+        progress.advance(0, _best_so_far(problem, best))
+        if not by_region:
+            return best
+        return _improve_regions(problem, best, pool, workers, deadline, deterministic, progress)
+
+
+def solve_many(problems: Sequence[Problem], limits: Sequence[int], deterministic: bool, workers: int,
+               progress: Progress = SILENT) -> list[Solution]:
+    """Solve independent problems (one per group), in parallel processes when there are several.
+
+    A single problem gets the portfolio (:func:`solve_portfolio`), one process per core; several are
+    shared out over ``workers`` processes, one search each.
+    """
+    progress.start("solving", float(max(limits, default=0)) if not deterministic else None, "s")
+    try:
+        if len(problems) == 1:
+            return [solve_portfolio(problems[0], limits[0], deterministic, os.cpu_count() or 1, progress)]
+        if workers <= 1:
+            return [solve(p, t, deterministic) for p, t in zip(problems, limits)]
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            return list(pool.map(solve, problems, limits, [deterministic] * len(problems)))
+    finally:
+        progress.finish()
+
+
+def _best_so_far(problem: Problem, solution: Solution) -> str:
+    """``3 kurir, 25.4 jam`` style status of a plan, for the progress bar."""
+    used = [v for v, r in enumerate(solution.routes) if r]
+    hours = sum(solution.ends_s[v] - problem.vehicles[v].shift.start_s for v in used) / 3600
+    return f"{len(used)} couriers, {hours:.1f} h"
 
 
 def solve(problem: Problem, time_limit_s: int = 30, deterministic: bool = False,

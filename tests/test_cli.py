@@ -214,7 +214,7 @@ def test_confirm_reports_bad_rows(runner, tmp_path):
 
 
 def test_gazetteer_build_from_extract(runner, tmp_path):
-    from routing.geocode import read_gazetteer
+    from routing.gazetteer import read_gazetteer
 
     out = tmp_path / "gaz.csv"
     result = runner.invoke(main, ["gazetteer", "build", "--osm", str(DATA / "places.osm"), "--out", str(out)])

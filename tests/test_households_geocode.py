@@ -2,7 +2,8 @@ import pytest
 
 from routing.config import Settings
 from routing.geo import JOMBANG_BBOX, LatLon
-from routing.geocode import Gazetteer, GazetteerEntry, locate, read_gazetteer
+from routing.gazetteer import Gazetteer, GazetteerEntry, read_gazetteer
+from routing.geocode import locate
 from routing.households import group_households, normalise_name
 from routing.records import Record, read_records
 

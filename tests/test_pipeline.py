@@ -5,7 +5,7 @@ import dataclasses
 
 from routing.config import Shift
 from routing.demo import ISLAND, VILLAGES
-from routing.geocode import read_gazetteer
+from routing.gazetteer import read_gazetteer
 from routing.pipeline import plan_day
 from routing.plan import from_json, to_json
 from routing.records import read_records

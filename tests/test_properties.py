@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from routing.config import Settings
 from routing.demo import ISLAND, VILLAGES
-from routing.geocode import read_gazetteer
+from routing.gazetteer import read_gazetteer
 from routing.pipeline import plan_day
 from routing.records import read_records
 

@@ -1,0 +1,135 @@
+"""Ledger commands: ``import`` a day's finished cards, record ``outcomes``, ``status``, ``export``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from routing.cli.main import main
+from routing.cli.options import config_opt, date_opt, db_opt, parse_date, sheet_opt
+from routing.config import load_settings
+from routing.errors import EXIT_OK, EXIT_PARTIAL, InputError
+
+_FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+def _ledger_path(db: Path | None) -> Path:
+    from routing.ledger import DEFAULT_DB
+
+    return db or DEFAULT_DB
+
+
+@main.command("import")
+@click.argument("records", type=_FILE)
+@db_opt
+@date_opt
+@sheet_opt
+@config_opt
+def import_(records: Path, db: Path | None, day: dt.date | None, sheet: str | None, config: Path | None) -> None:
+    """Add a batch of finished cards to the ledger; importing the same file twice adds nothing.
+
+    \b
+    Example:
+      ektp-route import kartu_selesai_2026-11-30.csv --db ektp-ledger.sqlite
+    """
+    from routing.ledger import Ledger
+    from routing.records import read_records
+
+    settings = load_settings(config)
+    rs = read_records(records, sheet=sheet, columns=settings.columns)
+    for r in rs.rejected[:10]:
+        click.echo(f"ektp-route: rejected: {r.detail}", err=True)
+    with Ledger(_ledger_path(db)) as ledger:
+        result = ledger.import_batch(rs, records.read_bytes(), day or dt.date.today())
+    for line in result.changed:
+        click.echo(f"ektp-route: changed: {line}", err=True)
+    if result.already_imported:
+        click.echo(f"{records} was imported before: nothing added")
+    else:
+        click.echo(f"{records}: {result.added} new cards, {result.unchanged} already known, "
+                   f"{len(result.changed)} changed (not applied), {len(rs.rejected)} rejected")
+    sys.exit(EXIT_PARTIAL if rs.rejected or result.changed else EXIT_OK)
+
+
+@main.command()
+@click.argument("results", type=_FILE)
+@db_opt
+@date_opt
+@config_opt
+def outcomes(results: Path, db: Path | None, day: dt.date | None, config: Path | None) -> None:
+    """Record the day's outcomes from RESULTS (CSV: nik, outcome, recipient, time).
+
+    Outcome codes as on the route sheet: DT diterima, TR tidak di rumah, PA pindah alamat,
+    AT alamat tidak ditemukan, MN menolak, MD meninggal. Failed cards are planned again; after
+    max_attempts (default 2) they wait at the office (ambil di kantor).
+
+    \b
+    Example:
+      ektp-route outcomes hasil_2026-11-30.csv --db ektp-ledger.sqlite --date 2026-11-30
+    """
+    from routing.files import read_table
+    from routing.ledger import Ledger
+
+    settings = load_settings(config)
+    header, rows = read_table(results, "outcomes file")
+    if not {"nik", "outcome"} <= set(header):
+        raise InputError(f"{results}, row 1: expected columns nik, outcome, recipient, time")
+    with Ledger(_ledger_path(db)) as ledger:
+        result = ledger.record_outcomes(results, rows, day or dt.date.today(), settings.max_attempts)
+    for line in result.problems:
+        click.echo(f"ektp-route: refused: {line}", err=True)
+    click.echo(f"{results}: {result.applied} outcomes recorded, {result.repeated} already recorded, "
+               f"{len(result.problems)} refused")
+    sys.exit(EXIT_PARTIAL if result.problems else EXIT_OK)
+
+
+@main.command()
+@db_opt
+@click.option("--date", "day", callback=parse_date, default=None,
+              help="Also show what happened on this day (YYYY-MM-DD).")
+def status(db: Path | None, day: dt.date | None) -> None:
+    """Cards in the ledger by state, and by desa.
+
+    \b
+    Example:
+      ektp-route status --db ektp-ledger.sqlite --date 2026-11-30
+    """
+    from routing.ledger import STATES, Ledger
+
+    path = _ledger_path(db)
+    if not path.exists():
+        raise InputError(f"{path}: no ledger here yet; run `ektp-route import RECORDS --db {path}` first")
+    with Ledger(path) as ledger:
+        counts = ledger.counts()
+        click.echo(f"{path}: {sum(counts.values())} cards")
+        click.echo("  " + "  ".join(f"{s}: {counts[s]}" for s in STATES))
+        click.echo(f"  {'desa':<20}" + "".join(f"{s:>10}" for s in STATES))
+        for desa, per in ledger.counts_by_desa():
+            click.echo(f"  {desa:<20}" + "".join(f"{per[s]:>10}" for s in STATES))
+        if day:
+            click.echo(f"  on {day}: " + ", ".join(f"{k} {v}" for k, v in sorted(ledger.events_on(day).items())))
+
+
+@main.command()
+@db_opt
+@click.option("--out", "out", required=True, type=_FILE, help="CSV file to write.")
+def export(db: Path | None, out: Path) -> None:
+    """Write the ledger as CSV: every card with its state, attempts and last event.
+
+    \b
+    Example:
+      ektp-route export --db ektp-ledger.sqlite --out ledger.csv
+    """
+    from routing.files import write_csv
+    from routing.ledger import Ledger
+
+    path = _ledger_path(db)
+    if not path.exists():
+        raise InputError(f"{path}: no ledger here")
+    with Ledger(path) as ledger:
+        rows = [tuple(r) for r in ledger.export_rows()]
+    write_csv(out, ["nik", "nama", "desa", "dusun", "state", "attempts", "urgent", "batch_date", "last_event"], rows)
+    click.echo(f"{out}: {len(rows)} cards")

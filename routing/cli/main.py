@@ -1,0 +1,76 @@
+"""The ``ektp-route`` command group: verbosity, private files, and errors translated to exit codes once.
+
+Exit codes (also in README.md):
+
+====  =====================================================================
+0     every card is planned
+1     internal error (a bug: please report it with the command that failed)
+2     unusable input or options; one line names the file, row, column and value
+3     an external service (map download, geocoding) is unreachable and nothing is cached
+4     the plan was written, but some cards are unassigned or rejected (see the CSV files)
+5     the ledger database is busy (another command is using it)
+====  =====================================================================
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, NoReturn
+
+import click
+
+from routing import __version__
+from routing.cli.options import verbosity_options
+from routing.errors import EXIT_INTERNAL, EktpError
+
+#: Exit code of a run stopped with Ctrl-C (128 + SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Print one error line and exit with ``code``."""
+    click.echo(f"ektp-route: error: {message}", err=True)
+    sys.exit(code)
+
+
+class EktpGroup(click.Group):
+    """A group whose commands' errors become one line and an exit code, never a traceback.
+
+    ``EKTP_DEBUG=1`` lets the traceback through for a bug report.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; translate the error tree (:mod:`routing.errors`) to exit codes."""
+        debug = bool(os.environ.get("EKTP_DEBUG"))
+        try:
+            return super().invoke(ctx)
+        except EktpError as exc:
+            if debug:
+                raise
+            fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            fail("interrupted; nothing after the last message was written", EXIT_INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
+            raise
+        except Exception as exc:  # a bug: one line, the traceback only with EKTP_DEBUG=1
+            if debug:
+                raise
+            fail(f"internal error ({exc.__class__.__name__}: {exc}); rerun with EKTP_DEBUG=1 and report it",
+                 EXIT_INTERNAL)
+
+
+@click.group(cls=EktpGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ektp-route")
+@verbosity_options
+def main() -> None:
+    """Plan door-to-door e-KTP deliveries for Dispendukcapil Kabupaten Jombang.
+
+    \b
+    Examples:
+      ektp-route demo --out demo-hari-ini
+      ektp-route plan kartu_selesai.csv --network jombang.graphml --out rute-2026-11-30 --date 2026-11-30
+      ektp-route render rute-2026-11-30
+    """
+    # Outputs hold personal data: whatever a library creates here is private to the user.
+    os.umask(0o077)

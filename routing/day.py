@@ -1,0 +1,180 @@
+"""The daily run as one library call: the day's files in, a plan and every written output out.
+
+:func:`run_day` is what ``ektp-route plan`` and ``demo`` do, and what a batch task does for one
+office: read the inputs (records file or ledger, road network, gazetteer, couriers, confirmed
+locations), plan (:func:`routing.pipeline.plan_day`), write ``plan.json`` and everything drawn
+from it, and only then record the plan in the ledger, so a card becomes ``planned`` only when
+its sheet exists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from routing.config import Settings
+from routing.confirmed import DEFAULT_STORE, read_store
+from routing.couriers import read_couriers
+from routing.errors import InputError, LedgerBusy
+from routing.gazetteer import read_gazetteer
+from routing.geocode import online_geocoder
+from routing.ledger import Ledger, import_and_due, planning_lock
+from routing.network import default_cache_dir, load_network
+from routing.pipeline import plan_day
+from routing.plan import Plan
+from routing.progress import SILENT, Progress
+from routing.records import RecordSet, read_records
+from routing.render import Outputs, render_all
+
+LANGUAGES = ("id", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class DayInputs:
+    """Everything one office's day is planned from.
+
+    Attributes
+    ----------
+    network
+        Road network file (GraphML or OSM extract).
+    out
+        Folder for ``plan.json`` and everything drawn from it.
+    day
+        Delivery date.
+    settings
+        Settings from the config file with the command line's overrides applied.
+    records
+        The day's records file (CSV or XLSX); optional with ``db``.
+    db
+        Ledger: plan every card due in it (today's file imported first) and record the plan.
+    sheet
+        Worksheet of an XLSX records file (default: the first).
+    gazetteer
+        Desa and dusun points for cards without coordinates.
+    couriers_file
+        Couriers by name with their own points, hours and limits (instead of ``settings.couriers``).
+    locations
+        Confirmed-locations store; ``None`` means ``lokasi_terkonfirmasi.csv`` here if present.
+    geocode_online
+        Ask Nominatim for cards nothing else locates.
+    lang
+        Language of the route sheets (``id`` or ``en``).
+    synthetic
+        The inputs are the generated demo data (said on every sheet and map).
+    cache_dir
+        Where loaded networks are cached; default ``$EKTP_CACHE_DIR`` or ``~/.cache/ektp-route``.
+    """
+
+    network: Path
+    out: Path
+    day: dt.date
+    settings: Settings = field(default_factory=Settings)
+    records: Path | None = None
+    db: Path | None = None
+    sheet: str | None = None
+    gazetteer: Path | None = None
+    couriers_file: Path | None = None
+    locations: Path | None = None
+    geocode_online: bool = False
+    lang: str = "id"
+    synthetic: bool = False
+    cache_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.records is None and self.db is None:
+            raise InputError("give a RECORDS file, or --db LEDGER to plan the cards due in the ledger")
+        if self.lang not in LANGUAGES:
+            raise InputError(f"language {self.lang!r}: expected one of {', '.join(LANGUAGES)}")
+        if self.couriers_file is not None and self.settings.couriers is not None:
+            raise InputError("give either --couriers N or --couriers-file, not both")
+
+
+@dataclass(frozen=True, slots=True)
+class DayResult:
+    """A planned day: the plan, where its files went, and how many cards the ledger now has as planned."""
+
+    plan: Plan
+    outputs: Outputs
+    recorded: int | None = None
+
+
+def _records(inputs: DayInputs, progress: Progress) -> RecordSet:
+    incoming = None
+    if inputs.records is not None:
+        incoming = read_records(inputs.records, sheet=inputs.sheet, columns=inputs.settings.columns)
+        progress.note(f"read {incoming.rows} rows from {inputs.records}")
+        for r in incoming.rejected[:10]:
+            progress.warn(f"rejected: {r.detail}")
+        if len(incoming.rejected) > 10:
+            progress.warn(f"... and {len(incoming.rejected) - 10} more rejected rows, see rejected.csv")
+    if inputs.db is None:
+        assert incoming is not None  # DayInputs insists on one of the two
+        return incoming
+    file_bytes = inputs.records.read_bytes() if inputs.records is not None else b""
+    due = import_and_due(inputs.db, incoming, file_bytes, inputs.day)
+    if due.imported is not None:
+        for line in due.imported.changed:
+            progress.warn(f"changed: {line}")
+        progress.note(f"imported {due.imported.added} new cards into {inputs.db}"
+                      if not due.imported.already_imported else f"{inputs.records} was imported before; nothing added")
+    progress.note(f"{len(due.records.records)} cards due in the ledger")
+    return due.records
+
+
+#: How long a finished plan keeps trying to be recorded while short commands (outcomes, import)
+#: hold the ledger: the solve and the drawing are done, so waiting is cheaper than redoing them.
+RECORD_PATIENCE_S = 300.0
+
+
+def _record(db: Path, plan: Plan, progress: Progress) -> int:
+    deadline = time.monotonic() + RECORD_PATIENCE_S
+    while True:
+        try:
+            with Ledger(db) as ledger:
+                return ledger.record_plan(plan)
+        except LedgerBusy:
+            if time.monotonic() >= deadline:
+                raise
+            progress.note(f"{db} is busy; the plan is written and waits to be recorded")
+            time.sleep(1.0)
+
+
+def run_day(inputs: DayInputs, progress: Progress = SILENT) -> DayResult:
+    """Plan one office's day from its files and write every output.
+
+    With a ledger, the whole run holds the ledger's planning lock (a second planner waits or stops
+    with exit 5), and the plan is recorded only after every output is written: a failure anywhere
+    leaves the ledger as it was, so the next run plans the same cards again.
+
+    Raises
+    ------
+    InputError
+        Unusable input files or options (exit 2).
+    LedgerBusy
+        Another planner holds the ledger (exit 5).
+    """
+    settings = inputs.settings
+    lock = planning_lock(inputs.db) if inputs.db is not None else contextlib.nullcontext()
+    with lock:
+        records = _records(inputs, progress)
+        gazetteer = read_gazetteer(inputs.gazetteer) if inputs.gazetteer else None
+        store = inputs.locations or DEFAULT_STORE
+        confirmed = read_store(store)
+        if confirmed:
+            progress.note(f"{len(confirmed)} confirmed locations from {store}")
+        network = load_network(inputs.network, settings.speeds_kph, inputs.cache_dir or default_cache_dir())
+        progress.note(f"road network {inputs.network}: {network.n_nodes} nodes, {network.n_edges} edges")
+        fleet = read_couriers(inputs.couriers_file, settings.shift_for(inputs.day)) if inputs.couriers_file else None
+        plan = plan_day(records, network, settings, inputs.day, gazetteer, confirmed=confirmed,
+                        online=online_geocoder() if inputs.geocode_online else None, couriers=fleet,
+                        synthetic=inputs.synthetic, progress=progress)
+        outputs = render_all(plan, inputs.out, inputs.lang)
+        progress.note(f"plan.json, route sheets, maps, GPX and GeoPackage written to {inputs.out}")
+        recorded = None
+        if inputs.db is not None:
+            recorded = _record(inputs.db, plan, progress)
+            progress.note(f"{recorded} cards recorded as planned in {inputs.db}")
+    return DayResult(plan, outputs, recorded)

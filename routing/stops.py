@@ -1,0 +1,113 @@
+"""Stage: households located and met with the road network, or set aside with a reason.
+
+Records become households (:mod:`routing.households`), households get a location
+(:mod:`routing.geocode`), locations are snapped to the road network (:mod:`routing.matrix`).
+A household that cannot be located or reached becomes ``Unassigned``; a doubtful one goes to
+the officer's review list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from routing.config import Settings
+from routing.errors import InputError
+from routing.geo import JOMBANG_BBOX, LatLon
+from routing.geocode import Location, household_key, locate_all
+from routing.gazetteer import Gazetteer
+from routing.households import Household, group_households
+from routing.matrix import Snap, snap
+from routing.network import RoadNetwork
+from routing.plan import Card, Review, Unassigned
+from routing.progress import Progress
+from routing.records import Record, RecordSet
+
+#: An online geocoder: an address query in, ``(lat, lon)`` or ``None`` out.
+OnlineGeocoder = Callable[[str], "tuple[float, float] | None"]
+
+#: Precisions at which the courier must ask around, so the officer is told.
+_VAGUE = ("dusun", "desa", "online")
+
+
+def card_of(r: Record) -> Card:
+    """The courier's view of a record."""
+    return Card(row=r.row, nik=r.nik, nama=r.nama, address=r.address(), desa=r.desa, kecamatan=r.kecamatan,
+                telepon=r.telepon, urgent=r.urgent)
+
+
+@dataclass(frozen=True, slots=True)
+class LocatedStop:
+    """A household with its location and where it meets the road network."""
+
+    stop_id: str
+    household: Household
+    location: Location
+    node: int
+    snap_m: int
+
+
+@dataclass(frozen=True, slots=True)
+class LocatedDay:
+    """The day's stops, the office's place on the network, and the cards set aside so far."""
+
+    stops: tuple[LocatedStop, ...]
+    depot: Snap
+    unassigned: tuple[Unassigned, ...]
+    review: tuple[Review, ...]
+
+
+def _union_bbox(a: tuple[float, float, float, float],
+                b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def _to_review(h: Household, precision: str, note: str) -> list[Review]:
+    key = household_key(h)
+    return [Review(r.row, r.nik, r.desa, r.dusun, precision, note, r.address(), key) for r in h.records]
+
+
+def locate_stops(records: RecordSet, network: RoadNetwork, settings: Settings, gazetteer: Gazetteer | None,
+                 confirmed: Mapping[str, LatLon] | None, online: OnlineGeocoder | None,
+                 progress: Progress) -> LocatedDay:
+    """Households, located and snapped; cards that cannot be are unassigned, doubtful ones reviewed.
+
+    Raises
+    ------
+    InputError
+        When the office itself is not near the road network.
+    """
+    unassigned: list[Unassigned] = []
+    review: list[Review] = []
+    households = group_households(records.records)
+    progress.note(f"{len(records.records)} cards in {len(households)} households "
+                  f"({len(records.rejected)} rows rejected)")
+    bbox = _union_bbox(JOMBANG_BBOX, network.bbox)
+    located: list[tuple[Household, Location]] = []
+    for h, loc in zip(households, locate_all(households, gazetteer, bbox, confirmed, online)):
+        if isinstance(loc, str):
+            unassigned += [Unassigned(card_of(r), "not_geocoded", loc) for r in h.records]
+            review += _to_review(h, "none", loc)
+        else:
+            located.append((h, loc))
+            if loc.precision in _VAGUE or loc.note:
+                review += _to_review(h, loc.precision,
+                                     loc.note or f"located at {loc.precision} level (match score {loc.score:.0f})")
+
+    snaps = snap(network, [settings.depot] + [loc.point for _, loc in located])
+    depot = snaps[0]
+    if depot.distance_m > settings.snap_max_m:
+        raise InputError(f"depot {settings.depot} is {depot.distance_m} m from the nearest road of the "
+                         f"network {network.source}; give --depot inside the network's area")
+    stops: list[LocatedStop] = []
+    for k, ((h, loc), s) in enumerate(zip(located, snaps[1:]), start=1):
+        if s.distance_m > settings.snap_max_m:
+            why = (f"{s.distance_m} m from the nearest road connected to the depot "
+                   f"(limit {settings.snap_max_m} m)")
+            unassigned += [Unassigned(card_of(r), "unreachable", why) for r in h.records]
+            continue
+        stops.append(LocatedStop(f"S{k:03d}", h, loc, s.node, s.distance_m))
+        if s.distance_m > settings.snap_warn_m:
+            review += _to_review(h, loc.precision, f"{s.distance_m} m from the nearest road")
+    progress.note(f"{len(stops)} stops located and snapped to the road network")
+    return LocatedDay(tuple(stops), depot, tuple(unassigned), tuple(review))
