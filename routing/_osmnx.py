@@ -8,8 +8,9 @@ to know them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from routing.errors import InputError, ServiceUnreachable
 

@@ -6,8 +6,8 @@ Location indices are global here: 0 the office, 1..n stops, then the couriers' t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

@@ -7,9 +7,9 @@ address is located at precision ``confirmed``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from routing.errors import InputError, where
 from routing.files import read_table, write_csv

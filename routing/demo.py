@@ -229,10 +229,10 @@ def write_records(path: Path, points: dict[tuple[str, str], LatLon], rng: random
                 ("Krajan", "Karangwinongan", "", ""),
                 (ISLAND[1], ISLAND[0], f"{i.lat + 0.0002:.6f}", f"{i.lon - 0.0003:.6f}")]
     for k, (dusun, desa, lat_s, lon_s) in enumerate(specials):
-        row = list(rows.pop(10 + 10 * k))
+        row = list(rows.pop(min(10 + 10 * k, len(rows) - 1)))  # small demo days (--cards 10) too
         row[2], row[5], row[6], row[8], row[9], row[10] = f"Jl. Baru No. {k + 1}", dusun, desa, "", lat_s, lon_s
         rows.append(row)
-    duplicate = list(rows[40])
+    duplicate = list(rows[min(40, len(rows) - 4)])
     duplicate[1] = "Nama Ganda"
     rows.append(duplicate)
     with open(path, "w", newline="", encoding="utf-8") as f:

@@ -6,9 +6,10 @@ built from OpenStreetMap places and desa boundaries (offline from an extract, or
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -65,30 +66,6 @@ class Gazetteer:
             lon = sum(e.point.lon for e in in_desa) / len(in_desa)
             return GazetteerEntry(in_desa[0].desa, "", LatLon(lat, lon), in_desa[0].kecamatan), "desa", desa_score
         return None
-
-
-def read_gazetteer(path: Path) -> Gazetteer:
-    """Read a gazetteer CSV with columns ``desa, dusun, lat, lon`` and optional ``kecamatan``."""
-    path = Path(path)
-    header, rows = read_table(path, "gazetteer file")
-    missing = {"desa", "dusun", "lat", "lon"} - set(header)
-    if missing:
-        raise InputError(f"{where(path, 1)}: missing column(s) {', '.join(sorted(missing))}")
-    entries = []
-    for row_no, row in enumerate(rows, start=2):
-        try:
-            point = LatLon(parse_degrees(row["lat"]), parse_degrees(row["lon"]))
-        except (ValueError, InputError):
-            raise InputError(f"{where(path, row_no, 'lat', row['lat'] + ',' + row['lon'])}: "
-                             "not a coordinate") from None
-        entries.append(GazetteerEntry(row["desa"], row["dusun"], point, row.get("kecamatan", "")))
-    return Gazetteer(tuple(entries))
-
-
-def write_gazetteer(path: Path, rows: Sequence[tuple[str, str, str, float, float]]) -> Path:
-    """Write ``(kecamatan, desa, dusun, lat, lon)`` rows in the layout :func:`read_gazetteer` reads."""
-    return write_csv(path, ["kecamatan", "desa", "dusun", "lat", "lon"],
-                     [(k, d, u, f"{lat:.7f}", f"{lon:.7f}") for k, d, u, lat, lon in sorted(rows)])
 
 
 def read_gazetteer(path: Path) -> Gazetteer:

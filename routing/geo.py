@@ -30,7 +30,7 @@ class LatLon:
             raise InputError(f"longitude {self.lon!r} is outside -180..180")
 
     @classmethod
-    def parse(cls, text: str) -> "LatLon":
+    def parse(cls, text: str) -> LatLon:
         """Parse ``"LAT,LON"`` as typed on the command line, e.g. ``-7.5543,112.2337``."""
         try:
             lat_s, lon_s = text.split(",")

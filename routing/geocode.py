@@ -9,15 +9,14 @@ Otherwise the household's cards are unassigned with reason ``not_geocoded``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 from routing import _osmnx
 from routing.errors import ServiceUnreachable
 from routing.gazetteer import Gazetteer
 from routing.geo import LatLon, in_bbox
-from routing.households import Household, address_key, normalise_name
+from routing.households import Household, address_key
 
 PRECISIONS = ("coordinates", "confirmed", "dusun", "desa", "online")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from routing.assemble import Job, build_routes, drafts
 from routing.clock import format_clock
 from routing.config import Settings
 from routing.couriers import Courier
+from routing.errors import InputError
 from routing.fleet import Terminals, default_fleet, share_couriers, terminals, with_open_end
 from routing.gazetteer import Gazetteer
 from routing.geo import LatLon
@@ -31,6 +32,7 @@ from routing.progress import SILENT, Progress
 from routing.records import RecordSet
 from routing.solve import solve_many
 from routing.stops import LocatedDay, LocatedStop, OnlineGeocoder, card_of, locate_stops
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class DayProblem:

@@ -8,8 +8,8 @@ files or OR-Tools.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Sequence
 
 import numpy as np
 
@@ -100,7 +100,7 @@ class Problem:
                 raise ValueError(f"vehicle {v.courier_id}: start/end must be the depot or a terminal location")
 
     def subset(self, locations: Sequence[int], vehicles: tuple[Vehicle, ...], stops: int,
-               keep_together: tuple[tuple[int, ...], ...] = ()) -> "Problem":
+               keep_together: tuple[tuple[int, ...], ...] = ()) -> Problem:
         """The problem restricted to ``locations``, renumbered in that order.
 
         Parameters

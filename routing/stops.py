@@ -8,14 +8,14 @@ the officer's review list.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 from routing.config import Settings
 from routing.errors import InputError
+from routing.gazetteer import Gazetteer
 from routing.geo import JOMBANG_BBOX, LatLon
 from routing.geocode import Location, household_key, locate_all
-from routing.gazetteer import Gazetteer
 from routing.households import Household, group_households
 from routing.matrix import Snap, snap
 from routing.network import RoadNetwork

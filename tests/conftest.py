@@ -9,9 +9,13 @@ from typing import Iterable, Mapping
 import pytest
 
 from routing.config import DEFAULT_SPEEDS_KPH, Settings
-from routing.demo import generate
+from routing.demo import VILLAGES, generate
+from routing.gazetteer import Gazetteer, GazetteerEntry
 from routing.geo import LatLon
 from routing.network import load_network
+from routing.pipeline import plan_day
+from routing.records import Record, read_records
+from routing.render import render_all
 
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -81,3 +85,54 @@ def nik_for(serial: int, female: bool = False) -> str:
     """A valid synthetic NIK for Kecamatan Jombang."""
     day = 15 + (40 if female else 0)
     return f"351709{day:02d}0690{serial:04d}"
+
+
+def village_rows(n, start=1, desa="Jabon", urgent=()):
+    """``n`` cards with coordinates on a small grid around a demo desa centre; ``urgent`` serials marked."""
+    centre = VILLAGES[desa][0]
+    return [dict(nik=nik_for(start + k), nama=f"Warga {start + k}", alamat=f"Jl. Melati No. {start + k}", rt="001",
+                 rw="002", dusun=VILLAGES[desa][1][0], desa=desa, kecamatan="Jombang",
+                 lat=f"{centre.lat + 0.0004 * (k % 5):.6f}", lon=f"{centre.lon + 0.0004 * (k // 5):.6f}",
+                 prioritas="1" if start + k in urgent else "") for k in range(n)]
+
+
+def accounted(plan):
+    """The plan's summary, after checking that every card in is planned, unassigned or rejected."""
+    s = plan.summary()
+    assert s["cards_in"] == s["cards_planned"] + s["cards_unassigned"] + s["cards_rejected"]
+    return s
+
+
+def sengon_rows(n):
+    """``n`` cards with coordinates along one street of Desa Sengon."""
+    c = VILLAGES["Sengon"][0]
+    return [dict(nik=nik_for(k + 1), nama=f"Warga {k}", alamat=f"Jl. Mawar {k}", rt="1", rw="1", dusun="Sengon",
+                 desa="Sengon", kecamatan="Jombang", lat=f"{c.lat + 0.0005 * k:.6f}", lon=f"{c.lon:.6f}")
+            for k in range(n)]
+
+
+def rec(row, serial, **kw):
+    """A record in Dusun Caruk Kulon, Desa Jabon, with fields overridden by ``kw``."""
+    base = dict(row=row, nik=nik_for(serial), nama=f"Warga {serial}", alamat="Jl. Melati No. 5", rt="002",
+                rw="005", dusun="Caruk Kulon", desa="Jabon", kecamatan="Jombang")
+    base.update(kw)
+    return Record(**base)
+
+
+#: A three-entry gazetteer: Desa Jabon with Dusun Caruk Kulon, and Desa Sengon.
+GAZ = Gazetteer((GazetteerEntry("Jabon", "", LatLon(-7.565, 112.212)),
+                 GazetteerEntry("Jabon", "Caruk Kulon", LatLon(-7.566, 112.209)),
+                 GazetteerEntry("Sengon", "", LatLon(-7.535, 112.226))))
+
+
+@pytest.fixture(scope="session")
+def long_day(tmp_path_factory, demo_network):
+    """One courier with 60 stops, names with apostrophes and non-ASCII letters."""
+    tmp = tmp_path_factory.mktemp("long")
+    rows = village_rows(60)
+    rows[0]["nama"] = "Nu'man Syafi’i"
+    rows[1]["nama"] = "Ñoño Çelik Ülker"
+    settings = Settings(time_limit_s=2, couriers=1, service_base_s=60, service_per_card_s=30)
+    plan = plan_day(read_records(records_csv(tmp / "in.csv", rows)), demo_network, settings, MONDAY)
+    assert plan.cards_planned == 60 and len(plan.routes) == 1
+    return plan, render_all(plan, tmp / "out")

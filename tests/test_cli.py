@@ -4,24 +4,16 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import DATA, nik_for, records_csv
+from conftest import sengon_rows as rows
 
 from routing.cli import main
-from routing.demo import VILLAGES
 from routing.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_PARTIAL
-
-from conftest import DATA, nik_for, records_csv
 
 
 @pytest.fixture(scope="module")
 def runner():
     return CliRunner()
-
-
-def rows(n):
-    c = VILLAGES["Sengon"][0]
-    return [dict(nik=nik_for(k + 1), nama=f"Warga {k}", alamat=f"Jl. Mawar {k}", rt="1", rw="1", dusun="Sengon",
-                 desa="Sengon", kecamatan="Jombang", lat=f"{c.lat + 0.0005 * k:.6f}", lon=f"{c.lon:.6f}")
-            for k in range(n)]
 
 
 def plan_args(records, network, out, *extra):

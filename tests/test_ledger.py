@@ -11,13 +11,12 @@ import time
 
 import pytest
 from click.testing import CliRunner
+from conftest import nik_for, records_csv
+from conftest import sengon_rows as rows
 
 from routing.cli import main
 from routing.errors import EXIT_LEDGER_BUSY, EXIT_OK, EXIT_PARTIAL, LedgerBusy
 from routing.ledger import Ledger
-
-from conftest import nik_for, records_csv
-from test_cli import rows
 
 
 @pytest.fixture

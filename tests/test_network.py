@@ -4,15 +4,13 @@ import itertools
 
 import numpy as np
 import pytest
+from conftest import grid_osm, write_osm
 
 from routing.config import DEFAULT_SPEEDS_KPH
 from routing.errors import InputError
 from routing.geo import LatLon
 from routing.matrix import leg_paths, snap, travel_matrix
-from routing.network import (edge_speed_kph, load_graph, load_network, motorbike_allows, parse_maxspeed,
-                             save_graphml)
-
-from conftest import grid_osm, write_osm
+from routing.network import edge_speed_kph, load_graph, load_network, motorbike_allows, parse_maxspeed, save_graphml
 
 O = LatLon(-7.56, 112.22)
 
@@ -171,10 +169,10 @@ def test_pbf_extract_gives_the_same_network(tmp_path, demo_files):
 
 
 def test_clip_to_bbox_and_real_regency_polygon(tmp_path, demo_files):
+    from conftest import SHARED
     from shapely.geometry import Point, shape
 
     from routing.network import clip
-    from conftest import SHARED
 
     G = load_graph(demo_files.network, DEFAULT_SPEEDS_KPH)
     small = clip(G.copy(), bbox=(-7.57, 112.20, -7.54, 112.24))

@@ -2,34 +2,19 @@
 
 import dataclasses
 
+from conftest import FRIDAY, MONDAY, accounted, nik_for, records_csv, village_rows
 
 from routing.config import Shift
-from routing.demo import ISLAND, VILLAGES
+from routing.demo import ISLAND
 from routing.gazetteer import read_gazetteer
 from routing.pipeline import plan_day
 from routing.plan import from_json, to_json
 from routing.records import read_records
 
-from conftest import FRIDAY, MONDAY, nik_for, records_csv
-
-
-def village_rows(n, start=1, desa="Jabon", urgent=()):
-    centre = VILLAGES[desa][0]
-    return [dict(nik=nik_for(start + k), nama=f"Warga {start + k}", alamat=f"Jl. Melati No. {start + k}", rt="001",
-                 rw="002", dusun=VILLAGES[desa][1][0], desa=desa, kecamatan="Jombang",
-                 lat=f"{centre.lat + 0.0004 * (k % 5):.6f}", lon=f"{centre.lon + 0.0004 * (k // 5):.6f}",
-                 prioritas="1" if start + k in urgent else "") for k in range(n)]
-
 
 def run(tmp_path, rows, network, settings, day=MONDAY, gazetteer=None):
     rs = read_records(records_csv(tmp_path / "in.csv", rows))
     return plan_day(rs, network, settings, day, gazetteer)
-
-
-def accounted(plan):
-    s = plan.summary()
-    assert s["cards_in"] == s["cards_planned"] + s["cards_unassigned"] + s["cards_rejected"]
-    return s
 
 
 def test_every_row_accounted_for_with_reasons(tmp_path, demo_network, demo_files, settings):

@@ -1,11 +1,10 @@
 """One small file per input case in tests/data."""
 
 import pytest
+from conftest import DATA
 
 from routing.errors import InputError
 from routing.records import read_records
-
-from conftest import DATA
 
 
 def niks(rs):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -98,7 +99,7 @@ def verbosity(ctx: click.Context) -> int:
 verbose_opt = click.option("-v", "--verbose", count=True, callback=_count, expose_value=False, is_eager=True,
                            help="More log output (-vv for debug).")
 quiet_opt = click.option("-q", "--quiet", count=True, callback=_count, expose_value=False, is_eager=True,
-                         help="Only the summary and errors (-qq: only errors).")
+                         help="No progress: the summary, warnings and errors (-qq: no warnings).")
 
 
 def verbosity_options(fn: F) -> F:
@@ -164,7 +165,7 @@ class Planning:
     couriers_file: Path | None
 
     @classmethod
-    def from_options(cls, o: dict[str, Any]) -> "Planning":
+    def from_options(cls, o: dict[str, Any]) -> Planning:
         """Build from the keyword arguments :func:`planning_options` gave a command."""
         settings = load_settings(o["config"]).replace(
             couriers=o["couriers"], depot=o["depot"], time_limit_s=o["time_limit"],

@@ -49,6 +49,8 @@ class TerminalProgress:
         line = f"[{time.monotonic() - self.t0:5.1f} s] {message}"
         if self._bar is not None:
             self._bar.console.print(line, markup=False, highlight=False)
+        elif self.bars:
+            self.console.print(line, markup=False, highlight=False)
         else:
             click.echo(line, err=True)
 

@@ -5,8 +5,7 @@ import shutil
 
 import pytest
 from playwright.sync_api import sync_playwright
-
-from test_outputs import XSS, outputs  # noqa: F401  (module fixture: a rendered plan with hostile text)
+from test_render import XSS, outputs  # noqa: F401  (module fixture: a rendered plan with hostile text)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -6,14 +6,12 @@ import re
 import stat
 
 import pytest
+from conftest import MONDAY, nik_for, records_csv, village_rows
 
 from routing.files import guard_cell
 from routing.pipeline import plan_day
 from routing.records import read_records
 from routing.render import render_all
-
-from conftest import MONDAY, nik_for, records_csv
-from test_pipeline import village_rows
 
 XSS = "<img src=x onerror=alert(1)>"
 

@@ -3,15 +3,15 @@
 import csv
 import datetime as dt
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from conftest import nik_for
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from routing.config import Settings
 from routing.demo import ISLAND, VILLAGES
 from routing.gazetteer import read_gazetteer
 from routing.pipeline import plan_day
 from routing.records import read_records
-
-from conftest import nik_for
 
 DESA = list(VILLAGES) + ["Karangwinongan"]
 

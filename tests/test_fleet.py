@@ -3,18 +3,15 @@
 import dataclasses
 
 import pytest
+from conftest import MONDAY, accounted, records_csv, village_rows
 
-from routing.config import Settings
+from routing.config import MON_THU, Settings
 from routing.couriers import read_couriers
-from routing.config import MON_THU
 from routing.demo import VILLAGES
 from routing.errors import InputError
 from routing.geo import haversine_m
 from routing.pipeline import plan_day
 from routing.records import read_records
-
-from conftest import MONDAY, records_csv
-from test_pipeline import accounted, village_rows
 
 HOME = VILLAGES["Denanyar"][0]
 
