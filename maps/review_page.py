@@ -138,7 +138,7 @@ _SCRIPT = r"""
     var h = D.households[i], li = items[i], p = pointOf(i), isMoved = !!moved["k:" + h.key];
     li.className = (isMoved ? "moved" : "") + (i === selected ? " selected" : "");
     var line = li.querySelector(".point"), warnLine = li.querySelector(".warn");
-    line.textContent = p ? fmt(isMoved ? T.moved_to : T.planned_at, {lat: p[0].toFixed(6), lon: p[1].toFixed(6)})
+    line.textContent = p ? fmt(isMoved ? T.moved_to : T.planned_at, {lat: p[0].toFixed(7), lon: p[1].toFixed(7)})
                          : T.no_point;
     warnLine.textContent = isMoved && !inside(p) ? T.outside : "";
     li.querySelector(".undo").hidden = !isMoved;
@@ -182,7 +182,7 @@ _SCRIPT = r"""
     head.appendChild(el("span", "address", h.address));
     li.appendChild(head);
     li.appendChild(el("div", "place", h.desa + " / " + h.dusun));
-    li.appendChild(el("div", "small", h.precision + " \u00b7 " + fmt(T.cards_n, {n: h.rows.length}) + " \u00b7 " +
+    li.appendChild(el("div", "small", h.precision + " \u00b7 " + fmt(T.cards_n, {n: h.cards}) + " \u00b7 " +
                                        h.masked.join(", ")));
     li.appendChild(el("div", "small note", h.note));
     li.appendChild(el("div", "point"));
@@ -214,14 +214,12 @@ _SCRIPT = r"""
   document.getElementById("save").addEventListener("click", function () {
     var latAt = D.columns.indexOf("lat"), lonAt = D.columns.indexOf("lon");
     var rows = [D.columns], n = 0;
-    D.households.forEach(function (h) {
-      var m = moved["k:" + h.key];
-      if (m) n += 1;
-      h.rows.forEach(function (cells) {
-        var row = cells.slice();
-        if (m) { row[latAt] = m[0].toFixed(7); row[lonAt] = m[1].toFixed(7); }
-        rows.push(row);
-      });
+    D.households.forEach(function (h) { if (moved["k:" + h.key]) n += 1; });
+    // review.csv's rows in its order; only lat and lon of the moved households filled in.
+    D.rows.forEach(function (r) {
+      var m = moved["k:" + D.households[r.h].key], row = r.cells.slice();
+      if (m) { row[latAt] = m[0].toFixed(7); row[lonAt] = m[1].toFixed(7); }
+      rows.push(row);
     });
     if (!n) { message.textContent = T.nothing; return; }
     Ektp.download(D.csv_name, Ektp.csvText(rows));
@@ -236,38 +234,44 @@ def review_file_name(plan: Plan) -> str:
     return f"review_terkoreksi_{plan.date.isoformat()}.csv"
 
 
-def _households(plan: Plan, lang: str) -> list[dict[str, Any]]:
-    """Review rows grouped by household key, in file order, with the point the plan used."""
+def _households(plan: Plan, lang: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Households (review rows grouped by key) with the point the plan used, and the rows in
+    ``review.csv``'s order, each naming its household."""
     points = {c.nik: (v.point.lat, v.point.lon) for r in plan.routes for v in r.visits for c in v.cards}
     labels = PRECISION_LABELS[lang] | {"none": PAGE_LABELS[lang]["none"]}
     groups: dict[str, list[Review]] = {}
     for r in plan.review:
         # An empty key (an older plan.json) cannot be confirmed by address: keep such rows apart.
         groups.setdefault(r.key or f"row {r.row}", []).append(r)
-    out = []
+    index = {key: k for k, key in enumerate(groups)}
+    out: list[dict[str, Any]] = []
     for key, rows in groups.items():
         first = rows[0]
         point = next((points[r.nik] for r in rows if r.nik in points), None)
+        niks = list(dict.fromkeys(r.nik for r in rows))  # a card can be listed for two reasons
         out.append({
             "key": key, "address": first.address, "desa": first.desa, "dusun": first.dusun,
             "precision": labels.get(first.precision, first.precision),
             "note": "; ".join(dict.fromkeys(r.note for r in rows if r.note)),
-            "masked": list(dict.fromkeys(mask(r.nik) for r in rows)),
+            "masked": [mask(n) for n in niks], "cards": len(niks),
             "point": None if point is None else [round(point[0], 7), round(point[1], 7)],
-            "rows": [["" if v is None else str(v) for v in review_cells(r)] for r in rows],
         })
-    return out
+    ordered = [{"h": index[r.key or f"row {r.row}"], "cells": ["" if v is None else str(v) for v in review_cells(r)]}
+               for r in plan.review]
+    return out, ordered
 
 
 def review_page(plan: Plan, lang: str = "id") -> str:
     """The officer's review page as a self-contained HTML document (see module docstring)."""
     if lang not in PAGE_LABELS:
         raise ValueError(f"language {lang!r} not available; choose from {sorted(PAGE_LABELS)}")
+    households, rows = _households(plan, lang)
     data = {
         "date": plan.date.isoformat(), "date_long": long_date(plan.date, lang),
         "synthetic": SYNTHETIC_NOTE if plan.synthetic else "", "labels": PAGE_LABELS[lang],
         "storage_key": f"ektp-route/review/{plan.date.isoformat()}", "csv_name": review_file_name(plan),
         "columns": list(REVIEW_COLUMNS), "bbox": list(JOMBANG_BBOX), "tiles": TILES_URL,
-        "depot": {"lat": plan.depot.lat, "lon": plan.depot.lon}, "households": _households(plan, lang),
+        "depot": {"lat": plan.depot.lat, "lon": plan.depot.lon}, "households": households,
+        "rows": rows,
     }
     return offline_page(f"{PAGE_LABELS[lang]['title']} {plan.date.isoformat()}", lang, _CSS, _BODY, data, _SCRIPT)
