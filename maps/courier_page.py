@@ -158,6 +158,10 @@ _SCRIPT = r"""
   if (!state || typeof state !== "object" || typeof state.stops !== "object" || state.stops === null) {
     state = {stops: {}};
   }
+  // A position asked for before a reload never arrives: that outcome stays without GPS.
+  Object.keys(state.stops).forEach(function (id) {
+    if (state.stops[id] && state.stops[id].gps === "wait") state.stops[id].gps = "none";
+  });
   var views = {}, markers = {};
   var warned = {};
 

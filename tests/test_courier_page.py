@@ -9,6 +9,8 @@ import re
 import stat
 
 import pytest
+from conftest import MONDAY, run_ektp
+from test_browser import browser  # noqa: F401  (module fixture: headless Chromium)
 
 from maps.courier_page import RESULT_COLUMNS, courier_page, result_file_name
 from maps.offline import json_block
@@ -17,9 +19,6 @@ from routing.ledger import Ledger
 from routing.nik import mask
 from routing.plan import read_plan
 from routing.render import write_courier_pages
-
-from conftest import MONDAY, run_ektp
-from test_browser import browser  # noqa: F401  (module fixture: headless Chromium)
 
 GPS = {"latitude": -7.5561234, "longitude": 112.2345678, "accuracy": 12}
 HOSTILE = ("</script><script>alert(1)</script><img src=x onerror=alert(2)> ${alert(3)} `alert(4)` "
@@ -57,11 +56,11 @@ def open_offline(context, path, accept_dialogs=()):
 
 def only_tiles(requests):
     """Every request that left the page was for a background tile."""
-    return all(u.startswith("file:") or u.startswith("https://tile.openstreetmap.org/") for u in requests)
+    return all(u.startswith(("file:", "https://tile.openstreetmap.org/")) for u in requests)
 
 
 def read_download(download):
-    text = open(download.path(), encoding="utf-8").read()
+    text = download.path().read_text(encoding="utf-8")
     assert text.startswith("\ufeff")  # Excel shows names right
     return list(csv.reader(io.StringIO(text[1:], newline="")))
 
@@ -99,7 +98,7 @@ def test_courier_pages_are_written_private_with_masked_niks_shown(ledger_day):
 
 
 def test_outcomes_are_kept_exported_and_recorded_in_the_ledger(browser, ledger_day, tmp_path):  # noqa: F811
-    files, db, out = ledger_day
+    _, db, out = ledger_day
     plan = read_plan(out / "plan.json")
     route = plan.routes[0]
     visits = list(route.visits)

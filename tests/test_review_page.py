@@ -6,15 +6,14 @@ import io
 import json
 
 import pytest
+from conftest import MONDAY, run_ektp
+from test_browser import browser  # noqa: F401  (module fixture: headless Chromium)
+from test_courier_page import HOSTILE, only_tiles, open_offline, read_download
 
 from maps.review_page import review_page
 from routing.confirmed import REVIEW_COLUMNS, read_store
 from routing.plan import read_plan
 from routing.render import write_review_page
-
-from conftest import MONDAY, run_ektp
-from test_browser import browser  # noqa: F401  (module fixture: headless Chromium)
-from test_courier_page import HOSTILE, only_tiles, open_offline, read_download
 
 
 def item(page, address):
