@@ -38,10 +38,11 @@ _CSS = """<style>
 
 
 @functools.cache
-def _leaflet_inline() -> str:
+def leaflet_inline() -> str:
     """Leaflet's JS and CSS from the packaged XStatic-Leaflet, inlined so maps work offline.
 
-    The CSS's image references become data URIs; nothing is fetched from a CDN.
+    The CSS's image references become data URIs; nothing is fetched from a CDN. The courier's
+    and the review pages (:mod:`maps.offline`) inline the same text.
     """
     data = Path(xleaflet.BASE_DIR)
     css = (data / "leaflet.css").read_text(encoding="utf-8")
@@ -120,7 +121,7 @@ def _base(plan: Plan, points: list[tuple[float, float]], banner: str) -> folium.
     # couriers open these pages on phones with weak signal. Tiles still load when online.
     m.default_js = []
     m.default_css = []
-    m.get_root().header.add_child(folium.Element(_leaflet_inline()), name="leaflet_inline", index=0)
+    m.get_root().header.add_child(folium.Element(leaflet_inline()), name="leaflet_inline", index=0)
     m.get_root().header.add_child(folium.Element(_CSS))
     if banner:
         m.get_root().html.add_child(folium.Element(f'<div class="synthetic-banner">{html.escape(banner)}</div>'))

@@ -14,8 +14,18 @@ from pathlib import Path
 from routing.errors import InputError, where
 from routing.files import read_table, write_csv
 from routing.geo import LatLon, parse_degrees
+from routing.plan import Review
 
 DEFAULT_STORE = Path("lokasi_terkonfirmasi.csv")
+
+#: Columns of ``review.csv`` (and of the review page's saved file): the officer fills ``lat`` and
+#: ``lon``; ``key`` ties the row to the household's normalised address.
+REVIEW_COLUMNS = ("row", "nik", "desa", "dusun", "address", "precision", "note", "lat", "lon", "key")
+
+
+def review_cells(r: Review) -> tuple[object, ...]:
+    """One ``review.csv`` row, in :data:`REVIEW_COLUMNS` order, with ``lat`` and ``lon`` left empty."""
+    return (r.row, r.nik, r.desa, r.dusun, r.address, r.precision, r.note, "", "", r.key)
 
 
 @dataclass(frozen=True, slots=True)

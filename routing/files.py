@@ -40,6 +40,19 @@ def guard_cell(value: object) -> str:
     return text
 
 
+def safe_filename(text: str) -> str:
+    """A file-name part from data (e.g. a courier id): letters, digits, ``-`` and ``_`` only.
+
+    Courier ids come from the office's couriers file; ``../`` or ``/`` in one must not choose
+    where a file is written. Ordinary ids such as ``K01`` are unchanged.
+
+    >>> safe_filename("K01"), safe_filename("../x y")
+    ('K01', '___x_y')
+    """
+    cleaned = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in text)
+    return cleaned[:64] or "_"
+
+
 def decode_text(path: Path, raw: bytes) -> str:
     """Text of a file the office exported: UTF-8 (with or without BOM), else Windows-1252.
 

@@ -11,6 +11,8 @@ Layout of the output folder (documented in README)::
     sheets/K01.pdf     A4 route sheet per courier;  sheets/all.pdf  the whole day for printing
     sheets/K01.html    the same sheet as a web page
     maps/K01.html      map per courier;  maps/overview.html  all couriers
+    kurir/K01.html     the courier's offline page: stops, outcomes with GPS, results file
+    review.html        the officer's map of review.csv: drag a point, save a file for `confirm`
     gpx/K01.gpx        waypoints, route and road track per courier (OsmAnd)
 """
 
@@ -19,10 +21,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from maps.courier_page import courier_page
+from maps.review_page import review_page
 from maps.routes import courier_map, overview_map
 from routing.clock import format_clock
+from routing.confirmed import REVIEW_COLUMNS, review_cells
 from routing.demo import SYNTHETIC_NOTE
-from routing.files import private_dir, write_csv, write_json, write_private
+from routing.files import (
+    private_dir,
+    safe_filename,
+    write_csv,
+    write_json,
+    write_private,
+)
 from routing.gis import write_geopackage
 from routing.gpx import route_gpx
 from routing.pdf import route_pdf
@@ -42,6 +53,8 @@ class Outputs:
     maps: tuple[Path, ...]
     gpx: tuple[Path, ...]
     gpkg: Path | None
+    courier_pages: tuple[Path, ...] = ()
+    review_page: Path | None = None
 
 
 def write_plan_json(plan: Plan, folder: Path) -> Path:
@@ -58,10 +71,7 @@ def write_tables(plan: Plan, folder: Path) -> tuple[Path, ...]:
     rejected = write_csv(folder / "rejected.csv", ["row", "nik", "column", "value", "reason", "detail"],
                          [(r.row, r.nik, r.column, r.value, r.reason, r.detail) for r in plan.rejected])
     # The officer fills lat/lon in and runs `ektp-route confirm review.csv`; `key` ties it to the address.
-    review = write_csv(folder / "review.csv",
-                       ["row", "nik", "desa", "dusun", "address", "precision", "note", "lat", "lon", "key"],
-                       [(r.row, r.nik, r.desa, r.dusun, r.address, r.precision, r.note, "", "", r.key)
-                        for r in plan.review])
+    review = write_csv(folder / "review.csv", REVIEW_COLUMNS, [review_cells(r) for r in plan.review])
     routes = write_csv(folder / "routes.csv",
                        ["courier_id", "seq", "stop_id", "eta", "nik", "nama", "address", "desa", "urgent",
                         "lat", "lon", "precision", "snap_m"],
@@ -90,6 +100,18 @@ def write_maps(plan: Plan, folder: Path) -> tuple[Path, ...]:
     return tuple(paths)
 
 
+def write_courier_pages(plan: Plan, folder: Path, lang: str = "id") -> tuple[Path, ...]:
+    """The courier's offline page per courier, ``kurir/K01.html`` (the id made file-name safe)."""
+    target = private_dir(folder / "kurir")
+    return tuple(write_private(target / f"{safe_filename(r.courier_id)}.html", courier_page(plan, r, lang))
+                 for r in plan.routes)
+
+
+def write_review_page(plan: Plan, folder: Path, lang: str = "id") -> Path:
+    """``review.html`` beside ``review.csv``: the households to locate on a map."""
+    return write_private(private_dir(folder) / "review.html", review_page(plan, lang))
+
+
 def write_pdfs(plan: Plan, folder: Path, lang: str = "id") -> tuple[Path, ...]:
     """A4 PDF route sheet per courier, and ``all.pdf`` with every courier for printing."""
     target = private_dir(folder / "sheets")
@@ -111,7 +133,8 @@ def draw(plan: Plan, folder: Path, lang: str = "id", plan_json: Path | None = No
     gpkg = write_geopackage(plan, private_dir(folder) / "routes.gpkg") if plan.routes else None
     return Outputs(folder, plan_json or folder / "plan.json", write_tables(plan, folder),
                    write_sheets(plan, folder, lang), write_pdfs(plan, folder, lang), write_maps(plan, folder),
-                   write_gpx(plan, folder), gpkg)
+                   write_gpx(plan, folder), gpkg, courier_pages=write_courier_pages(plan, folder, lang),
+                   review_page=write_review_page(plan, folder, lang))
 
 
 def render_all(plan: Plan, folder: Path, lang: str = "id") -> Outputs:

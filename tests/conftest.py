@@ -136,3 +136,36 @@ def long_day(tmp_path_factory, demo_network):
     plan = plan_day(read_records(records_csv(tmp / "in.csv", rows)), demo_network, settings, MONDAY)
     assert plan.cards_planned == 60 and len(plan.routes) == 1
     return plan, render_all(plan, tmp / "out")
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_ektp(args: Iterable[object], cwd: Path, **env: str):
+    """Run the ``ektp-route`` console script in a real process, with this checkout's code first."""
+    import os
+    import subprocess
+
+    environ = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+               "EKTP_CACHE_DIR": str(cwd / "cache"), **env}
+    return subprocess.run(["ektp-route", *map(str, args)], cwd=cwd, env=environ, capture_output=True, text=True,
+                          check=False, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def ledger_day(tmp_path_factory: pytest.TempPathFactory):
+    """The demo's inputs (60 cards), imported into a ledger and planned from it by the CLI on MONDAY.
+
+    Yields ``(files, ledger, out)``: the generated inputs, the ledger file and the plan's folder.
+    """
+    tmp = tmp_path_factory.mktemp("ledger_day")
+    files = generate(tmp / "input", 60)
+    db = tmp / "ledger.sqlite"
+    done = run_ektp(["import", files.records, "--db", db, "--date", MONDAY.isoformat()], tmp)
+    # Exit 4: the demo's duplicate NIK is rejected on purpose.
+    assert done.returncode == 4 and "Traceback" not in done.stderr, done.stderr
+    done = run_ektp(["plan", "--db", db, "--network", files.network, "--gazetteer", files.gazetteer,
+                     "--out", tmp / "out", "--date", MONDAY.isoformat(), "--deterministic", "-q"], tmp)
+    # Exit 4: the demo's unknown desa and unreachable hamlet stay unassigned on purpose.
+    assert done.returncode == 4 and "Traceback" not in done.stderr, done.stderr
+    return files, db, tmp / "out"

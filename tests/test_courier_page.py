@@ -1,0 +1,284 @@
+"""The courier's offline page in a real headless Chromium, network blocked, and its file in the ledger."""
+
+import csv
+import dataclasses
+import io
+import json
+import os
+import re
+import stat
+
+import pytest
+from conftest import MONDAY, run_ektp
+from test_browser import browser  # noqa: F401  (module fixture: headless Chromium)
+
+from maps.courier_page import RESULT_COLUMNS, courier_page, result_file_name
+from maps.offline import json_block
+from routing.files import safe_filename
+from routing.ledger import Ledger
+from routing.nik import mask
+from routing.plan import read_plan
+from routing.render import write_courier_pages
+
+GPS = {"latitude": -7.5561234, "longitude": 112.2345678, "accuracy": 12}
+HOSTILE = ("</script><script>alert(1)</script><img src=x onerror=alert(2)> ${alert(3)} `alert(4)` "
+           "\"';alert(5);// <!-- \u2028 ]]> ../../x")
+
+
+def open_offline(context, path, accept_dialogs=()):
+    """Open ``path`` in a new tab; every request that is not a file is aborted and remembered.
+
+    Dialogs are remembered and dismissed, or accepted while ``accept_dialogs`` (a list the test
+    may change) is not empty.
+    """
+    page = context.new_page()
+    errors, dialogs, requests = [], [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def dialog(d):
+        dialogs.append(d.message)
+        d.accept() if accept_dialogs else d.dismiss()
+
+    page.on("dialog", dialog)
+
+    def block(route):
+        requests.append(route.request.url)
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            route.abort()
+
+    page.route("**/*", block)
+    page.goto(path.as_uri())
+    page.wait_for_timeout(300)
+    return page, errors, dialogs, requests
+
+
+def only_tiles(requests):
+    """Every request that left the page was for a background tile."""
+    return all(u.startswith(("file:", "https://tile.openstreetmap.org/")) for u in requests)
+
+
+def read_download(download):
+    text = download.path().read_text(encoding="utf-8")
+    assert text.startswith("\ufeff")  # Excel shows names right
+    return list(csv.reader(io.StringIO(text[1:], newline="")))
+
+
+def stop(page, seq):
+    return page.locator(f"section.stop[data-seq='{seq}']")
+
+
+def test_json_block_cannot_be_broken_out_of():
+    data = {"nama": HOSTILE, "alamat": "a & b > c \u2029"}
+    block = json_block(data)
+    inner = block[block.index(">") + 1:-len("</script>")]
+    assert "<" not in inner and ">" not in inner and "&" not in inner
+    assert "\u2028" not in inner and "\u2029" not in inner
+    assert json.loads(inner) == data
+
+
+def test_courier_pages_are_written_private_with_masked_niks_shown(ledger_day):
+    _, _, out = ledger_day
+    plan = read_plan(out / "plan.json")
+    route = plan.routes[0]
+    page = out / "kurir" / f"{route.courier_id}.html"
+    assert stat.S_IMODE(os.stat(page).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(out / "kurir").st_mode) == 0o700
+    text = page.read_text(encoding="utf-8")
+    # The full NIK travels only in the data block (the results file needs it), never in the markup.
+    data_start = text.index('<script type="application/json"')
+    markup = text[:data_start] + text[text.index("</script>", data_start):]
+    card = route.visits[0].cards[0]
+    assert card.nik in text[data_start:] and card.nik not in markup
+    assert mask(card.nik) in text
+    # Nothing loaded from elsewhere: no external script, style or image reference.
+    assert not re.search(r"<script[^>]*\bsrc\s*=|<link\b|<iframe\b|<img[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//", text)
+    assert not re.search(r"url\(\s*[\"']?(?:https?:)?//", text) and "@import" not in text
+
+
+def test_outcomes_are_kept_exported_and_recorded_in_the_ledger(browser, ledger_day, tmp_path):  # noqa: F811
+    _, db, out = ledger_day
+    plan = read_plan(out / "plan.json")
+    route = plan.routes[0]
+    visits = list(route.visits)
+    tr = next(v for v in visits if len(v.cards) > 1)  # several cards: each gets the stop's outcome
+    dt_visit, at = [v for v in visits if v is not tr][:2]
+    context = browser.new_context(viewport={"width": 420, "height": 900}, geolocation=GPS,
+                                  permissions=["geolocation"], accept_downloads=True)
+    accept = []
+    page, errors, dialogs, requests = open_offline(context, out / "kurir" / "K01.html", accept)
+    assert page.locator("section.stop").count() == len(visits)
+    assert page.locator("section.stop .seq").all_inner_texts() == [f"{v.seq}." for v in visits]
+    assert page.locator(".leaflet-marker-icon.stop-icon").count() == len(visits)
+    body = page.inner_text("body")
+    assert all(c.nik not in body and mask(c.nik) in body for v in visits for c in v.cards)
+    first = stop(page, visits[0].seq)
+    assert first.locator("a.nav").get_attribute("href") == (
+        f"https://www.google.com/maps/dir/?api=1&destination={visits[0].point.lat:.6f},"
+        f"{visits[0].point.lon:.6f}&travelmode=two-wheeler")
+    phone = visits[0].cards[0].telepon
+    assert first.locator("a.tel").first.get_attribute("href") == f"tel:{phone}"
+
+    # DT needs the recipient's name: without it nothing is recorded.
+    stop(page, dt_visit.seq).locator("button[data-code=DT]").click()
+    assert "nama penerima" in stop(page, dt_visit.seq).locator(".message").inner_text()
+    assert stop(page, dt_visit.seq).locator(".status").inner_text() == ""
+    stop(page, dt_visit.seq).locator("input.recipient").fill("Ibu Siti Aminah")
+    stop(page, dt_visit.seq).locator("button[data-code=DT]").click()
+    stop(page, tr.seq).locator("input.note").fill("pagar dikunci, tetangga bilang sore")
+    stop(page, tr.seq).locator("button[data-code=TR]").click()
+    stop(page, at.seq).locator("button[data-code=AT]").click()
+    for v, code in ((dt_visit, "DT"), (tr, "TR"), (at, "AT")):
+        status = stop(page, v.seq).locator(".status")
+        status.filter(has_text="GPS \u00b112 m").wait_for(timeout=5000)
+        assert status.inner_text().startswith(code)
+
+    # A reload (the browser closed, the battery died) finds every outcome kept.
+    page.reload()
+    page.wait_for_timeout(300)
+    assert "delivered" in stop(page, dt_visit.seq).get_attribute("class")
+    assert "failed" in stop(page, tr.seq).get_attribute("class")
+    assert stop(page, dt_visit.seq).locator("input.recipient").input_value() == "Ibu Siti Aminah"
+    assert stop(page, tr.seq).locator("input.note").input_value() == "pagar dikunci, tetangga bilang sore"
+    assert stop(page, at.seq).locator(".status").inner_text().startswith("AT")
+    assert stop(page, at.seq).locator("button[data-code=AT]").get_attribute("class") == "outcome chosen"
+    assert page.locator(".leaflet-marker-icon.stop-icon.delivered").count() == 1
+    assert page.locator(".leaflet-marker-icon.stop-icon.failed").count() == 2
+
+    with page.expect_download() as got:
+        page.locator("#send").click()
+    download = got.value
+    assert download.suggested_filename == "hasil_K01_2026-11-30.csv"
+    summary = {k: page.locator(f"#summary [data-count={k}]") for k in ("delivered", "failed", "not_visited")}
+    assert summary["delivered"].get_attribute("data-stops") == "1"
+    assert summary["failed"].get_attribute("data-stops") == "2"
+    assert summary["not_visited"].get_attribute("data-stops") == str(len(visits) - 3)
+    assert summary["failed"].get_attribute("data-cards") == str(len(tr.cards) + len(at.cards))
+    rows = read_download(download)
+    assert tuple(rows[0]) == RESULT_COLUMNS
+    got_rows = {r[0]: dict(zip(RESULT_COLUMNS, r)) for r in rows[1:]}
+    expected = {c.nik: code for v, code in ((dt_visit, "DT"), (tr, "TR"), (at, "AT")) for c in v.cards}
+    assert {nik: r["outcome"] for nik, r in got_rows.items()} == expected
+    for r in got_rows.values():
+        assert float(r["lat"]) == pytest.approx(GPS["latitude"], abs=1e-7)
+        assert float(r["lon"]) == pytest.approx(GPS["longitude"], abs=1e-7)
+        assert r["accuracy_m"] == "12" and r["courier"] == "K01"
+        assert re.fullmatch(r"\d\d:\d\d:\d\d", r["time"])
+    assert got_rows[dt_visit.cards[0].nik]["recipient"] == "Ibu Siti Aminah"
+    assert all(got_rows[c.nik]["note"] == "pagar dikunci, tetangga bilang sore" for c in tr.cards)
+    assert got_rows[at.cards[0].nik]["recipient"] == "" and got_rows[at.cards[0].nik]["note"] == ""
+    assert not errors and not dialogs
+    assert only_tiles(requests) and any(u.startswith("https://tile.openstreetmap.org/") for u in requests)
+
+    # The ledger takes the page's file as it is (extra columns included), and the same file twice
+    # records nothing twice.
+    results = tmp_path / download.suggested_filename
+    download.save_as(results)
+    done = run_ektp(["outcomes", results, "--db", db, "--date", MONDAY.isoformat()], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"{len(expected)} outcomes recorded, 0 already recorded, 0 refused" in done.stdout
+    again = run_ektp(["outcomes", results, "--db", db, "--date", MONDAY.isoformat()], tmp_path)
+    assert again.returncode == 0 and f"0 outcomes recorded, {len(expected)} already recorded" in again.stdout
+    with Ledger(db) as ledger:
+        counts = ledger.counts()
+    assert counts["delivered"] == len(dt_visit.cards)
+    assert counts["failed"] == len(tr.cards) + len(at.cards)
+    status = run_ektp(["status", "--db", db, "--date", MONDAY.isoformat()], tmp_path)
+    assert status.returncode == 0 and f"delivered: {len(dt_visit.cards)}" in status.stdout
+
+    # "Hapus data hari ini": only after the courier confirms is the day gone from the phone.
+    page.locator("#clear").click()
+    page.wait_for_timeout(200)
+    assert len(dialogs) == 1 and "Hapus semua hasil kurir K01 tanggal 2026-11-30" in dialogs[0]
+    assert page.locator("section.stop.delivered, section.stop.failed").count() == 3
+    accept.append(True)
+    page.locator("#clear").click()
+    page.wait_for_timeout(200)
+    assert page.locator("section.stop.delivered, section.stop.failed").count() == 0
+    assert page.evaluate("localStorage.getItem('ektp-route/kurir/2026-11-30/K01')") is None
+    page.reload()
+    page.wait_for_timeout(300)
+    assert page.locator("section.stop.delivered, section.stop.failed").count() == 0
+    context.close()
+
+
+def test_without_gps_or_storage_the_page_says_so_and_still_records(browser, ledger_day):  # noqa: F811
+    _, _, out = ledger_day
+    route = read_plan(out / "plan.json").routes[0]
+    visit = route.visits[0]
+    # No geolocation permission, and storage refused as some browsers do for pages opened from a file.
+    context = browser.new_context(accept_downloads=True)
+    context.add_init_script("Object.defineProperty(window, 'localStorage', {get() {"
+                            " throw new DOMException('refused', 'SecurityError'); }});")
+    page, errors, dialogs, requests = open_offline(context, out / "kurir" / "K01.html")
+    assert "tidak mengizinkan halaman menyimpan" in page.locator("[data-warning=storage]").inner_text()
+    stop(page, visit.seq).locator("button[data-code=TR]").click()
+    page.locator("[data-warning=gps]").wait_for(timeout=5000)
+    assert "tanpa titik lokasi" in page.locator("[data-warning=gps]").inner_text()
+    status = stop(page, visit.seq).locator(".status")
+    status.filter(has_text="tanpa GPS").wait_for(timeout=5000)
+    with page.expect_download() as got:
+        page.locator("#send").click()
+    rows = read_download(got.value)
+    assert [r[:2] for r in rows[1:]] == [[c.nik, "TR"] for c in visit.cards]
+    assert all(r[4:7] == ["", "", ""] for r in rows[1:])
+    assert not errors and not dialogs and only_tiles(requests)
+    context.close()
+
+
+def test_hostile_text_is_shown_as_text(browser, ledger_day, tmp_path):  # noqa: F811
+    _, _, out = ledger_day
+    plan = read_plan(out / "plan.json")
+    route = plan.routes[0]
+    hostile_address = f"{HOSTILE} No. 1, Dsn. {HOSTILE}, RT 001/RW 002, Ds. {HOSTILE}"
+    visits = list(route.visits)
+    for k in range(3):
+        cards = tuple(dataclasses.replace(c, nama=HOSTILE, address=hostile_address, desa=HOSTILE, telepon=HOSTILE)
+                      for c in visits[k].cards)
+        visits[k] = dataclasses.replace(visits[k], cards=cards, note=HOSTILE)
+    route = dataclasses.replace(route, courier_id=HOSTILE, visits=tuple(visits))
+    plan = dataclasses.replace(plan, routes=(route,))
+    (path,) = write_courier_pages(plan, tmp_path)
+    assert path.parent == tmp_path / "kurir" and path.name == f"{safe_filename(HOSTILE)}.html"
+    assert "<script>alert" not in courier_page(plan, route)  # escaped wherever it is written
+    context = browser.new_context(accept_downloads=True, geolocation=GPS, permissions=["geolocation"])
+    page, errors, dialogs, requests = open_offline(context, path)
+    assert HOSTILE in page.title() and HOSTILE in page.locator("#title").text_content()
+    first = stop(page, visits[0].seq)
+    assert first.locator(".name").first.text_content() == HOSTILE
+    assert first.locator(".addr").text_content() == hostile_address
+    assert first.locator("a.tel").first.get_attribute("href") == "tel:12345"
+    assert page.locator("#list img, #list script").count() == 0
+    assert page.locator("script").count() == 4  # Leaflet, the data, the helpers, the page: nothing injected
+    first.locator("input.recipient").fill(HOSTILE)
+    first.locator("input.note").fill(HOSTILE)
+    first.locator("button[data-code=DT]").click()
+    first.locator(".status").filter(has_text="GPS").wait_for(timeout=5000)
+    page.reload()
+    page.wait_for_timeout(300)
+    assert stop(page, visits[0].seq).locator("input.note").input_value() == HOSTILE
+    with page.expect_download() as got:
+        page.locator("#send").click()
+    assert got.value.suggested_filename == result_file_name(plan, route) == f"hasil_{safe_filename(HOSTILE)}_2026-11-30.csv"
+    rows = read_download(got.value)
+    assert {(r[2], r[7], r[8]) for r in rows[1:]} == {(HOSTILE, HOSTILE, HOSTILE)}
+    page.wait_for_timeout(300)
+    assert not errors and not dialogs and only_tiles(requests)
+    context.close()
+
+
+def test_formula_cells_are_guarded_in_the_results_file(browser, ledger_day):  # noqa: F811
+    _, _, out = ledger_day
+    visit = read_plan(out / "plan.json").routes[0].visits[0]
+    context = browser.new_context(accept_downloads=True)
+    page, errors, _, _ = open_offline(context, out / "kurir" / "K01.html")
+    stop(page, visit.seq).locator("input.recipient").fill('=HYPERLINK("http://evil","klik")')
+    stop(page, visit.seq).locator("input.note").fill("-1+2")
+    stop(page, visit.seq).locator("button[data-code=DT]").click()
+    with page.expect_download() as got:
+        page.locator("#send").click()
+    row = dict(zip(RESULT_COLUMNS, read_download(got.value)[1]))
+    assert row["recipient"] == "'=HYPERLINK(\"http://evil\",\"klik\")" and row["note"] == "'-1+2"
+    assert not errors
+    context.close()
