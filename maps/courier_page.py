@@ -22,13 +22,14 @@ import re
 from typing import Any
 
 from maps.offline import TILES_URL, offline_page
-from routing.config import format_clock
+from routing.clock import format_clock
 from routing.demo import SYNTHETIC_NOTE
 from routing.files import safe_filename
 from routing.nik import mask
 from routing.pdf import navigation_url
 from routing.plan import Plan, Route, Visit
-from routing.sheets import LABELS, OUTCOME_CODES, PRECISION_LABELS, km, long_date
+from routing.outcomes import legend
+from routing.sheets import LABELS, PRECISION_LABELS, km, long_date
 
 #: Outcome codes that mean the card was not handed over (MD, the holder died, is not a failure
 #: the courier can retry, but the card is not delivered either).
@@ -527,7 +528,7 @@ def courier_page(plan: Plan, route: Route, lang: str = "id") -> str:
         "shift": route.shift.label(), "finish": format_clock(route.end_s), "km": km(route.distance_m),
         "n_cards": route.n_cards, "synthetic": SYNTHETIC_NOTE if plan.synthetic else "",
         "storage_key": storage_key(plan, route), "csv_name": result_file_name(plan, route),
-        "columns": list(RESULT_COLUMNS), "codes": OUTCOME_CODES[lang], "labels": PAGE_LABELS[lang],
+        "columns": list(RESULT_COLUMNS), "codes": legend(lang), "labels": PAGE_LABELS[lang],
         "tiles": TILES_URL, "depot": {"lat": plan.depot.lat, "lon": plan.depot.lon}, "terminals": terminals,
         "geometry": [[round(p.lat, 6), round(p.lon, 6)] for p in route.geometry],
         "stops": [_stop(v, lang) for v in route.visits],
