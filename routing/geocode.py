@@ -14,7 +14,7 @@ from typing import Callable, Mapping, Sequence
 from rapidfuzz import fuzz, process
 
 from routing.errors import InputError, ServiceUnreachable, where
-from routing.files import read_table, write_csv
+from routing.files import read_rows, write_csv
 from routing.geo import LatLon, in_bbox
 from routing.households import Household, address_key, normalise_name
 
@@ -71,12 +71,12 @@ class Gazetteer:
 def read_gazetteer(path: Path) -> Gazetteer:
     """Read a gazetteer CSV with columns ``desa, dusun, lat, lon`` and optional ``kecamatan``."""
     path = Path(path)
-    header, rows = read_table(path, "gazetteer file")
-    missing = {"desa", "dusun", "lat", "lon"} - set(header)
+    table = read_rows(path, "gazetteer file")
+    missing = {"desa", "dusun", "lat", "lon"} - set(table.header)
     if missing:
         raise InputError(f"{where(path, 1)}: missing column(s) {', '.join(sorted(missing))}")
     entries = []
-    for row_no, row in enumerate(rows, start=2):
+    for row_no, row in table.rows:
         try:
             point = LatLon(float(row["lat"]), float(row["lon"]))
         except (ValueError, InputError):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -14,6 +16,7 @@ from routing.geo import LatLon
 from routing.network import load_network
 
 DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 MONDAY = dt.date(2026, 11, 30)
 FRIDAY = dt.date(2026, 12, 4)
@@ -81,3 +84,25 @@ def nik_for(serial: int, female: bool = False) -> str:
     """A valid synthetic NIK for Kecamatan Jombang."""
     day = 15 + (40 if female else 0)
     return f"351709{day:02d}0690{serial:04d}"
+
+
+def run_cli(*args: object, cwd: Path | None = None, env: Mapping[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
+    """Run the real ``ektp-route`` console script (this checkout's code first on the path).
+
+    A subprocess shows what the officer sees: the exit code, stderr, and any traceback.
+    """
+    full = {**os.environ, **(env or {})}
+    full["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), full.get("PYTHONPATH", "")) if p)
+    full.pop("EKTP_DEBUG", None)
+    return subprocess.run(["ektp-route", *map(str, args)], capture_output=True, text=True, cwd=cwd, env=full,
+                          timeout=600, check=False)
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """Assert exit 2 with exactly one ``ektp-route: error:`` line on stderr and no traceback; return it."""
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    assert len(lines) == 1 and lines[0].startswith("ektp-route: error: "), result.stderr[-2000:]
+    return lines[0]
