@@ -17,11 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from routing.errors import InputError, LedgerBusy, where
 from routing.plan import Plan
@@ -106,6 +107,27 @@ class OutcomeResult:
     problems: tuple[str, ...]
 
 
+def ledger_timeout(environ: Mapping[str, str] | None = None) -> float:
+    """Seconds to wait for a busy ledger: ``$EKTP_LEDGER_TIMEOUT``, or 30.
+
+    Raises
+    ------
+    InputError
+        When the variable is not a number of seconds from 0 to 86400.
+    """
+    raw = (os.environ if environ is None else environ).get("EKTP_LEDGER_TIMEOUT", "")
+    if not raw.strip():
+        return 30.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value <= 86_400):
+        raise InputError(f"EKTP_LEDGER_TIMEOUT={raw[:40]!r}: expected the seconds to wait for a busy ledger, "
+                         "from 0 to 86400 (e.g. 30)")
+    return value
+
+
 class Ledger:
     """A connection to the ledger database. Use as a context manager.
 
@@ -119,15 +141,37 @@ class Ledger:
     schema
         Bring the schema only up to this version (to reproduce an older release's database);
         ``None`` means the newest.
+    create
+        Create the database when ``path`` does not exist (importing cards). Commands that only read
+        or record outcomes pass ``False``, so a mistyped ``--db`` is an error rather than a new,
+        empty ledger.
+
+    Raises
+    ------
+    InputError
+        When the folder does not exist, ``path`` is missing and ``create`` is false, ``path`` is
+        not a ledger database, or ``$EKTP_LEDGER_TIMEOUT`` is not a number.
     """
 
-    def __init__(self, path: Path, timeout_s: float | None = None, schema: int | None = None) -> None:
+    def __init__(self, path: Path, timeout_s: float | None = None, schema: int | None = None,
+                 create: bool = True) -> None:
         self.path = Path(path)
         if timeout_s is None:
-            timeout_s = float(os.environ.get("EKTP_LEDGER_TIMEOUT", "30"))
+            timeout_s = ledger_timeout()
+        folder = self.path.parent
+        if not folder.is_dir():
+            raise InputError(f"{self.path}: the folder {folder} does not exist; create it or give another --db")
+        if self.path.is_dir():
+            raise InputError(f"{self.path}: is a folder, not a ledger database; give the database file with --db")
         if not self.path.exists():
+            if not create:
+                raise InputError(f"{self.path}: no ledger here; check the --db path, or start one with "
+                                 f"`ektp-route import RECORDS --db {self.path}`")
             # SQLite gives the -wal and -shm files the database file's mode: make it private first.
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            try:
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            except OSError as exc:
+                raise InputError(f"{self.path}: cannot create the ledger database: {exc.strerror or exc}") from None
         try:
             self.db = sqlite3.connect(self.path, timeout=timeout_s, isolation_level=None)
         except sqlite3.Error as exc:
@@ -142,7 +186,10 @@ class Ledger:
             self._raise(exc)
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{self.path}: not a ledger database ({exc})") from None
-        self.path.chmod(0o600)
+        try:
+            self.path.chmod(0o600)
+        except PermissionError:
+            pass  # another user's ledger, shared on purpose: its owner decides its mode
 
     def __enter__(self) -> "Ledger":
         return self
