@@ -309,17 +309,20 @@ class Ledger:
     # -- outcomes -------------------------------------------------------------------------------
 
     def record_outcomes(self, path: Path, rows: Sequence[dict[str, str]], day: dt.date,
-                        max_attempts: int = 2) -> OutcomeResult:
+                        max_attempts: int = 2, row_numbers: Sequence[int] | None = None) -> OutcomeResult:
         """Apply the day's outcomes (``nik``, ``outcome``, ``recipient``, ``time``) in one transaction.
 
         Unknown NIKs and impossible transitions (a card that is not out for delivery) are refused,
-        one line each; the same outcome recorded twice counts as already done.
+        one line each; the same outcome recorded twice counts as already done. ``row_numbers``
+        (from :func:`routing.files.read_rows`) are the rows named in those lines; without them rows
+        are counted from 2.
         """
         now = _now()
         applied = repeated = 0
         problems = []
+        numbers = list(row_numbers) if row_numbers is not None else list(range(2, len(rows) + 2))
         with self._transaction():
-            for row_no, row in enumerate(rows, start=2):
+            for row_no, row in zip(numbers, rows, strict=True):
                 nik = "".join(ch for ch in (row.get("nik") or "") if ch.isdigit())
                 raw = (row.get("outcome") or "").strip()
                 code = raw.upper() if raw.upper() in OUTCOMES else _OUTCOME_WORDS.get(raw.lower())

@@ -64,3 +64,15 @@ def test_cli_export_into_a_folder_that_does_not_exist_exit_2(tmp_path):
         ledger.import_batch(read_records(DATA / "valid.csv"), b"x", dt.date(2026, 11, 30))
     line = one_line_error(run_cli("export", "--db", db, "--out", tmp_path / "nope" / "ledger.csv"))
     assert f"the folder {tmp_path / 'nope'} does not exist" in line
+
+
+def test_outcome_problems_name_the_rows_read_rows_numbered(tmp_path):
+    from routing.files import read_rows
+
+    f = tmp_path / "hasil.csv"
+    f.write_text("\n\nnik,outcome,recipient,time\n\n3517094507900099,DT,Siti,09:00\n", encoding="utf-8")
+    table = read_rows(f, "outcomes file")
+    with Ledger(tmp_path / "l.sqlite") as ledger:
+        result = ledger.record_outcomes(f, [cells for _, cells in table.rows], dt.date(2026, 11, 30),
+                                        row_numbers=[n for n, _ in table.rows])
+    assert result.problems == (f"{f}, row 5, column 'nik', value '3517094507900099': no such card in the ledger",)
