@@ -23,6 +23,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from routing.errors import InputError, LedgerBusy, where
 from routing.plan import Plan
@@ -191,7 +192,7 @@ class Ledger:
         except PermissionError:
             pass  # another user's ledger, shared on purpose: its owner decides its mode
 
-    def __enter__(self) -> "Ledger":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -203,7 +204,7 @@ class Ledger:
                              "try again when it has finished") from None
         raise InputError(f"{self.path}: {exc}") from None
 
-    def _transaction(self) -> "_Tx":
+    def _transaction(self) -> _Tx:
         return _Tx(self)
 
     @property
