@@ -1,7 +1,6 @@
 """An edited plan.json given to `render`: courier ids that would write outside the folder, values of
 the wrong type, text that cannot be written, and the courier's name on the sheet."""
 
-import datetime as dt
 import json
 import os
 import xml.etree.ElementTree as ET
@@ -105,4 +104,12 @@ def test_control_characters_in_an_edited_plan_are_removed_before_drawing(tmp_pat
 def test_plan_refuses_a_route_with_a_path_for_an_id():
     with pytest.raises(ValueError, match="courier id"):
         Route("../x", MON_THU, 7 * 3600 + 1800, 8 * 3600, 0, ())
-    assert dt.date(2026, 11, 30) == MONDAY
+
+
+def test_courier_name_heads_every_pdf_page(tmp_path):
+    import pypdf
+
+    out = draw(small_plan("Budi Santoso"), tmp_path / "day")
+    pdf = next(p for p in out.pdfs if p.name == "K01.pdf")
+    pages = [page.extract_text() for page in pypdf.PdfReader(pdf).pages]
+    assert pages and all("Kurir: K01 (Budi Santoso)" in text for text in pages)
