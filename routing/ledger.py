@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Self
 
 from routing.errors import InputError, LedgerBusy, where
+from routing.files import strip_controls
 from routing.plan import Plan
 from routing.records import Record, RecordSet
 
@@ -280,10 +281,15 @@ class Ledger:
         records = []
         for k, c in enumerate(rows, start=2):
             point = LatLon(c["lat"], c["lon"]) if c["lat"] is not None else None
-            records.append(Record(row=k, nik=c["nik"], nama=c["nama"], alamat=c["alamat"] or "", rt=c["rt"] or "",
-                                  rw=c["rw"] or "", dusun=c["dusun"] or "", desa=c["desa"], kecamatan=c["kecamatan"] or "",
-                                  no_kk=c["no_kk"] or "", point=point, urgent=bool(c["urgent"]),
-                                  telepon=c["telepon"] or "", keterangan=c["keterangan"] or ""))
+
+            def text(name: str, c: sqlite3.Row = c) -> str:
+                # Cards imported before control characters were removed on reading must not reach a GPX.
+                return strip_controls(c[name] or "")
+
+            records.append(Record(row=k, nik=c["nik"], nama=text("nama"), alamat=text("alamat"), rt=text("rt"),
+                                  rw=text("rw"), dusun=text("dusun"), desa=text("desa"), kecamatan=text("kecamatan"),
+                                  no_kk=text("no_kk"), point=point, urgent=bool(c["urgent"]),
+                                  telepon=text("telepon"), keterangan=text("keterangan")))
         return records, {r.row: r.nik for r in records}
 
     def record_plan(self, plan: Plan) -> int:

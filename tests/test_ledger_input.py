@@ -76,3 +76,12 @@ def test_outcome_problems_name_the_rows_read_rows_numbered(tmp_path):
         result = ledger.record_outcomes(f, [cells for _, cells in table.rows], dt.date(2026, 11, 30),
                                         row_numbers=[n for n, _ in table.rows])
     assert result.problems == (f"{f}, row 5, column 'nik', value '3517094507900099': no such card in the ledger",)
+
+
+def test_cards_stored_with_control_characters_come_out_clean(tmp_path):
+    with Ledger(tmp_path / "l.sqlite") as ledger:
+        ledger.import_batch(read_records(DATA / "valid.csv"), b"x", dt.date(2026, 11, 30))
+        # As an import made before control characters were removed on reading left them.
+        ledger.db.execute("UPDATE cards SET nama = 'Bu' || char(27) || 'di', alamat = 'Jl.' || char(0) || ' 5'")
+        due, _ = ledger.due_records()
+    assert due and all(r.nama == "Budi" and r.alamat == "Jl. 5" for r in due)
