@@ -135,10 +135,10 @@ def _resolve_columns(path: Path, header: Sequence[str], overrides: Mapping[str, 
         matches = [i for i, key in enumerate(keys) if key in wanted]
         if len(matches) > 1:
             a, b = (header[i] for i in matches[:2])
-            raise InputError(
-                f"{where(path, 1)}: columns {a!r} and {b!r} (columns {matches[0] + 1} and {matches[1] + 1}) "
-                f"both hold {canonical}; delete one, or choose one under [columns] in the config file "
-                f"({canonical} = \"{b}\")")
+            fix = ("delete or rename one" if keys[matches[0]] == keys[matches[1]] else
+                   f"delete one, or choose one under [columns] in the config file ({canonical} = \"{b}\")")
+            raise InputError(f"{where(path, 1)}: columns {a!r} and {b!r} (columns {matches[0] + 1} and "
+                             f"{matches[1] + 1}) both hold {canonical}; {fix}")
         if matches:
             found[canonical] = matches[0]
     if "rt_rw" in found:
