@@ -1,7 +1,10 @@
-"""Writing output files: private by default, CSV cells safe to open in Excel.
+"""Reading the office's text files and writing output files.
 
-Outputs hold names and NIKs (personal data under UU 27/2022), so every file is created
-readable by its owner only (0600) and folders 0700, whatever the umask.
+Reading: whatever encoding, delimiter and dirt an export brings (BOM, Windows-1252, a stray bad
+byte in a UTF-8 file, control characters, blank lines above the header), with every problem
+traced to its row and column. Writing: outputs hold names and NIKs (personal data under
+UU 27/2022), so every file is created readable by its owner only (0600) and folders 0700,
+whatever the umask; CSV cells are safe to open in Excel.
 """
 
 from __future__ import annotations
