@@ -20,14 +20,17 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
+import math
 import os
 import sqlite3
 import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Self
 
 from routing.errors import InputError, LedgerBusy, where
+from routing.files import strip_controls
 from routing.nik import mask
 from routing.outcomes import CODES, parse_outcome
 from routing.plan import Plan
@@ -69,18 +72,6 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-def _timeout_from_env() -> float:
-    """``$EKTP_LEDGER_TIMEOUT`` in seconds (default 30)."""
-    raw = os.environ.get("EKTP_LEDGER_TIMEOUT", "30")
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 86_400:
-        raise InputError(f"EKTP_LEDGER_TIMEOUT={raw!r}: expected seconds to wait for a busy ledger, e.g. 30")
-    return value
-
-
 def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
@@ -115,6 +106,27 @@ class OutcomeResult:
     problems: tuple[str, ...]
 
 
+def ledger_timeout(environ: Mapping[str, str] | None = None) -> float:
+    """Seconds to wait for a busy ledger: ``$EKTP_LEDGER_TIMEOUT``, or 30.
+
+    Raises
+    ------
+    InputError
+        When the variable is not a number of seconds from 0 to 86400.
+    """
+    raw = (os.environ if environ is None else environ).get("EKTP_LEDGER_TIMEOUT", "")
+    if not raw.strip():
+        return 30.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value <= 86_400):
+        raise InputError(f"EKTP_LEDGER_TIMEOUT={raw[:40]!r}: expected the seconds to wait for a busy ledger, "
+                         "from 0 to 86400 (e.g. 30)")
+    return value
+
+
 class Ledger:
     """A connection to the ledger database. Use as a context manager.
 
@@ -128,15 +140,37 @@ class Ledger:
     schema
         Bring the schema only up to this version (to reproduce an older release's database);
         ``None`` means the newest.
+    create
+        Create the database when ``path`` does not exist (importing cards). Commands that only read
+        or record outcomes pass ``False``, so a mistyped ``--db`` is an error rather than a new,
+        empty ledger.
+
+    Raises
+    ------
+    InputError
+        When the folder does not exist, ``path`` is missing and ``create`` is false, ``path`` is
+        not a ledger database, or ``$EKTP_LEDGER_TIMEOUT`` is not a number.
     """
 
-    def __init__(self, path: Path, timeout_s: float | None = None, schema: int | None = None) -> None:
+    def __init__(self, path: Path, timeout_s: float | None = None, schema: int | None = None,
+                 create: bool = True) -> None:
         self.path = Path(path)
         if timeout_s is None:
-            timeout_s = _timeout_from_env()
+            timeout_s = ledger_timeout()
+        folder = self.path.parent
+        if not folder.is_dir():
+            raise InputError(f"{self.path}: the folder {folder} does not exist; create it or give another --db")
+        if self.path.is_dir():
+            raise InputError(f"{self.path}: is a folder, not a ledger database; give the database file with --db")
         if not self.path.exists():
+            if not create:
+                raise InputError(f"{self.path}: no ledger here; check the --db path, or start one with "
+                                 f"`ektp-route import RECORDS --db {self.path}`")
             # SQLite gives the -wal and -shm files the database file's mode: make it private first.
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            try:
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            except OSError as exc:
+                raise InputError(f"{self.path}: cannot create the ledger database: {exc.strerror or exc}") from None
         try:
             self.db = sqlite3.connect(self.path, timeout=timeout_s, isolation_level=None)
         except sqlite3.Error as exc:
@@ -151,9 +185,12 @@ class Ledger:
             self._raise(exc)
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{self.path}: not a ledger database ({exc})") from None
-        self.path.chmod(0o600)
+        try:
+            self.path.chmod(0o600)
+        except PermissionError:
+            pass  # another user's ledger, shared on purpose: its owner decides its mode
 
-    def __enter__(self) -> "Ledger":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -165,7 +202,7 @@ class Ledger:
                              "try again when it has finished") from None
         raise InputError(f"{self.path}: {exc}") from None
 
-    def _transaction(self) -> "_Tx":
+    def _transaction(self) -> _Tx:
         return _Tx(self)
 
     @property
@@ -241,10 +278,15 @@ class Ledger:
         records = []
         for k, c in enumerate(rows, start=2):
             point = LatLon(c["lat"], c["lon"]) if c["lat"] is not None else None
-            records.append(Record(row=k, nik=c["nik"], nama=c["nama"], alamat=c["alamat"] or "", rt=c["rt"] or "",
-                                  rw=c["rw"] or "", dusun=c["dusun"] or "", desa=c["desa"], kecamatan=c["kecamatan"] or "",
-                                  no_kk=c["no_kk"] or "", point=point, urgent=bool(c["urgent"]),
-                                  telepon=c["telepon"] or "", keterangan=c["keterangan"] or ""))
+
+            def text(name: str, c: sqlite3.Row = c) -> str:
+                # Cards imported before control characters were removed on reading must not reach a GPX.
+                return strip_controls(c[name] or "")
+
+            records.append(Record(row=k, nik=c["nik"], nama=text("nama"), alamat=text("alamat"), rt=text("rt"),
+                                  rw=text("rw"), dusun=text("dusun"), desa=text("desa"), kecamatan=text("kecamatan"),
+                                  no_kk=text("no_kk"), point=point, urgent=bool(c["urgent"]),
+                                  telepon=text("telepon"), keterangan=text("keterangan")))
         return records, {r.row: r.nik for r in records}
 
     def record_plan(self, plan: Plan) -> int:
@@ -271,17 +313,20 @@ class Ledger:
     # -- outcomes -------------------------------------------------------------------------------
 
     def record_outcomes(self, path: Path, rows: Sequence[dict[str, str]], day: dt.date,
-                        max_attempts: int = 2) -> OutcomeResult:
+                        max_attempts: int = 2, row_numbers: Sequence[int] | None = None) -> OutcomeResult:
         """Apply the day's outcomes (``nik``, ``outcome``, ``recipient``, ``time``) in one transaction.
 
         Unknown NIKs and impossible transitions (a card that is not out for delivery) are refused,
-        one line each; the same outcome recorded twice counts as already done.
+        one line each; the same outcome recorded twice counts as already done. ``row_numbers``
+        (from :func:`routing.files.read_rows`) are the rows named in those lines; without them rows
+        are counted from 2.
         """
         now = _now()
         applied = repeated = 0
         problems = []
+        numbers = list(row_numbers) if row_numbers is not None else list(range(2, len(rows) + 2))
         with self._transaction():
-            for row_no, row in enumerate(rows, start=2):
+            for row_no, row in zip(numbers, rows, strict=True):
                 nik = "".join(ch for ch in (row.get("nik") or "") if ch.isdigit())
                 raw = (row.get("outcome") or "").strip()
                 outcome = parse_outcome(raw)
@@ -410,7 +455,7 @@ def planning_lock(path: Path, timeout_s: float | None = None) -> Iterator[None]:
     advisory ``flock`` on ``LEDGER.lock``, released by the kernel if the process dies.
     """
     if timeout_s is None:
-        timeout_s = _timeout_from_env()
+        timeout_s = ledger_timeout()
     lock_path = Path(f"{path}.lock")
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)

@@ -70,7 +70,7 @@ class _SheetPDF(FPDF):
         self.set_font("DejaVu", "B", 13)
         self.cell(120, 6, L["title"])
         self.set_font("DejaVu", "", 9)
-        self.cell(0, 6, f"{L['courier']}: {r.courier_id}    {L['date']}: {long_date(self.plan.date, self.lang)}",
+        self.cell(0, 6, f"{L['courier']}: {r.label}    {L['date']}: {long_date(self.plan.date, self.lang)}",
                   align="R", new_x="LMARGIN", new_y="NEXT")
         self.cell(0, 5, L["office"], new_x="LMARGIN", new_y="NEXT")
         self.cell(0, 5, f"{L['shift']}: {r.shift.label()}    {L['stops']}/{L['cards']}: {len(r.visits)}/{r.n_cards}"

@@ -90,7 +90,7 @@ footer { margin-top: 4mm; display: flex; gap: 30mm; }
 <header>
  <div><h1>{{ L.title }}</h1><div>{{ L.office }}</div></div>
  <table class="meta">
-  <tr><td>{{ L.date }}</td><td><b>{{ date_long }}</b></td><td>{{ L.courier }}</td><td><b>{{ route.courier_id }}</b></td></tr>
+  <tr><td>{{ L.date }}</td><td><b>{{ date_long }}</b></td><td>{{ L.courier }}</td><td><b>{{ route.label }}</b></td></tr>
   <tr><td>{{ L.shift }}</td><td>{{ route.shift.label() }}</td><td>{{ L.stops }} / {{ L.cards }}</td><td>{{ route.visits|length }} / {{ route.n_cards }}</td></tr>
   <tr><td>{{ L.depart }}</td><td>{{ clock(route.start_s) }}</td><td>{{ L.finish }}</td><td><b>{{ clock(route.end_s) }}</b></td></tr>
   <tr><td>{{ L.km }}</td><td>{{ km(route.distance_m) }} km</td><td></td><td></td></tr>

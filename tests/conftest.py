@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -22,6 +24,7 @@ from routing.records import Record, read_records
 from routing.render import render_all
 
 DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 MONDAY = dt.date(2026, 11, 30)
 FRIDAY = dt.date(2026, 12, 4)
@@ -142,7 +145,6 @@ def long_day(tmp_path_factory, demo_network):
     return plan, render_all(plan, tmp / "out")
 
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_ektp(args: Iterable[object], cwd: Path, **env: str):
@@ -250,3 +252,25 @@ def outputs(tmp_path_factory, demo_network):
 
     plan = plan_day(read_records(records_csv(tmp / "in.csv", rows)), demo_network, Settings(time_limit_s=1), MONDAY)
     return plan, render_all(plan, tmp / "out")
+
+
+def run_cli(*args: object, cwd: Path | None = None, env: Mapping[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
+    """Run the real ``ektp-route`` console script (this checkout's code first on the path).
+
+    A subprocess shows what the officer sees: the exit code, stderr, and any traceback.
+    """
+    full = {**os.environ, **(env or {})}
+    full["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), full.get("PYTHONPATH", "")) if p)
+    full.pop("EKTP_DEBUG", None)
+    return subprocess.run(["ektp-route", *map(str, args)], capture_output=True, text=True, cwd=cwd, env=full,
+                          timeout=600, check=False)
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """Assert exit 2 with exactly one ``ektp-route: error:`` line on stderr and no traceback; return it."""
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    assert len(lines) == 1 and lines[0].startswith("ektp-route: error: "), result.stderr[-2000:]
+    return lines[0]

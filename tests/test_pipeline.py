@@ -105,7 +105,7 @@ def test_time_windows_per_card(tmp_path, demo_network, settings):
     f = tmp_path / "w.csv"
     import csv as _csv
     with open(f, "w", newline="", encoding="utf-8") as fh:
-        w = _csv.DictWriter(fh, fieldnames=list(rows[0]) + ["jam"])
+        w = _csv.DictWriter(fh, fieldnames=list(rows[0]))  # rows[0] has "jam" (a second one is now an error)
         w.writeheader()
         w.writerows(rows)
     plan = plan_day(read_records(f), demo_network, settings, MONDAY)
