@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 import pytest
 
-from routing.config import DEFAULT_SPEEDS_KPH, Settings
+from routing.config import DEFAULT_SPEEDS_KPH, MON_THU, Settings
 from routing.demo import generate
 from routing.geo import LatLon
 from routing.network import load_network
+from routing.plan import Card, Plan, Route, Visit
 
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -81,3 +82,36 @@ def nik_for(serial: int, female: bool = False) -> str:
     """A valid synthetic NIK for Kecamatan Jombang."""
     day = 15 + (40 if female else 0)
     return f"351709{day:02d}0690{serial:04d}"
+
+
+def card(row: int, **fields: object) -> Card:
+    """A card for :func:`hand_plan`: row ``row``, NIK ``nik_for(row)``, other fields overridable."""
+    values: dict = dict(row=row, nik=nik_for(row), nama=f"Warga {row}", address=f"Jl. Melati No. {row}",
+                        desa="Jabon", kecamatan="Jombang")
+    values.update(fields)
+    return Card(**values)
+
+
+def hand_plan(routes: Mapping[str, Sequence[Sequence[Card]]], **plan_fields: object) -> Plan:
+    """A plan built directly, without solving, for drawing tests.
+
+    ``routes`` maps each courier id to its stops in visit order, each stop a list of cards. Stops
+    lie 300 m apart north-east of the office, with a road line through them; routes start at a
+    point of their own (a courier's home) so start markers are drawn too. Unassigned, rejected
+    and review entries may be passed in ``plan_fields``; ``cards_in`` is counted.
+    """
+    depot = LatLon(-7.5530, 112.2330)
+    built = []
+    for k, (courier_id, stops) in enumerate(routes.items()):
+        visits = tuple(Visit(seq=s + 1, stop_id=f"S{k}-{s}", cards=tuple(cards),
+                             point=LatLon(depot.lat + 0.0027 * (s + 1), depot.lon + 0.0027 * (k + 1)),
+                             arrival_s=8 * 3600 + 900 * s, service_s=300, travel_s=120, distance_m=300,
+                             precision="coordinates", snap_m=10) for s, cards in enumerate(stops))
+        home = LatLon(depot.lat, depot.lon + 0.0027 * (k + 1))
+        built.append(Route(courier_id, MON_THU, 8 * 3600 - 300, 8 * 3600 + 900 * len(stops), 300 * len(stops),
+                           visits, geometry=(home, *(v.point for v in visits), depot), start=home))
+    cards_in = sum(len(v.cards) for r in built for v in r.visits)
+    cards_in += sum(len(plan_fields.get(k, ())) for k in ("unassigned", "rejected"))  # type: ignore[arg-type]
+    return Plan(date=MONDAY, depot=depot, cards_in=cards_in, routes=tuple(built),
+                unassigned=plan_fields.pop("unassigned", ()), rejected=plan_fields.pop("rejected", ()),
+                **plan_fields)
