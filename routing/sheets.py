@@ -65,7 +65,10 @@ _MONTHS = {"id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli"
 
 
 #: Longest text printed in one cell of a route sheet, in characters (HTML; the PDF measures lines).
-MAX_CHARS = {"name": 200, "address": 1000, "phone": 100, "courier": 40}
+MAX_CHARS = {"name": 200, "address": 400, "phone": 100, "courier": 40}
+#: Column widths of the stops table in per cent. The layout is fixed, so one unbroken 1000-character
+#: address wraps inside its column instead of squeezing the others; the NIK column fits a masked NIK.
+COLUMN_PERCENT = (4, 5.5, 14, 14, 16.5, 5.5, 9, 10.5, 11, 10)
 #: Cards of one household per table row on the HTML sheet; a bigger household continues on further rows.
 CARDS_PER_ROW = 20
 
@@ -115,9 +118,9 @@ header { display: flex; justify-content: space-between; align-items: flex-start;
 h1 { font-size: 14pt; margin: 0 0 2mm 0; }
 .meta td { padding: 0 4mm 0 0; }
 .synthetic { border: 2px dashed #b00; color: #b00; padding: 1mm 2mm; font-weight: bold; margin: 2mm 0; }
-table.stops { width: 100%; border-collapse: collapse; margin-top: 3mm; }
+table.stops { width: 100%; border-collapse: collapse; margin-top: 3mm; table-layout: fixed; }
 table.stops th, table.stops td { border: 1px solid #444; padding: 1.2mm; vertical-align: top;
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; }
 table.stops thead { display: table-header-group; background: #eee; }
 table.stops tr { page-break-inside: avoid; }
 .urgent { font-weight: bold; color: #b00; }
@@ -140,6 +143,7 @@ footer { margin-top: 4mm; display: flex; gap: 30mm; }
 </header>
 {% if synthetic %}<div class="synthetic">{{ synthetic_note }}</div>{% endif %}
 <table class="stops">
+<colgroup>{% for w in col_widths %}<col style="width: {{ w }}%">{% endfor %}</colgroup>
 <thead><tr><th>{{ L.no }}</th><th>{{ L.eta }}</th><th>{{ L.name }}</th><th>{{ L.nik }}</th><th>{{ L.address }}</th>
 <th>{{ L.n_cards }}</th><th>{{ L.precision }}</th><th>{{ L.phone }}</th><th class="sign">{{ L.received }}</th><th>{{ L.outcome }}</th></tr></thead>
 <tbody>
@@ -148,7 +152,7 @@ footer { margin-top: 4mm; display: flex; gap: 30mm; }
  <td><b>{{ v.seq }}</b></td>
  <td>{{ clock(v.arrival_s) }}</td>
 {% else %}<tr class="continued">
- <td><b>{{ v.seq }}</b><div class="small">({{ L.continued }})</div></td>
+ <td><b>{{ v.seq }}</b></td>
  <td></td>
 {% endif %}
  <td>{% for c in part %}<div{% if c.urgent %} class="urgent"{% endif %}>{{ clip(c.nama, C.name) }}{% if c.urgent %} ({{ L.urgent }}){% endif %}</div>{% endfor %}</td>
@@ -158,7 +162,7 @@ footer { margin-top: 4mm; display: flex; gap: 30mm; }
  <td>{{ v.cards|length }}</td>
  <td>{{ precision(v) }}</td>
 {% else %}
- <td class="small">{{ L.continued }} {{ L.no }} {{ v.seq }}</td><td></td><td></td>
+ <td class="small">({{ L.continued }} {{ L.no }} {{ v.seq }})</td><td></td><td></td>
 {% endif %}
  <td>{% for c in part if c.telepon %}<div>{{ clip(c.telepon, C.phone) }}</div>{% endfor %}</td>
 {% if loop.first %}
@@ -188,6 +192,6 @@ def render_sheet(plan: Plan, route: Route, lang: str = "id", synthetic_note: str
     return _SHEET.render(
         lang=lang, L=LABELS[lang], codes=OUTCOME_CODES[lang], route=route,
         date_iso=plan.date.isoformat(), date_long=long_date(plan.date, lang), clock=format_clock, km=km,
-        mask=mask, synthetic=plan.synthetic, synthetic_note=synthetic_note, C=MAX_CHARS,
+        mask=mask, synthetic=plan.synthetic, synthetic_note=synthetic_note, C=MAX_CHARS, col_widths=COLUMN_PERCENT,
         clip=lambda text, limit: clip(text, limit, lang), parts=household_parts,
         precision=lambda v: precision_label(v, lang))
