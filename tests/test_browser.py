@@ -1,12 +1,18 @@
 """A real headless Chromium (Debian's) opens the maps with the network blocked."""
 
+import dataclasses
 import re
 import shutil
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-from test_outputs import XSS, outputs  # noqa: F401  (module fixture: a rendered plan with hostile text)
+from maps.routes import courier_map, overview_map
+from routing.plan import Rejected, Review, Unassigned
+from routing.sheets import render_sheet
+
+from conftest import card, hand_plan
+from test_outputs import outputs  # noqa: F401  (module fixture: a rendered plan)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -57,20 +63,99 @@ def test_courier_map_draws_offline(browser, outputs):  # noqa: F811
     page.close()
 
 
-def test_hostile_address_is_text_not_code(browser, outputs):  # noqa: F811
-    plan, out = outputs
-    route, visit = next((r, v) for r in plan.routes for v in r.visits if XSS in v.cards[0].address)
-    page, errors, dialogs, _ = open_offline(browser, out.folder / "maps" / f"{route.courier_id}.html")
-    marker = page.locator(".ektp-stop .stop-marker", has_text=re.compile(rf"^{visit.seq}$"))
-    marker.dispatch_event("click")
-    page.wait_for_timeout(200)
-    popup = page.locator(".leaflet-popup-content")
-    assert XSS in popup.inner_text()
-    assert page.locator(".leaflet-popup-content img").count() == 0
+#: Text that would run, break or change a page if it reached HTML, an attribute, a JavaScript
+#: string or template literal, a URL or a Jinja template without the right encoding.
+PAYLOADS = (
+    "<script>alert(1)</script>", "${alert(1)}", "`", "</script><script>alert(1)</script>",
+    "\"'><img src=x onerror=alert(1)>", "javascript:alert(1)", "\u2028", "{{7*7}}",
+    "<!--<script>", "\\", "'-alert(1)-'", "\u2029</p><svg onload=alert(1)>",
+    # branca compiles rendered scripts as Jinja templates: this one would run Python, these would not compile.
+    "{{ lipsum.__globals__.os.getcwd() }}", "{% if 1 %}", "{#",
+)
+
+
+def hostile(k, p):
+    return f"X{k} {p} Y"
+
+
+@pytest.fixture(scope="module")
+def hostile_pages(tmp_path_factory):
+    """Every text field of a plan, and every courier id, holds a payload; maps and sheets drawn from it.
+
+    Courier ids are the bare payloads: the readers will refuse such ids in files, but the drawing
+    code must be safe for any id it is given, so the plan is built directly.
+    """
+    tmp = tmp_path_factory.mktemp("hostile")
+    routes = {}
+    for k, p in enumerate(PAYLOADS):
+        text = hostile(k, p)
+        fields = dict(nama=text, address=text, desa=text, kecamatan=text, telepon=text)
+        routes[p] = [[card(100 * k + 1, **fields), card(100 * k + 2, **fields)], [card(100 * k + 3, **fields)]]
+    text = hostile(99, "".join(PAYLOADS))
+    extra = card(9001, nama=text, address=text, desa=text, kecamatan=text, telepon=text)
+    plan = hand_plan(routes, source=text, network=text, meta={"note": text},
+                     unassigned=(Unassigned(extra, "not_geocoded", text),),
+                     rejected=(Rejected(9002, text, text, text, "bad_value", text),),
+                     review=(Review(9003, text, text, text, "desa", text, text, text),))
+    plan = dataclasses.replace(plan, routes=tuple(
+        dataclasses.replace(r, visits=tuple(dataclasses.replace(v, stop_id=hostile(k, p), note=hostile(k, p),
+                                                                precision=hostile(k, p)) for v in r.visits))
+        for k, (p, r) in enumerate(zip(PAYLOADS, plan.routes))))
+    maps, sheets = [], []
+    for k, route in enumerate(plan.routes):
+        maps.append(tmp / f"map{k}.html")
+        maps[-1].write_text(courier_map(plan, route, k, banner=hostile(k, PAYLOADS[k])), encoding="utf-8")
+        sheets.append(tmp / f"sheet{k}.html")
+        sheets[-1].write_text(render_sheet(plan, route), encoding="utf-8")
+    overview = tmp / "overview.html"
+    overview.write_text(overview_map(plan, banner=text), encoding="utf-8")
+    return plan, maps, sheets, overview
+
+
+@pytest.mark.parametrize("k", range(len(PAYLOADS)))
+def test_payload_in_every_field_is_text_on_the_courier_map(browser, hostile_pages, k):
+    plan, maps, _, _ = hostile_pages
+    route, payload, text = plan.routes[k], PAYLOADS[k], hostile(k, PAYLOADS[k])
+    assert route.courier_id == payload
+    page, errors, dialogs, _ = open_offline(browser, maps[k])
+    assert not errors and not dialogs
+    assert page.locator(".ektp-stop .stop-marker").all_inner_texts() == ["1", "2"]  # not a blank map
+    assert page.locator("path.leaflet-interactive").count() == 1
+    assert page.locator(".synthetic-banner").text_content() == text
+    for seq in ("1", "2"):
+        page.locator(".ektp-stop .stop-marker", has_text=re.compile(rf"^{seq}$")).dispatch_event("click")
+        page.wait_for_timeout(100)
+        popup = page.locator(".leaflet-popup-content").last.text_content()  # the one before may be fading
+        assert popup.startswith(f"{payload} - Stop {seq}") and text in popup
+    page.locator(".ektp-terminal").dispatch_event("mouseover")
+    page.wait_for_timeout(100)
+    assert page.locator(".leaflet-tooltip", has_text="MULAI").text_content() == f"{payload} MULAI"
+    assert page.locator("img[src=x], [onerror], [onload]").count() == 0
     assert not dialogs and not errors
     page.close()
-    page, errors, dialogs, _ = open_offline(browser, out.folder / "maps" / "overview.html")
-    assert page.locator(".ektp-stop").count() == sum(len(r.visits) for r in plan.routes)
-    assert page.locator("path.leaflet-interactive").count() == len(plan.routes)
+
+
+def test_payloads_are_text_on_the_overview_map(browser, hostile_pages):
+    plan, _, _, overview = hostile_pages
+    page, errors, dialogs, _ = open_offline(browser, overview)
     assert not errors and not dialogs
+    assert page.locator(".ektp-stop").count() == sum(len(r.visits) for r in plan.routes) == 2 * len(PAYLOADS)
+    assert page.locator("path.leaflet-interactive").count() == len(PAYLOADS)
+    labels = page.locator(".leaflet-control-layers-overlays label").all_text_contents()
+    assert [label.removeprefix(" ") for label in labels] == [f"{p} (2 stop)" for p in PAYLOADS]
+    assert page.locator("img[src=x], [onerror], [onload]").count() == 0
+    page.close()
+
+
+@pytest.mark.parametrize("k", range(len(PAYLOADS)))
+def test_payload_in_every_field_is_text_on_the_sheet(browser, hostile_pages, k):
+    plan, _, sheets, _ = hostile_pages
+    payload, text = PAYLOADS[k], hostile(k, PAYLOADS[k])
+    page, errors, dialogs, _ = open_offline(browser, sheets[k])
+    assert not errors and not dialogs
+    assert payload in page.title()
+    assert page.locator(".meta b").nth(1).text_content() == payload
+    cells = page.locator("table.stops tbody tr").first.locator("td").all_text_contents()
+    assert cells[2] == text + text and cells[4] == text and cells[6] == text and cells[7] == text + text
+    assert page.locator("img, svg, script").count() == 0
     page.close()
