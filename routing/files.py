@@ -93,9 +93,21 @@ def read_table(path: Path, what: str) -> tuple[list[str], list[dict[str, str]]]:
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) and make it owner-only."""
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
+    """Create ``path`` and any missing parents owner-only (0700); leave existing folders as they are.
+
+    ``--out`` may name a shared folder, ``.`` or ``~``: changing its mode would lock others out,
+    so only folders made here are restricted. The files written into them are 0600 anyway.
+    """
+    path = Path(path)
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            continue  # made meanwhile by someone else: not ours to change
+        os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
+    if not path.is_dir():
+        path.mkdir()  # raises the usual FileExistsError / NotADirectoryError with the path
     return path
 
 

@@ -1,0 +1,79 @@
+"""Writing outputs: new files and folders private, existing folders left as the office set them."""
+
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from routing.files import private_dir, write_private
+from routing.render import render_all
+
+from conftest import card, hand_plan, records_csv
+from test_cli import rows
+
+
+def mode(path):
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+@pytest.fixture
+def loose_umask():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_existing_out_folder_keeps_its_mode(tmp_path, loose_umask):
+    shared = tmp_path / "bersama"
+    shared.mkdir()
+    os.chmod(shared, 0o755)
+    (shared / "sheets").mkdir()
+    os.chmod(shared / "sheets", 0o750)  # an existing subfolder is the office's too
+    plan = hand_plan({"K01": [[card(1)], [card(2)]]})
+    render_all(plan, shared)
+    assert mode(shared) == 0o755 and mode(shared / "sheets") == 0o750
+    for name in ("maps", "gpx"):
+        assert mode(shared / name) == 0o700
+    files = [os.path.join(root, n) for root, _, names in os.walk(shared) for n in names]
+    assert len(files) >= 10 and all(mode(f) == 0o600 for f in files)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o000, 0o277])
+def test_new_folders_and_parents_are_owner_only_whatever_the_umask(tmp_path, umask):
+    os.chmod(tmp_path, 0o755)
+    old = os.umask(umask)
+    try:
+        target = private_dir(tmp_path / "a" / "b" / "c")
+        f = write_private(target / "x.csv", "nik\n")
+    finally:
+        os.umask(old)
+    assert mode(tmp_path) == 0o755  # existed before: untouched
+    for folder in (tmp_path / "a", tmp_path / "a" / "b", target):
+        assert mode(folder) == 0o700, folder
+    assert mode(f) == 0o600
+
+
+def test_rewriting_a_file_keeps_it_private(tmp_path, loose_umask):
+    f = tmp_path / "plan.json"
+    f.write_text("old")
+    os.chmod(f, 0o644)
+    write_private(f, "new")
+    assert f.read_text() == "new" and mode(f) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temporary file left
+
+
+def test_plan_into_the_current_folder_leaves_it_alone(tmp_path, demo_files, loose_umask):
+    """``--out .`` in a shared 0755 folder, through the real command."""
+    os.chmod(tmp_path, 0o755)
+    records = records_csv(tmp_path / "kartu.csv", rows(3))
+    os.chmod(records, 0o644)
+    result = subprocess.run(["ektp-route", "plan", str(records), "--network", str(demo_files.network),
+                             "--out", ".", "--date", "2026-11-30", "--time-limit", "1", "-q"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert result.returncode == 0, result.stderr
+    assert mode(tmp_path) == 0o755 and mode(records) == 0o644
+    assert mode(tmp_path / "plan.json") == 0o600 and mode(tmp_path / "sheets") == 0o700
+    assert mode(tmp_path / "sheets" / "K01.pdf") == 0o600
