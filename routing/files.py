@@ -112,9 +112,13 @@ def private_dir(path: Path) -> Path:
 
 
 def write_private(path: Path, data: bytes | str) -> Path:
-    """Write a file atomically, created with mode 0600."""
+    """Write a file atomically, created with mode 0600.
+
+    Text is written as UTF-8. A lone surrogate (only an edited ``plan.json`` can bring one, through
+    a ``\\udcff`` escape) cannot be encoded and becomes ``?`` rather than failing the whole output.
+    """
     path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    payload = data.encode("utf-8", errors="replace") if isinstance(data, str) else data
     tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:

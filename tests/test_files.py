@@ -77,3 +77,21 @@ def test_plan_into_the_current_folder_leaves_it_alone(tmp_path, demo_files, loos
     assert mode(tmp_path) == 0o755 and mode(records) == 0o644
     assert mode(tmp_path / "plan.json") == 0o600 and mode(tmp_path / "sheets") == 0o700
     assert mode(tmp_path / "sheets" / "K01.pdf") == 0o600
+
+
+def test_lone_surrogate_is_written_not_fatal(tmp_path):
+    assert write_private(tmp_path / "x.html", "Warga \udcff").read_bytes() == b"Warga ?"
+
+
+def test_render_of_an_edited_plan_with_a_lone_surrogate(tmp_path):
+    """``\\udcff`` is valid JSON but not encodable text: ``render`` still draws everything."""
+    from routing.render import write_plan_json
+
+    write_plan_json(hand_plan({"K01": [[card(1, nama="Warga Satu")]]}), tmp_path)
+    plan_json = tmp_path / "plan.json"
+    plan_json.write_text(plan_json.read_text().replace("Warga Satu", "Warga \\udcff"))
+    result = subprocess.run(["ektp-route", "render", str(tmp_path)], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert result.returncode == 0, result.stderr
+    assert "Warga ?" in (tmp_path / "sheets" / "K01.html").read_text(encoding="utf-8")
+    assert (tmp_path / "sheets" / "K01.pdf").stat().st_size > 0
