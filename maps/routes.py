@@ -31,7 +31,7 @@ from jinja2 import Template
 from routing.config import format_clock
 from routing.geo import LatLon
 from routing.plan import Plan, Route, Visit
-from routing.sheets import clip
+from routing.sheets import MAX_CHARS, clip
 
 #: Longest address shown in a popup, in characters (the sheet and routes.csv have it in full).
 POPUP_ADDRESS_CHARS = 300
@@ -145,9 +145,14 @@ def colour(k: int) -> str:
     return PALETTE[k % len(PALETTE)]
 
 
+def _courier(route: Route) -> str:
+    """The courier id as shown on maps (cut if absurdly long, as on the sheets)."""
+    return clip(route.courier_id, MAX_CHARS["courier"])
+
+
 def _popup_html(route: Route, v: Visit) -> str:
     urgent = " (PENTING)" if any(c.urgent for c in v.cards) else ""
-    return (f"<b>{html_text(route.courier_id)} - Stop {v.seq}{urgent}</b><br>"
+    return (f"<b>{html_text(_courier(route))} - Stop {v.seq}{urgent}</b><br>"
             f"Tiba: {format_clock(v.arrival_s)}<br>"
             f"{html_text(clip(v.cards[0].address, POPUP_ADDRESS_CHARS))}<br>"
             f"Kartu: {len(v.cards)}")
@@ -157,7 +162,7 @@ def _terminal(target: folium.Map | folium.FeatureGroup, point: LatLon, label: st
     marker = folium.Marker((point.lat, point.lon),
                            icon=folium.DivIcon(html=f'<div class="depot-marker">{label}</div>', icon_size=(52, 18),
                                                icon_anchor=(26, 9), class_name="ektp-terminal"))
-    marker.add_child(SafeTooltip(f"{route.courier_id} {label}"))
+    marker.add_child(SafeTooltip(f"{_courier(route)} {label}"))
     marker.add_to(target)
 
 
@@ -169,7 +174,7 @@ def _add_route(target: folium.Map | folium.FeatureGroup, route: Route, k: int) -
         _terminal(target, route.end, "SELESAI", route)
     if route.geometry:
         line = folium.PolyLine([(p.lat, p.lon) for p in route.geometry], color=col, weight=4, opacity=0.8)
-        line.add_child(SafeTooltip(route.courier_id))
+        line.add_child(SafeTooltip(_courier(route)))
         line.add_to(target)
     for v in route.visits:
         urgent = " urgent" if any(c.urgent for c in v.cards) else ""
@@ -220,7 +225,7 @@ def overview_map(plan: Plan, banner: str = "") -> str:
     m = _base(plan, pts, banner)
     for k, route in enumerate(plan.routes):
         # Leaflet's layer control writes the name as HTML; folium writes it into the script as JSON.
-        group = folium.FeatureGroup(name=html_text(f"{clip(route.courier_id, 40)} ({len(route.visits)} stop)"))
+        group = folium.FeatureGroup(name=html_text(f"{_courier(route)} ({len(route.visits)} stop)"))
         _add_route(group, route, k)
         group.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
