@@ -123,17 +123,20 @@ class _SheetPDF(FPDF):
         """How many lines fpdf2 wraps ``text`` to in a table cell of ``column`` (current font)."""
         if not text:
             return 1
+        if "\n" not in text and self.get_string_width(text) < _WIDTHS[column] - 2 * _PADDING_MM - 0.5:
+            return 1  # most texts: no need for a dry run of the wrapping
         wrapped = self.multi_cell(_WIDTHS[column], _LINE_MM, text, padding=_PADDING_MM, dry_run=True,
                                   output=MethodReturnValue.LINES)
         return max(1, len(wrapped) if isinstance(wrapped, list) else 1)
 
-    def fit(self, text: str, column: str) -> str:
-        """``text`` cut (with the mark) to the most lines its column allows."""
+    def fit(self, text: str, column: str) -> tuple[str, int]:
+        """``text`` cut (with the mark) to the most lines its column allows, and its lines."""
         limit = _MAX_LINES[column]
         # No line holds more than a few hundred characters, so nothing beyond that needs measuring.
         cap = limit * 200
-        if len(text) <= cap and self.lines(text, column) <= limit:
-            return text
+        n = self.lines(text, column) if len(text) <= cap else limit + 1
+        if n <= limit:
+            return text, n
         mark = cut_mark(self.lang)
         lo, hi = 0, min(len(text), cap)
         while lo < hi:  # the longest start of the text that fits together with the mark
@@ -142,21 +145,21 @@ class _SheetPDF(FPDF):
                 lo = mid
             else:
                 hi = mid - 1
-        return text[:lo] + mark
+        return text[:lo] + mark, self.lines(text[:lo] + mark, column)
 
     def card_lines(self, card: Card) -> tuple[str, str, str, int]:
-        """A card's name, masked NIK and phone, fitted, and the lines the tallest of them takes."""
-        name = self.fit(card.nama + (f" ({self.L['urgent']})" if card.urgent else ""), "name")
-        nik = self.fit(mask(card.nik), "nik")
-        phone = self.fit(card.telepon, "phone") if card.telepon else ""
-        return name, nik, phone, max(self.lines(name, "name"), self.lines(nik, "nik"), self.lines(phone, "phone"))
+        """A card's name, masked NIK and phone, fitted, each padded to the lines the tallest takes.
+
+        The padding keeps a NIK beside its name however the name wraps.
+        """
+        texts = (self.fit(card.nama + (f" ({self.L['urgent']})" if card.urgent else ""), "name"),
+                 self.fit(mask(card.nik), "nik"), self.fit(card.telepon, "phone"))
+        n = max(lines for _, lines in texts)
+        name, nik, phone = (text + "\n" * (n - lines) for text, lines in texts)
+        return name, nik, phone, n
 
     def household_rows(self, visit: Visit) -> list[tuple[str, str, str]]:
-        """Names, NIKs and phones of a stop in rows of at most :data:`ROW_LINES` lines.
-
-        Each card's three texts are padded to the same number of lines, so a NIK stays beside
-        its name however the name wraps.
-        """
+        """Names, NIKs and phones of a stop in rows of at most :data:`ROW_LINES` lines."""
         rows: list[tuple[str, str, str]] = []
         names: list[str] = []
         niks: list[str] = []
@@ -167,9 +170,9 @@ class _SheetPDF(FPDF):
             if names and used + n > ROW_LINES:
                 rows.append(("\n".join(names), "\n".join(niks), "\n".join(phones)))
                 names, niks, phones, used = [], [], [], 0
-            names.append(name + "\n" * (n - self.lines(name, "name")))
-            niks.append(nik + "\n" * (n - self.lines(nik, "nik")))
-            phones.append(phone + "\n" * (n - self.lines(phone, "phone")))
+            names.append(name)
+            niks.append(nik)
+            phones.append(phone)
             used += n
         rows.append(("\n".join(names), "\n".join(niks), "\n".join(phones)))
         return rows
@@ -206,10 +209,10 @@ class _SheetPDF(FPDF):
                     row.cell(format_clock(v.arrival_s))
                     row.cell(names)
                     row.cell(niks)
-                    address = self.fit(v.cards[0].address, "address")
+                    address, _ = self.fit(v.cards[0].address, "address")
                     row.cell(address + (f"\n{v.snap_m} m {L['snap']}" if v.snap_m > 150 else ""))
                     row.cell(str(len(v.cards)))
-                    row.cell(self.fit(precision_label(v, self.lang), "precision"))
+                    row.cell(self.fit(precision_label(v, self.lang), "precision")[0])
                     row.cell(phones)
                     row.cell("")
                     row.cell(boxes)

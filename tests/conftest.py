@@ -98,17 +98,18 @@ def hand_plan(routes: Mapping[str, Sequence[Sequence[Card]]], **plan_fields: obj
     ``routes`` maps each courier id to its stops in visit order, each stop a list of cards. Stops
     lie 300 m apart north-east of the office, with a road line through them; routes start at a
     point of their own (a courier's home) so start markers are drawn too. Unassigned, rejected
-    and review entries may be passed in ``plan_fields``; ``cards_in`` is counted.
+    and review entries may be passed in ``plan_fields``; ``cards_in`` is counted. Stops are 10 minutes
+    apart, so a route holds up to 47 of them.
     """
     depot = LatLon(-7.5530, 112.2330)
     built = []
     for k, (courier_id, stops) in enumerate(routes.items()):
         visits = tuple(Visit(seq=s + 1, stop_id=f"S{k}-{s}", cards=tuple(cards),
                              point=LatLon(depot.lat + 0.0027 * (s + 1), depot.lon + 0.0027 * (k + 1)),
-                             arrival_s=8 * 3600 + 900 * s, service_s=300, travel_s=120, distance_m=300,
+                             arrival_s=8 * 3600 + 600 * s, service_s=300, travel_s=120, distance_m=300,
                              precision="coordinates", snap_m=10) for s, cards in enumerate(stops))
         home = LatLon(depot.lat, depot.lon + 0.0027 * (k + 1))
-        built.append(Route(courier_id, MON_THU, 8 * 3600 - 300, 8 * 3600 + 900 * len(stops), 300 * len(stops),
+        built.append(Route(courier_id, MON_THU, 8 * 3600 - 300, 8 * 3600 + 600 * len(stops), 300 * len(stops),
                            visits, geometry=(home, *(v.point for v in visits), depot), start=home))
     cards_in = sum(len(v.cards) for r in built for v in r.visits)
     cards_in += sum(len(plan_fields.get(k, ())) for k in ("unassigned", "rejected"))  # type: ignore[arg-type]
