@@ -65,9 +65,9 @@ _MONTHS = {"id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli"
 
 
 #: Longest text printed in one cell of a route sheet, in characters (HTML; the PDF measures lines).
-MAX_CHARS = {"name": 200, "address": 400, "phone": 100, "courier": 40}
-#: Column widths of the stops table in per cent. The layout is fixed, so one unbroken 1000-character
-#: address wraps inside its column instead of squeezing the others; the NIK column fits a masked NIK.
+MAX_CHARS = {"name": 200, "nik": 32, "address": 400, "phone": 100, "courier": 40}
+#: Column widths of the stops table in per cent. The layout is fixed, so a long unbroken address
+#: wraps inside its column instead of squeezing the others; the NIK column fits a masked NIK.
 COLUMN_PERCENT = (4, 5.5, 14, 14, 16.5, 5.5, 9, 10.5, 11, 10)
 #: Cards of one household per table row on the HTML sheet; a bigger household continues on further rows.
 CARDS_PER_ROW = 20
@@ -156,7 +156,7 @@ footer { margin-top: 4mm; display: flex; gap: 30mm; }
  <td></td>
 {% endif %}
  <td>{% for c in part %}<div{% if c.urgent %} class="urgent"{% endif %}>{{ clip(c.nama, C.name) }}{% if c.urgent %} ({{ L.urgent }}){% endif %}</div>{% endfor %}</td>
- <td>{% for c in part %}<div>{{ mask(c.nik) }}</div>{% endfor %}</td>
+ <td>{% for c in part %}<div>{{ clip(mask(c.nik), C.nik) }}</div>{% endfor %}</td>
 {% if loop.first %}
  <td>{{ clip(v.cards[0].address, C.address) }}{% if v.snap_m > 150 %}<div class="small">{{ v.snap_m }} m {{ L.snap }}</div>{% endif %}</td>
  <td>{{ v.cards|length }}</td>
