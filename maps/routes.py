@@ -198,7 +198,8 @@ def _base(plan: Plan, points: list[tuple[float, float]], banner: str) -> folium.
     root.header.add_child(RawHtml(_leaflet_inline()), name="leaflet_inline", index=0)  # type: ignore[attr-defined]
     root.header.add_child(RawHtml(_CSS))  # type: ignore[attr-defined]
     if banner:
-        root.html.add_child(RawHtml(f'<div class="synthetic-banner">{html_text(banner)}</div>'))  # type: ignore[attr-defined]
+        banner_html = f'<div class="synthetic-banner">{html_text(banner)}</div>'
+        root.html.add_child(RawHtml(banner_html))  # type: ignore[attr-defined]
     depot = folium.Marker((plan.depot.lat, plan.depot.lon),
                           icon=folium.DivIcon(html='<div class="depot-marker">KANTOR</div>', icon_size=(52, 18),
                                               icon_anchor=(26, 9), class_name="ektp-depot"))

@@ -92,7 +92,8 @@ class _SheetPDF(FPDF):
         self.set_font("DejaVu", "B", 13)
         self.cell(120, 6, L["title"])
         self.set_font("DejaVu", "", 9)
-        self.cell(0, 6, f"{L['courier']}: {self.courier_label()}    {L['date']}: {long_date(self.plan.date, self.lang)}",
+        self.cell(0, 6, f"{L['courier']}: {self.courier_label()}    "
+                        f"{L['date']}: {long_date(self.plan.date, self.lang)}",
                   align="R", new_x="LMARGIN", new_y="NEXT")
         self.cell(0, 5, L["office"], new_x="LMARGIN", new_y="NEXT")
         self.cell(0, 5, f"{L['shift']}: {r.shift.label()}    {L['stops']}/{L['cards']}: {len(r.visits)}/{r.n_cards}"
@@ -185,7 +186,8 @@ class _SheetPDF(FPDF):
                  L["received"], L["outcome"], "QR")
         boxes = "\n".join(" ".join(f"\u2610 {c}" for c, _ in OUTCOME_CODES[self.lang][k:k + 3]) for k in (0, 3))
         self.set_font("DejaVu", "", 8)
-        with self.table(col_widths=tuple(_WIDTHS.values()), line_height=_LINE_MM, padding=_PADDING_MM, first_row_as_headings=True,
+        with self.table(col_widths=tuple(_WIDTHS.values()), line_height=_LINE_MM, padding=_PADDING_MM,
+                        first_row_as_headings=True,
                         headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
                         repeat_headings=1, v_align="TOP", text_align="LEFT") as table:
             table.row(heads)
