@@ -1,6 +1,7 @@
 """A real headless Chromium (Debian's) opens the maps with the network blocked."""
 
 import dataclasses
+import json
 import re
 import shutil
 
@@ -8,7 +9,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from maps.routes import courier_map, overview_map
-from routing.plan import Rejected, Review, Unassigned
+from routing.plan import Rejected, Review, Unassigned, from_json
 from routing.sheets import render_sheet
 
 from conftest import card, hand_plan
@@ -160,4 +161,49 @@ def test_payload_in_every_field_is_text_on_the_sheet(browser, hostile_pages, k):
     cells = page.locator("table.stops tbody tr").first.locator("td").all_text_contents()
     assert cells[2] == text + text and cells[4] == text and cells[6] == text and cells[7] == text + text
     assert page.locator("img, svg, script").count() == 0
+    page.close()
+
+
+def test_payloads_through_the_real_command_reach_no_script(browser, tmp_path, demo_files):
+    """The catalogue in every text column of a records file, planned by ``ektp-route plan``."""
+    import csv
+    import os
+    import subprocess
+    import sys
+
+    from test_cli import rows
+
+    header = ["nik", "nama", "alamat", "rt", "rw", "dusun", "desa", "kecamatan", "lat", "lon", "keterangan", "telepon"]
+    records = tmp_path / "kartu.csv"
+    with open(records, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=header)
+        w.writeheader()
+        for k, (r, p) in enumerate(zip(rows(len(PAYLOADS)), PAYLOADS)):
+            text = hostile(k, p)
+            w.writerow({**{c: r.get(c, "") for c in header}, "nama": text, "alamat": text, "dusun": text,
+                        "desa": text, "kecamatan": text, "keterangan": text, "telepon": text})
+    out = tmp_path / "out"
+    result = subprocess.run(["ektp-route", "plan", str(records), "--network", str(demo_files.network), "--out",
+                             str(out), "--date", "2026-11-30", "--time-limit", "1", "--couriers", "2", "-q"],
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert result.returncode in (0, 4), result.stderr
+    plan = from_json(json.loads((out / "plan.json").read_text()))
+    assert plan.cards_planned >= len(PAYLOADS) - 2
+    for k, route in enumerate(plan.routes):
+        page, errors, dialogs, _ = open_offline(browser, out / "maps" / f"{route.courier_id}.html")
+        assert not errors and not dialogs
+        assert page.locator(".ektp-stop").count() == len(route.visits)
+        for v in route.visits:
+            page.locator(".ektp-stop .stop-marker", has_text=re.compile(rf"^{v.seq}$")).dispatch_event("click")
+            page.wait_for_timeout(50)
+            assert v.cards[0].address in page.locator(".leaflet-popup-content").last.text_content()
+        page.close()
+        page, errors, dialogs, _ = open_offline(browser, out / "sheets" / f"{route.courier_id}.html")
+        names = page.locator("table.stops tbody tr td:nth-child(3)").all_text_contents()
+        assert names == [c.nama for v in route.visits for c in v.cards]
+        assert not errors and not dialogs and page.locator("img, svg, script").count() == 0
+        page.close()
+    page, errors, dialogs, _ = open_offline(browser, out / "maps" / "overview.html")
+    assert not errors and not dialogs and page.locator(".ektp-stop").count() == plan.summary()["stops"]
     page.close()
