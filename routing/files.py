@@ -120,7 +120,9 @@ def write_private(path: Path, data: bytes | str) -> Path:
     path = Path(path)
     payload = data.encode("utf-8", errors="replace") if isinstance(data, str) else data
     tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # A leftover from a killed run, or a symlink planted in a shared folder: never write through it.
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)

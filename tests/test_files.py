@@ -95,3 +95,14 @@ def test_render_of_an_edited_plan_with_a_lone_surrogate(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Warga ?" in (tmp_path / "sheets" / "K01.html").read_text(encoding="utf-8")
     assert (tmp_path / "sheets" / "K01.pdf").stat().st_size > 0
+
+
+def test_a_planted_symlink_at_the_temporary_name_is_not_written_through(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep")
+    out = private_dir(tmp_path / "out")
+    (out / ".K01.html.tmp").symlink_to(victim)
+    write_private(out / "K01.html", "sheet")
+    assert victim.read_text() == "keep"
+    assert (out / "K01.html").read_text() == "sheet" and not (out / "K01.html").is_symlink()
+    assert sorted(p.name for p in out.iterdir()) == ["K01.html"]
