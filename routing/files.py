@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -119,14 +120,14 @@ def write_private(path: Path, data: bytes | str) -> Path:
     """
     path = Path(path)
     payload = data.encode("utf-8", errors="replace") if isinstance(data, str) else data
-    tmp = path.with_name(f".{path.name}.tmp")
-    # A leftover from a killed run, or a symlink planted in a shared folder: never write through it.
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    # A new, uniquely named file (mkstemp: O_EXCL, mode 0600): nothing planted in a shared folder
+    # is written through, and two runs writing the same file do not interleave.
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o600)  # whatever the umask
             f.write(payload)
-        os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -105,4 +105,5 @@ def test_a_planted_symlink_at_the_temporary_name_is_not_written_through(tmp_path
     write_private(out / "K01.html", "sheet")
     assert victim.read_text() == "keep"
     assert (out / "K01.html").read_text() == "sheet" and not (out / "K01.html").is_symlink()
-    assert sorted(p.name for p in out.iterdir()) == ["K01.html"]
+    assert mode(out / "K01.html") == 0o600
+    assert sorted(p.name for p in out.iterdir()) == [".K01.html.tmp", "K01.html"]  # the planted link, unused
