@@ -12,14 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from routing.errors import InputError, where
-<<<<<<< HEAD
-from routing.files import read_table, write_csv
+from routing.files import read_rows, write_csv
 from routing.geo import LatLon, parse_degrees
 from routing.plan import Review
-=======
-from routing.files import read_rows, write_csv
-from routing.geo import LatLon
->>>>>>> harden-in
 
 DEFAULT_STORE = Path("lokasi_terkonfirmasi.csv")
 

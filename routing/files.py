@@ -15,6 +15,7 @@ import io
 import json
 import os
 import re
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -256,9 +257,21 @@ def read_table(path: Path, what: str) -> tuple[list[str], list[dict[str, str]]]:
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) and make it owner-only."""
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
+    """Create ``path`` and any missing parents owner-only (0700); leave existing folders as they are.
+
+    ``--out`` may name a shared folder, ``.`` or ``~``: changing its mode would lock others out,
+    so only folders made here are restricted. The files written into them are 0600 anyway.
+    """
+    path = Path(path)
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            continue  # made meanwhile by someone else: not ours to change
+        os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
+    if not path.is_dir():
+        path.mkdir()  # raises the usual FileExistsError / NotADirectoryError with the path
     return path
 
 
@@ -273,6 +286,9 @@ def cannot_write(path: Path, exc: OSError) -> str:
 def write_private(path: Path, data: bytes | str) -> Path:
     """Write a file atomically, created with mode 0600.
 
+    Text is written as UTF-8. A lone surrogate (only an edited ``plan.json`` can bring one, through
+    a ``\\udcff`` escape) cannot be encoded and becomes ``?`` rather than failing the whole output.
+
     Raises
     ------
     InputError
@@ -280,16 +296,18 @@ def write_private(path: Path, data: bytes | str) -> Path:
         one line naming the file.
     """
     path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    tmp = path.with_name(f".{path.name}.tmp")
+    payload = data.encode("utf-8", errors="replace") if isinstance(data, str) else data
+    # A new, uniquely named file (mkstemp: O_EXCL, mode 0600): nothing planted in a shared folder
+    # is written through, and two runs writing the same file do not interleave.
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise InputError(cannot_write(path, exc)) from None
+    tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o600)  # whatever the umask
             f.write(payload)
-        os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)

@@ -3,11 +3,10 @@
 import datetime as dt
 
 import pytest
+from conftest import DATA, one_line_error, run_cli
 
 from routing.config import Settings, load_settings, parse_clock
 from routing.errors import InputError
-
-from conftest import DATA, one_line_error, run_cli
 
 #: (TOML text, what the one-line error must say). Each was exit 1, or silently accepted, before.
 BAD = [

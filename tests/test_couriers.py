@@ -4,15 +4,14 @@ and a day's break clipped to a courier's own hours."""
 import os
 
 import pytest
+from conftest import MONDAY, one_line_error, records_csv, run_cli
+from test_pipeline import village_rows
 
 from routing.config import FRIDAY, MON_THU, Settings, Shift, parse_clock
 from routing.couriers import read_couriers
 from routing.errors import InputError
 from routing.pipeline import plan_day
 from routing.records import read_records
-
-from conftest import MONDAY, one_line_error, records_csv, run_cli
-from test_pipeline import village_rows
 
 HOSTILE_IDS = ["../../x", "/abs/path", "a/b", "K" * 300, "${x}", "`id`", "-rf", "K 01", "..", "all", "CON",
                "overview", "nul", "K01\\x"]

@@ -4,12 +4,11 @@ is not a number. One line and exit 2, never a new empty ledger."""
 import datetime as dt
 
 import pytest
+from conftest import DATA, one_line_error, run_cli
 
 from routing.errors import InputError
 from routing.ledger import Ledger, ledger_timeout
 from routing.records import read_records
-
-from conftest import DATA, one_line_error, run_cli
 
 
 @pytest.mark.parametrize("raw", ["abc", "nan", "inf", "-1", "1e9", "30s"])

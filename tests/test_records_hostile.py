@@ -9,12 +9,11 @@ import zipfile
 
 import openpyxl
 import pytest
+from conftest import nik_for, one_line_error, run_cli
 
 from routing.demo import VILLAGES
 from routing.errors import InputError
 from routing.records import read_records
-
-from conftest import nik_for, one_line_error, run_cli
 
 HEADER = "nik,nama,alamat,rt,rw,dusun,desa,kecamatan,lat,lon"
 
