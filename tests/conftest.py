@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+import os
+import shutil
+import subprocess
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 import pytest
+from playwright.sync_api import sync_playwright
 
-from routing.config import DEFAULT_SPEEDS_KPH, Settings
-from routing.demo import generate
+from routing.config import DEFAULT_SPEEDS_KPH, MON_THU, Settings
+from routing.demo import VILLAGES, generate
+from routing.gazetteer import Gazetteer, GazetteerEntry
 from routing.geo import LatLon
 from routing.network import load_network
+from routing.pipeline import plan_day
+from routing.plan import Card, Plan, Route, Visit
+from routing.records import Record, read_records
+from routing.render import render_all
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +77,7 @@ def settings() -> Settings:
 
 def records_csv(path: Path, rows: Iterable[Mapping[str, object]]) -> Path:
     """Write a records CSV with the standard columns."""
+    import csv
 
     header = ["nik", "nama", "alamat", "rt", "rw", "dusun", "desa", "kecamatan", "no_kk", "lat", "lon",
               "prioritas", "keterangan"]
@@ -84,4 +95,217 @@ def nik_for(serial: int, female: bool = False) -> str:
     return f"351709{day:02d}0690{serial:04d}"
 
 
-from routing.geo import LatLon
+def village_rows(n, start=1, desa="Jabon", urgent=()):
+    """``n`` cards with coordinates on a small grid around a demo desa centre; ``urgent`` serials marked."""
+    centre = VILLAGES[desa][0]
+    return [dict(nik=nik_for(start + k), nama=f"Warga {start + k}", alamat=f"Jl. Melati No. {start + k}", rt="001",
+                 rw="002", dusun=VILLAGES[desa][1][0], desa=desa, kecamatan="Jombang",
+                 lat=f"{centre.lat + 0.0004 * (k % 5):.6f}", lon=f"{centre.lon + 0.0004 * (k // 5):.6f}",
+                 prioritas="1" if start + k in urgent else "") for k in range(n)]
+
+
+def accounted(plan):
+    """The plan's summary, after checking that every card in is planned, unassigned or rejected."""
+    s = plan.summary()
+    assert s["cards_in"] == s["cards_planned"] + s["cards_unassigned"] + s["cards_rejected"]
+    return s
+
+
+def sengon_rows(n):
+    """``n`` cards with coordinates along one street of Desa Sengon."""
+    c = VILLAGES["Sengon"][0]
+    return [dict(nik=nik_for(k + 1), nama=f"Warga {k}", alamat=f"Jl. Mawar {k}", rt="1", rw="1", dusun="Sengon",
+                 desa="Sengon", kecamatan="Jombang", lat=f"{c.lat + 0.0005 * k:.6f}", lon=f"{c.lon:.6f}")
+            for k in range(n)]
+
+
+def rec(row, serial, **kw):
+    """A record in Dusun Caruk Kulon, Desa Jabon, with fields overridden by ``kw``."""
+    base = dict(row=row, nik=nik_for(serial), nama=f"Warga {serial}", alamat="Jl. Melati No. 5", rt="002",
+                rw="005", dusun="Caruk Kulon", desa="Jabon", kecamatan="Jombang")
+    base.update(kw)
+    return Record(**base)
+
+
+#: A three-entry gazetteer: Desa Jabon with Dusun Caruk Kulon, and Desa Sengon.
+GAZ = Gazetteer((GazetteerEntry("Jabon", "", LatLon(-7.565, 112.212)),
+                 GazetteerEntry("Jabon", "Caruk Kulon", LatLon(-7.566, 112.209)),
+                 GazetteerEntry("Sengon", "", LatLon(-7.535, 112.226))))
+
+
+@pytest.fixture(scope="session")
+def long_day(tmp_path_factory, demo_network):
+    """One courier with 60 stops, names with apostrophes and non-ASCII letters."""
+    tmp = tmp_path_factory.mktemp("long")
+    rows = village_rows(60)
+    rows[0]["nama"] = "Nu'man Syafi’i"
+    rows[1]["nama"] = "Ñoño Çelik Ülker"
+    settings = Settings(time_limit_s=2, couriers=1, service_base_s=60, service_per_card_s=30)
+    plan = plan_day(read_records(records_csv(tmp / "in.csv", rows)), demo_network, settings, MONDAY)
+    assert plan.cards_planned == 60 and len(plan.routes) == 1
+    return plan, render_all(plan, tmp / "out")
+
+
+
+
+def run_ektp(args: Iterable[object], cwd: Path, **env: str):
+    """Run the ``ektp-route`` console script in a real process, with this checkout's code first."""
+    import os
+    import subprocess
+
+    environ = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+               "EKTP_CACHE_DIR": str(cwd / "cache"), **env}
+    return subprocess.run(["ektp-route", *map(str, args)], cwd=cwd, env=environ, capture_output=True, text=True,
+                          check=False, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def ledger_day(tmp_path_factory: pytest.TempPathFactory):
+    """The demo's inputs (60 cards), imported into a ledger and planned from it by the CLI on MONDAY.
+
+    Yields ``(files, ledger, out)``: the generated inputs, the ledger file and the plan's folder.
+    """
+    tmp = tmp_path_factory.mktemp("ledger_day")
+    files = generate(tmp / "input", 60)
+    db = tmp / "ledger.sqlite"
+    done = run_ektp(["import", files.records, "--db", db, "--date", MONDAY.isoformat()], tmp)
+    # Exit 4: the demo's duplicate NIK is rejected on purpose.
+    assert done.returncode == 4 and "Traceback" not in done.stderr, done.stderr
+    done = run_ektp(["plan", "--db", db, "--network", files.network, "--gazetteer", files.gazetteer,
+                     "--out", tmp / "out", "--date", MONDAY.isoformat(), "--deterministic", "-q"], tmp)
+    # Exit 4: the demo's unknown desa and unreachable hamlet stay unassigned on purpose.
+    assert done.returncode == 4 and "Traceback" not in done.stderr, done.stderr
+    return files, db, tmp / "out"
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by playwright."""
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
+                                                                "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+#: Text that would run script if any renderer let it through.
+HOSTILE = ("</script><script>alert(1)</script><img src=x onerror=alert(2)> ${alert(3)} `alert(4)` "
+           "\"';alert(5);// <!-- \u2028 ]]> ../../x")
+
+
+def open_offline_page(context, path, accept_dialogs=()):
+    """Open ``path`` in a new tab; every request that is not a file is aborted and remembered.
+
+    Dialogs are remembered and dismissed, or accepted while ``accept_dialogs`` (a list the test
+    may change) is not empty.
+    """
+    page = context.new_page()
+    errors, dialogs, requests = [], [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def dialog(d):
+        dialogs.append(d.message)
+        d.accept() if accept_dialogs else d.dismiss()
+
+    page.on("dialog", dialog)
+
+    def block(route):
+        requests.append(route.request.url)
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            route.abort()
+
+    page.route("**/*", block)
+    page.goto(path.as_uri())
+    page.wait_for_timeout(300)
+    return page, errors, dialogs, requests
+
+
+def only_tiles(requests):
+    """Every request that left the page was for a background tile."""
+    return all(u.startswith(("file:", "https://tile.openstreetmap.org/")) for u in requests)
+
+
+def read_download(download):
+    """A downloaded CSV (UTF-8 with BOM) as rows."""
+    text = download.path().read_text(encoding="utf-8")
+    assert text.startswith("\ufeff")  # Excel shows names right
+    return list(csv.reader(io.StringIO(text[1:], newline="")))
+
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="session")
+def outputs(tmp_path_factory, demo_network):
+    """A small rendered day with hostile and formula-like names and addresses."""
+    tmp = tmp_path_factory.mktemp("outputs")
+    rows = village_rows(8)
+    rows[0]["nama"] = XSS
+    rows[1]["alamat"] = f"Jl. {XSS} No. 1"
+    rows[2]["nama"] = "=HYPERLINK(\"http://evil\",\"klik\")"
+    rows[3]["nama"] = "Nu'man Syafi'i Ñoño"
+    from routing.config import Settings
+
+    plan = plan_day(read_records(records_csv(tmp / "in.csv", rows)), demo_network, Settings(time_limit_s=1), MONDAY)
+    return plan, render_all(plan, tmp / "out")
+
+
+def run_cli(*args: object, cwd: Path | None = None, env: Mapping[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
+    """Run the real ``ektp-route`` console script (this checkout's code first on the path).
+
+    A subprocess shows what the officer sees: the exit code, stderr, and any traceback.
+    """
+    full = {**os.environ, **(env or {})}
+    full["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), full.get("PYTHONPATH", "")) if p)
+    full.pop("EKTP_DEBUG", None)
+    return subprocess.run(["ektp-route", *map(str, args)], capture_output=True, text=True, cwd=cwd, env=full,
+                          timeout=600, check=False)
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """Assert exit 2 with exactly one ``ektp-route: error:`` line on stderr and no traceback; return it."""
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    assert len(lines) == 1 and lines[0].startswith("ektp-route: error: "), result.stderr[-2000:]
+    return lines[0]
+
+
+def card(row: int, **fields: object) -> Card:
+    """A card for :func:`hand_plan`: row ``row``, NIK ``nik_for(row)``, other fields overridable."""
+    values: dict = dict(row=row, nik=nik_for(row), nama=f"Warga {row}", address=f"Jl. Melati No. {row}",
+                        desa="Jabon", kecamatan="Jombang")
+    values.update(fields)
+    return Card(**values)
+
+
+def hand_plan(routes: Mapping[str, Sequence[Sequence[Card]]], **plan_fields: object) -> Plan:
+    """A plan built directly, without solving, for drawing tests.
+
+    ``routes`` maps each courier id to its stops in visit order, each stop a list of cards. Stops
+    lie 300 m apart north-east of the office, with a road line through them; routes start at a
+    point of their own (a courier's home) so start markers are drawn too. Unassigned, rejected
+    and review entries may be passed in ``plan_fields``; ``cards_in`` is counted. Stops are 10 minutes
+    apart, so a route holds up to 47 of them.
+    """
+    depot = LatLon(-7.5530, 112.2330)
+    built = []
+    for k, (courier_id, stops) in enumerate(routes.items()):
+        visits = tuple(Visit(seq=s + 1, stop_id=f"S{k}-{s}", cards=tuple(cards),
+                             point=LatLon(depot.lat + 0.0027 * (s + 1), depot.lon + 0.0027 * (k + 1)),
+                             arrival_s=8 * 3600 + 600 * s, service_s=300, travel_s=120, distance_m=300,
+                             precision="coordinates", snap_m=10) for s, cards in enumerate(stops))
+        home = LatLon(depot.lat, depot.lon + 0.0027 * (k + 1))
+        built.append(Route(courier_id, MON_THU, 8 * 3600 - 300, 8 * 3600 + 600 * len(stops), 300 * len(stops),
+                           visits, geometry=(home, *(v.point for v in visits), depot), start=home))
+    cards_in = sum(len(v.cards) for r in built for v in r.visits)
+    cards_in += sum(len(plan_fields.get(k, ())) for k in ("unassigned", "rejected"))  # type: ignore[arg-type]
+    return Plan(date=MONDAY, depot=depot, cards_in=cards_in, routes=tuple(built),
+                unassigned=plan_fields.pop("unassigned", ()), rejected=plan_fields.pop("rejected", ()),
+                **plan_fields)

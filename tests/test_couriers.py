@@ -4,8 +4,7 @@ and a day's break clipped to a courier's own hours."""
 import os
 
 import pytest
-from conftest import MONDAY, one_line_error, records_csv, run_cli
-from test_pipeline import village_rows
+from conftest import MONDAY, one_line_error, records_csv, run_cli, village_rows
 
 from routing.config import FRIDAY, MON_THU, Settings, Shift, parse_clock
 from routing.couriers import read_couriers

@@ -7,7 +7,6 @@ import re
 import pypdf
 import pytest
 from conftest import card, hand_plan, nik_for
-from test_browser import browser  # noqa: F401  (module fixture: headless Chromium)
 
 from routing.nik import mask
 from routing.sheets import clip, household_parts, render_sheet
