@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from routing.errors import InputError, shown
 from routing.clock import format_clock, parse_clock
+from routing.errors import InputError, shown
 from routing.geo import LatLon
 from routing.records import ALIASES
 
@@ -186,7 +186,8 @@ class Settings:
         if not isinstance(self.deterministic, bool):
             raise InputError(f"setting deterministic must be true or false, got {shown(self.deterministic)}")
         if self.group_by not in ("none", "desa", "kecamatan"):
-            raise InputError(f"setting group_by must be \"none\", \"desa\" or \"kecamatan\", got {shown(self.group_by)}")
+            raise InputError(f"setting group_by must be \"none\", \"desa\" or \"kecamatan\", "
+                             f"got {shown(self.group_by)}")
         if self.urgent_deadline_s is not None and (not _is_whole(self.urgent_deadline_s)
                                                    or not 0 <= self.urgent_deadline_s <= 24 * 3600):
             raise InputError(f"setting urgent_deadline must be a clock time, got {shown(self.urgent_deadline_s)}")

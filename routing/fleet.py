@@ -73,8 +73,12 @@ class Terminals:
                      for c, (a, b) in zip(self.fleet, self.ends))
 
 
-def terminals(network: RoadNetwork, settings: Settings, fleet: Sequence[Courier], shift: Shift) -> Terminals:
+def terminals(network: RoadNetwork, settings: Settings, fleet: Sequence[Courier], shift: Shift,
+              named: bool = False) -> Terminals:
     """Snap couriers' own start/end points, each distinct point once.
+
+    ``named``: the couriers come from the office's file, so their own ids are kept even when nothing
+    else sets them apart.
 
     Raises
     ------
@@ -101,7 +105,7 @@ def terminals(network: RoadNetwork, settings: Settings, fleet: Sequence[Courier]
         return slot[key]
 
     ends = tuple((terminal(c.start, False, c.courier_id), terminal(c.end, c.open_end, c.courier_id)) for c in fleet)
-    custom = any(c.start or c.end or c.open_end or c.shift or c.max_stops for c in fleet)
+    custom = named or any(c.start or c.end or c.open_end or c.shift or c.max_stops for c in fleet)
     return Terminals(tuple(fleet), shift, tuple(nodes), ends, custom)
 
 

@@ -435,14 +435,16 @@ def import_and_due(path: Path, incoming: RecordSet | None, file_bytes: bytes, da
     unique and the plan's every-row-once check holds across both.
     """
     imported = None
-    with Ledger(path) as ledger:
+    # Only a run that brings today's file may start a ledger: a mistyped --db is not a new, empty one.
+    with Ledger(path, create=incoming is not None) as ledger:
         if incoming is not None:
             imported = ledger.import_batch(incoming, file_bytes, day)
         due, _ = ledger.due_records()
     rejected = incoming.rejected if incoming is not None else ()
     base = max((r.row for r in rejected), default=1) - 1
     renumbered = tuple(dataclasses.replace(r, row=r.row + base) for r in due)
-    return DueCards(RecordSet(f"ledger {path}", renumbered, tuple(rejected)), imported)
+    cleaned = incoming.cleaned if incoming is not None else ()
+    return DueCards(RecordSet(f"ledger {path}", renumbered, tuple(rejected), cleaned), imported)
 
 
 @contextlib.contextmanager

@@ -217,7 +217,7 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
     rejected = [Rejected(r.row, r.nik, r.column, r.value, r.reason, r.detail) for r in records.rejected]
     located = locate_stops(records, network, settings, gazetteer, confirmed, online, progress)
     fleet = tuple(couriers) if couriers else default_fleet(settings)
-    ends = terminals(network, settings, fleet, shift)
+    ends = terminals(network, settings, fleet, shift, named=couriers is not None)
     members_of = groups(located.stops, settings.group_by)
     workers = min(len(members_of), os.cpu_count() or 1)
     check_size([len(m) for m in members_of], len(ends.nodes), workers, settings.group_by)
@@ -258,7 +258,10 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
                                part.dist_m, part.problem.service_s, network)
         for i in dropped:
             unassigned += [Unassigned(card_of(r), "no_capacity", binding) for r in part.stops[i - 1].household.records]
-    if couriers is None:
+    if couriers is not None:
+        names = {c.courier_id: c.nama for c in couriers}
+        routes = [dataclasses.replace(r, courier_name=names.get(r.courier_id, "")) for r in routes]
+    else:
         routes.sort(key=lambda r: (r.visits[0].stop_id if r.visits else ""))
         routes = [dataclasses.replace(r, courier_id=f"K{k:02d}") for k, r in enumerate(routes, start=1)]
     unassigned.sort(key=lambda u: u.card.row)

@@ -8,7 +8,6 @@ strict where it matters (NIK digits, coordinates). A bad row never stops the run
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence

@@ -42,6 +42,8 @@ def import_(records: Path, db: Path | None, day: dt.date | None, sheet: str | No
     rs = read_records(records, sheet=sheet, columns=settings.columns)
     for r in rs.rejected[:10]:
         click.echo(f"ektp-route: rejected: {r.detail}", err=True)
+    for line in rs.cleaned[:10]:
+        click.echo(f"ektp-route: cleaned: {line}", err=True)
     with Ledger(_ledger_path(db)) as ledger:
         result = ledger.import_batch(rs, records.read_bytes(), day or dt.date.today())
     for line in result.changed:
@@ -77,7 +79,7 @@ def outcomes(results: Path, db: Path | None, day: dt.date | None, config: Path |
     header, rows = read_table(results, "outcomes file")
     if not {"nik", "outcome"} <= set(header):
         raise InputError(f"{results}, row 1: expected columns nik, outcome, recipient, time")
-    with Ledger(_ledger_path(db)) as ledger:
+    with Ledger(_ledger_path(db), create=False) as ledger:
         result = ledger.record_outcomes(results, rows, day or dt.date.today(), settings.max_attempts)
     for line in result.problems:
         click.echo(f"ektp-route: refused: {line}", err=True)
@@ -100,9 +102,7 @@ def status(db: Path | None, day: dt.date | None) -> None:
     from routing.ledger import STATES, Ledger
 
     path = _ledger_path(db)
-    if not path.exists():
-        raise InputError(f"{path}: no ledger here yet; run `ektp-route import RECORDS --db {path}` first")
-    with Ledger(path) as ledger:
+    with Ledger(path, create=False) as ledger:
         counts = ledger.counts()
         click.echo(f"{path}: {sum(counts.values())} cards")
         click.echo("  " + "  ".join(f"{s}: {counts[s]}" for s in STATES))
@@ -127,9 +127,7 @@ def export(db: Path | None, out: Path) -> None:
     from routing.ledger import Ledger
 
     path = _ledger_path(db)
-    if not path.exists():
-        raise InputError(f"{path}: no ledger here")
-    with Ledger(path) as ledger:
+    with Ledger(path, create=False) as ledger:
         rows = [tuple(r) for r in ledger.export_rows()]
     write_csv(out, ["nik", "nama", "desa", "dusun", "state", "attempts", "urgent", "batch_date", "last_event"], rows)
     click.echo(f"{out}: {len(rows)} cards")
