@@ -157,7 +157,7 @@ def test_payloads_through_the_real_command_reach_no_script(browser, tmp_path, de
     import subprocess
     import sys
 
-    from test_cli import rows
+    from conftest import sengon_rows as rows
 
     header = ["nik", "nama", "alamat", "rt", "rw", "dusun", "desa", "kecamatan", "lat", "lon", "keterangan", "telepon"]
     records = tmp_path / "kartu.csv"
