@@ -250,10 +250,10 @@ def _case(target: str, fx: Fixture, case_dir: Path, rng: random.Random) -> tuple
     return base + [name[1], str(inputs / name[0])], -1, f"random {kind} bytes"
 
 
-def _invalid_outputs(out: Path) -> list[str]:
+def _invalid_outputs(out: Path, given: Path | None) -> list[str]:
     bad = []
     for path in out.rglob("*"):
-        if not path.is_file():
+        if not path.is_file() or path == given:
             continue
         raw = path.read_bytes()
         if path.suffix == ".gpx":
@@ -273,14 +273,16 @@ def _invalid_outputs(out: Path) -> list[str]:
 
 
 def _judge(case_dir: Path, out: Path, code: int, output: str, exception: BaseException | None, data_rows: int,
-           before: set[Path]) -> list[str]:
+           before: set[Path], args_render: bool) -> list[str]:
+    """The faults of one finished case (``args_render``: ``render`` was given its own plan.json to draw)."""
     faults = []
     if code == 1:
         faults.append("exit_1")
     if "Traceback" in output or (exception is not None and not isinstance(exception, SystemExit)):
         faults.append("traceback")
     after = {p for p in case_dir.parent.parent.rglob("*")}
-    stray = [p for p in after - before if not (p.is_relative_to(case_dir))]
+    # The network cache (EKTP_CACHE_DIR) is the one place outside --out a run may write to.
+    stray = [p for p in after - before if not p.is_relative_to(case_dir) and "cache" not in p.parts]
     if stray:
         faults.append("outside_out")
     plan_json = out / "plan.json"
@@ -293,7 +295,8 @@ def _judge(case_dir: Path, out: Path, code: int, output: str, exception: BaseExc
                 faults.append("card_lost")
         except (ValueError, KeyError):
             faults.append("invalid_output")
-    if out.exists() and _invalid_outputs(out):
+    given = out / "plan.json" if args_render else None
+    if out.exists() and _invalid_outputs(out, given):
         faults.append("invalid_output")
     return faults
 
@@ -327,7 +330,8 @@ def run(cases: int, seed: int = 1, subprocess_share: float = 0.02, workdir: Path
             else:
                 r = runner.invoke(main, args, env=env, catch_exceptions=True)
                 code, output, exc = r.exit_code, r.output, r.exception
-            result.add(target, _judge(case_dir, out, code, output, exc, data_rows, before), what)
+            faults = _judge(case_dir, out, code, output, exc, data_rows, before, args[0] == "render")
+            result.add(target, faults, what)
             shutil.rmtree(case_dir, ignore_errors=True)
             if progress and (k + 1) % 100 == 0:
                 rate = (k + 1) / (time.monotonic() - t0)
