@@ -302,10 +302,20 @@ def hand_plan(routes: Mapping[str, Sequence[Sequence[Card]]], **plan_fields: obj
                              arrival_s=8 * 3600 + 600 * s, service_s=300, travel_s=120, distance_m=300,
                              precision="coordinates", snap_m=10) for s, cards in enumerate(stops))
         home = LatLon(depot.lat, depot.lon + 0.0027 * (k + 1))
-        built.append(Route(courier_id, MON_THU, 8 * 3600 - 300, 8 * 3600 + 600 * len(stops), 300 * len(stops),
-                           visits, geometry=(home, *(v.point for v in visits), depot), start=home))
+        built.append(unchecked_id(Route("K01", MON_THU, 8 * 3600 - 300, 8 * 3600 + 600 * len(stops), 300 * len(stops),
+                           visits, geometry=(home, *(v.point for v in visits), depot), start=home), courier_id))
     cards_in = sum(len(v.cards) for r in built for v in r.visits)
     cards_in += sum(len(plan_fields.get(k, ())) for k in ("unassigned", "rejected"))  # type: ignore[arg-type]
     return Plan(date=MONDAY, depot=depot, cards_in=cards_in, routes=tuple(built),
                 unassigned=plan_fields.pop("unassigned", ()), rejected=plan_fields.pop("rejected", ()),
                 **plan_fields)
+
+
+def unchecked_id(route: Route, courier_id: str) -> Route:
+    """``route`` with any courier id, past the check that readers and ``Route`` itself apply.
+
+    Renderers must encode whatever id they are given (an id that escaped validation, an old
+    plan.json): tests put hostile ids in front of them this way.
+    """
+    object.__setattr__(route, "courier_id", courier_id)
+    return route

@@ -7,7 +7,7 @@ import re
 import stat
 
 import pytest
-from conftest import HOSTILE, MONDAY, only_tiles, open_offline_page, read_download, run_ektp
+from conftest import HOSTILE, MONDAY, only_tiles, open_offline_page, read_download, run_ektp, unchecked_id
 
 from maps.courier_page import RESULT_COLUMNS, courier_page, result_file_name
 from maps.offline import json_block
@@ -190,7 +190,7 @@ def test_hostile_text_is_shown_as_text(browser, ledger_day, tmp_path):  # noqa: 
         cards = tuple(dataclasses.replace(c, nama=HOSTILE, address=hostile_address, desa=HOSTILE, telepon=HOSTILE)
                       for c in visits[k].cards)
         visits[k] = dataclasses.replace(visits[k], cards=cards, note=HOSTILE)
-    route = dataclasses.replace(route, courier_id=HOSTILE, visits=tuple(visits))
+    route = unchecked_id(dataclasses.replace(route, visits=tuple(visits)), HOSTILE)
     plan = dataclasses.replace(plan, routes=(route,))
     (path,) = write_courier_pages(plan, tmp_path)
     assert path.parent == tmp_path / "kurir" and path.name == f"{safe_filename(HOSTILE)}.html"

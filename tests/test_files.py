@@ -179,7 +179,7 @@ def test_lone_surrogate_is_written_not_fatal(tmp_path):
 
 
 def test_render_of_an_edited_plan_with_a_lone_surrogate(tmp_path):
-    """``\\udcff`` is valid JSON but not encodable text: ``render`` still draws everything."""
+    """``\\udcff`` is valid JSON but not text: ``render`` names the field in one line and draws nothing."""
     from routing.render import write_plan_json
 
     write_plan_json(hand_plan({"K01": [[card(1, nama="Warga Satu")]]}), tmp_path)
@@ -187,9 +187,15 @@ def test_render_of_an_edited_plan_with_a_lone_surrogate(tmp_path):
     plan_json.write_text(plan_json.read_text().replace("Warga Satu", "Warga \\udcff"))
     result = subprocess.run(["ektp-route", "render", str(tmp_path)], capture_output=True, text=True, timeout=300,
                             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
-    assert result.returncode == 0, result.stderr
-    assert "Warga ?" in (tmp_path / "sheets" / "K01.html").read_text(encoding="utf-8")
-    assert (tmp_path / "sheets" / "K01.pdf").stat().st_size > 0
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "recipients[0].nama" in line and "lone surrogate" in line
+    assert not (tmp_path / "sheets").exists()
+
+
+def test_a_lone_surrogate_reaching_a_writer_becomes_a_question_mark(tmp_path):
+    path = write_private(tmp_path / "x.html", "Warga \udcff")
+    assert path.read_text(encoding="utf-8") == "Warga ?"
 
 
 def test_a_planted_symlink_at_the_temporary_name_is_not_written_through(tmp_path):

@@ -6,11 +6,11 @@ import json
 import re
 
 import pytest
-from conftest import card, hand_plan
+from conftest import card, hand_plan, unchecked_id
 
 from maps.routes import courier_map, js_string, overview_map
 from routing.plan import Rejected, Review, Unassigned, from_json
-from routing.sheets import render_sheet
+from routing.sheets import MAX_CHARS, render_sheet
 
 
 def open_offline(browser, path):
@@ -87,8 +87,9 @@ def hostile_pages(tmp_path_factory):
                      rejected=(Rejected(9002, text, text, text, "bad_value", text),),
                      review=(Review(9003, text, text, text, "desa", text, text, text),))
     plan = dataclasses.replace(plan, routes=tuple(
-        dataclasses.replace(r, visits=tuple(dataclasses.replace(v, stop_id=hostile(k, p), note=hostile(k, p),
-                                                                precision=hostile(k, p)) for v in r.visits))
+        unchecked_id(dataclasses.replace(r, courier_id="K01", visits=tuple(
+            dataclasses.replace(v, stop_id=hostile(k, p), note=hostile(k, p), precision=hostile(k, p))
+            for v in r.visits)), p)
         for k, (p, r) in enumerate(zip(PAYLOADS, plan.routes))))
     maps, sheets = [], []
     for k, route in enumerate(plan.routes):
@@ -199,8 +200,9 @@ def test_huge_address_and_courier_id_are_cut():
     plan = hand_plan({"K" * 5000: [[card(1, address="Pondok " * 15_000)], [card(2)]]})
     for page in (courier_map(plan, plan.routes[0], 0), overview_map(plan)):
         assert len(page) < 400_000  # Leaflet inlined is about 150 KB; the address is 105 KB
-        assert "K" * 40 + "\\u2026[dipotong]" in page  # in the script, as a JSON escape
-        assert "K" * 41 not in page
+        n = MAX_CHARS["courier"]
+        assert "K" * n + "\\u2026[dipotong]" in page  # in the script, as a JSON escape
+        assert "K" * (n + 1) not in page
 
 
 def test_no_brace_from_the_data_reaches_a_script():

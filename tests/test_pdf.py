@@ -19,6 +19,7 @@ from routing.pdf import route_pdf
 from routing.pipeline import plan_day
 from routing.records import read_records
 from routing.render import render_all
+from routing.sheets import MAX_CHARS
 
 
 def pdf_pages(path):
@@ -129,7 +130,7 @@ def test_unbroken_long_word_and_english_mark():
 def test_long_courier_id_is_cut_in_header():
     plan = hand_plan({"K" * 5000: [household(2)]})
     _, text = pdf_text(route_pdf(plan, list(plan.routes)))
-    assert "K" * 40 + CUT in text.replace("\n", "")
+    assert "K" * MAX_CHARS["courier"] + CUT in text.replace("\n", "")
 
 
 def test_render_all_writes_every_sheet_for_a_pesantren(tmp_path):
