@@ -74,6 +74,7 @@ def test_outside_coordinates_fall_back_to_gazetteer_with_note():
     assert loc.precision == "dusun" and "outside the area" in loc.note
 
 
+@pytest.mark.shared
 def test_real_kemendagri_desa_centroids_as_gazetteer(tmp_path):
     """The real Jombang desa list (../shared) locates Desa Jabon where SOURCES.md says it is."""
     import csv
