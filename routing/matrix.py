@@ -149,8 +149,6 @@ class _RoadPieces:
     dx: np.ndarray
     dy: np.ndarray
     seg: np.ndarray  # shape vertex where the piece's segment starts
-    t0: np.ndarray  # where the piece starts on its segment (0..1)
-    dt: np.ndarray  # the share of the segment it covers
     edge: np.ndarray
     half: float  # the longest piece's half length: how far a piece reaches beyond its midpoint
 
@@ -179,7 +177,7 @@ def _road_pieces(net: RoadNetwork, tails: np.ndarray, reverse: np.ndarray, scale
     x0, y0 = sx[which] + t0 * sdx[which], sy[which] + t0 * sdy[which]
     dx, dy = sdx[which] * dt, sdy[which] * dt
     tree = cKDTree(np.column_stack((x0 + dx / 2, y0 + dy / 2)))
-    return _RoadPieces(tree, x0, y0, dx, dy, start[which], t0, dt, edge_of_vertex[start[which]],
+    return _RoadPieces(tree, x0, y0, dx, dy, start[which], edge_of_vertex[start[which]],
                        float(np.hypot(dx, dy).max()) / 2)
 
 
@@ -198,13 +196,12 @@ def _road_index(net: RoadNetwork) -> tuple[np.ndarray, np.ndarray, _RoadPieces]:
     return tails, reverse, _road_pieces(net, tails, reverse, scale)
 
 
-def _project_on(p: _RoadPieces, qx: np.ndarray, qy: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distance from each query to piece ``k`` and where on the piece (0..1) the nearest point is."""
+def _distance_to(p: _RoadPieces, qx: np.ndarray, qy: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Distance (metres) from each query point to piece ``k``."""
     length2 = p.dx[k] ** 2 + p.dy[k] ** 2
-    t = np.where(length2 > 0, ((qx - p.x0[k]) * p.dx[k] + (qy - p.y0[k]) * p.dy[k]) / np.where(length2 > 0, length2, 1),
-                 0.0)
+    t = ((qx - p.x0[k]) * p.dx[k] + (qy - p.y0[k]) * p.dy[k]) / np.where(length2 > 0, length2, 1.0)
     t = np.clip(t, 0.0, 1.0)
-    return np.hypot(qx - p.x0[k] - t * p.dx[k], qy - p.y0[k] - t * p.dy[k]), t
+    return np.hypot(qx - p.x0[k] - t * p.dx[k], qy - p.y0[k] - t * p.dy[k])
 
 
 def snap(net: RoadNetwork, points: Sequence[LatLon]) -> list[Snap]:
@@ -230,12 +227,12 @@ def snap(net: RoadNetwork, points: Sequence[LatLon]) -> list[Snap]:
     # Any piece nearer than the nearest midpoint's piece has its midpoint within that distance
     # plus half a piece, so the ball query cannot miss the true nearest road.
     _, nearest = pieces.tree.query(np.column_stack((qx, qy)))
-    bound, _ = _project_on(pieces, qx, qy, nearest)
+    bound = _distance_to(pieces, qx, qy, nearest)
     balls = pieces.tree.query_ball_point(np.column_stack((qx, qy)), bound + pieces.half + 1e-6)
     sizes = np.array([len(b) for b in balls])
     query = np.repeat(np.arange(len(points)), sizes)
     cand = np.concatenate([np.asarray(b, dtype=np.int64) for b in balls])
-    dist, t = _project_on(pieces, qx[query], qy[query], cand)
+    dist = _distance_to(pieces, qx[query], qy[query], cand)
     # Nearest first; equal distances (a point on a junction) go to the lowest edge, for stable output.
     order = np.lexsort((pieces.edge[cand], dist, query))
     best = order[np.concatenate(([0], np.cumsum(sizes)[:-1]))]
@@ -244,15 +241,24 @@ def snap(net: RoadNetwork, points: Sequence[LatLon]) -> list[Snap]:
         k = cand[b]
         e = int(pieces.edge[k])
         g = int(pieces.seg[k])
-        t_seg = float(pieces.t0[k] + t[b] * pieces.dt[k])
+        # Where on the whole segment, projected again so that a point on a vertex gives exactly
+        # 0 or 1; there the vertex itself is used, since a point on a junction must be that node.
+        sx, sy = net.geom_lon[g] * scale[0], net.geom_lat[g] * scale[1]
+        dx, dy = net.geom_lon[g + 1] * scale[0] - sx, net.geom_lat[g + 1] * scale[1] - sy
+        length2 = dx * dx + dy * dy
+        t_seg = min(1.0, max(0.0, ((qx[q] - sx) * dx + (qy[q] - sy) * dy) / length2)) if length2 > 0 else 0.0
         pos = _positions(net, e, scale)
-        lo = int(net.geom_ptr[e])
-        at = pos[g - lo] + t_seg * (pos[g - lo + 1] - pos[g - lo])
-        fraction = min(1.0, max(0.0, at / pos[-1])) if pos[-1] > 0 else 0.0
-        lat = net.geom_lat[g] + t_seg * (net.geom_lat[g + 1] - net.geom_lat[g])
-        lon = net.geom_lon[g] + t_seg * (net.geom_lon[g + 1] - net.geom_lon[g])
+        v = g - int(net.geom_ptr[e])
+        if t_seg in (0.0, 1.0):
+            g, v = (g, v) if t_seg == 0.0 else (g + 1, v + 1)
+            at, lat, lon = float(pos[v]), float(net.geom_lat[g]), float(net.geom_lon[g])
+        else:
+            at = float(pos[v] + t_seg * (pos[v + 1] - pos[v]))
+            lat = float(net.geom_lat[g] + t_seg * (net.geom_lat[g + 1] - net.geom_lat[g]))
+            lon = float(net.geom_lon[g] + t_seg * (net.geom_lon[g + 1] - net.geom_lon[g]))
+        fraction = min(1.0, max(0.0, at / float(pos[-1]))) if pos[-1] > 0 else 0.0
         out.append(Snap(e, int(reverse[e]), int(tails[e]), int(net.indices[e]), fraction,
-                        round(float(dist[b])), LatLon(float(lat), float(lon))))
+                        round(float(dist[b])), LatLon(lat, lon)))
     return out
 
 
