@@ -288,7 +288,7 @@ def _w(t: int, d: int) -> float:
     return float(t) * _SHIFT + float(d)
 
 
-def _ends(net: RoadNetwork, where: Sequence[Where]) -> _Ends:
+def _ends(net: RoadNetwork, where: Sequence[Where] | np.ndarray) -> _Ends:
     n = len(where)
     exit_node = np.zeros((n, 2), dtype=np.int64)
     entry_node = np.zeros((n, 2), dtype=np.int64)
@@ -392,7 +392,7 @@ def _combined(net: RoadNetwork, ends: _Ends) -> np.ndarray:
     return total
 
 
-def travel_matrix(net: RoadNetwork, where: Sequence[Where]) -> TravelMatrix:
+def travel_matrix(net: RoadNetwork, where: Sequence[Where] | np.ndarray) -> TravelMatrix:
     """All-pairs travel time and distance between snapped points and/or nodes (repeats allowed).
 
     From a snapped point the ride runs along its road to an end the road's direction allows, on
