@@ -4,6 +4,7 @@ The real-road tests use the Kota Kediri network (RBI 1:25,000 roads) from the sh
 the rest use small OSM extracts written here and the generated demo network.
 """
 
+import itertools
 import math
 
 import networkx as nx
@@ -38,7 +39,7 @@ def shape_of(net, e):
 def along(net, e, metres, offset_m=0.0):
     """The point ``metres`` along edge ``e``'s shape (haversine), moved ``offset_m`` to the left."""
     pts = shape_of(net, e)
-    for p, q in zip(pts, pts[1:]):
+    for p, q in itertools.pairwise(pts):
         step = haversine_m(p, q)
         if metres <= step:
             t = metres / step if step else 0.0
@@ -54,7 +55,7 @@ def along(net, e, metres, offset_m=0.0):
 
 
 def shape_length(pts):
-    return sum(haversine_m(p, q) for p, q in zip(pts, pts[1:]))
+    return sum(haversine_m(p, q) for p, q in itertools.pairwise(pts))
 
 
 def nearest_main_node_m(net, p):
