@@ -493,6 +493,9 @@ def leg_paths(net: RoadNetwork, legs: Sequence[tuple[Where, Where]]) -> dict[tup
             dist, pred = dijkstra(graph, directed=True, indices=nodes, return_predecessors=True, limit=limit)
             for i in batch:
                 for a, b in by_source[i]:
+                    if slot_of[b] == i:
+                        shapes[(a, b)] = [_point(net, a)]
+                        continue
                     shape = _leg_shape(net, ends, i, slot_of[b], dist, pred, row_of, limit, scale)
                     if shape is None:
                         retry.append((a, b))
@@ -508,10 +511,8 @@ def leg_paths(net: RoadNetwork, legs: Sequence[tuple[Where, Where]]) -> dict[tup
 
 def _leg_shape(net: RoadNetwork, ends: _Ends, i: int, j: int, dist: np.ndarray, pred: np.ndarray,
                row_of: dict[int, int], limit: float, scale: tuple[float, float]) -> list[LatLon] | None:
-    """The shape from location ``i`` to ``j``, or ``None`` if the search within ``limit`` cannot
-    tell the best way."""
-    if i == j:
-        return [LatLon(0.0, 0.0)]  # the caller puts the location's point in
+    """The shape from location ``i`` to another ``j``, or ``None`` if the search within ``limit``
+    cannot tell the best way (or there is none)."""
     best, how = np.inf, (0, 0)
     for p in (0, 1):
         for q in (0, 1):
@@ -521,7 +522,7 @@ def _leg_shape(net: RoadNetwork, ends: _Ends, i: int, j: int, dist: np.ndarray, 
                 best, how = w, (p, q)
     e = int(ends.edge[i])
     along = _along(ends, np.array([i]), np.array([j]))[0] if e >= 0 and ends.edge[j] == e else np.inf
-    if min(best, along) > limit:
+    if not min(best, along) <= limit or not np.isfinite(min(best, along)):
         return None
     if along <= best:
         return _partial(net, e, float(ends.fraction[i]), float(ends.fraction[j]), scale)

@@ -262,3 +262,15 @@ def test_snap_validates_itself():
         Snap(0, -1, 0, 1, 1.5, 0, O)
     with pytest.raises(ValueError, match="negative"):
         Snap(0, -1, 0, 1, 0.5, -1, O)
+
+
+def test_no_path_is_an_error_not_a_wrong_answer(one_way_loop):
+    """Only a node outside the main component can be cut off: the dead end 3 -> 6 has no way out."""
+    net, nodes = one_way_loop
+    dead_end, n1 = node_at(net, *nodes[6]), node_at(net, *nodes[1])
+    with pytest.raises(ValueError, match="cannot reach"):
+        travel_matrix(net, [dead_end, n1])
+    with pytest.raises(ValueError, match="no path"):
+        leg_paths(net, [(dead_end, n1)])
+    (a,) = snap(net, [LatLon(O.lat, O.lon + 0.001)])
+    assert leg_paths(net, [(a, a)]) == {(a, a): [a.point]}
