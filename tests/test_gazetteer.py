@@ -19,6 +19,7 @@ def test_gazetteer_fuzzy_dusun_then_desa():
     assert isinstance(locate(h, GAZ, JOMBANG_BBOX), str)
 
 
+@pytest.mark.shared
 def test_real_kemendagri_desa_centroids_as_gazetteer(tmp_path):
     """The real Jombang desa list (../shared) locates Desa Jabon where SOURCES.md says it is."""
     import csv

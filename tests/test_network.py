@@ -168,10 +168,7 @@ def test_pbf_extract_gives_the_same_network(tmp_path, demo_files):
     assert np.array_equal(np.sort(a.time_ms), np.sort(b.time_ms))
 
 
-def test_clip_to_bbox_and_real_regency_polygon(tmp_path, demo_files):
-    from conftest import SHARED
-    from shapely.geometry import Point, shape
-
+def test_clip_to_bbox(demo_files):
     from routing.network import clip
 
     G = load_graph(demo_files.network, DEFAULT_SPEEDS_KPH)
@@ -179,6 +176,18 @@ def test_clip_to_bbox_and_real_regency_polygon(tmp_path, demo_files):
     assert 0 < small.number_of_nodes() < G.number_of_nodes()
     # Edges crossing the edge of the box are kept whole, so their far ends may lie a block outside.
     assert all(-7.585 <= d["y"] <= -7.525 for _, d in small.nodes(data=True))
+    with pytest.raises(InputError, match="no roads are left"):
+        clip(G.copy(), bbox=(-6.0, 106.0, -5.9, 106.1))
+
+
+@pytest.mark.shared
+def test_clip_to_real_regency_polygon(demo_files):
+    from conftest import SHARED
+    from shapely.geometry import Point, shape
+
+    from routing.network import clip
+
+    G = load_graph(demo_files.network, DEFAULT_SPEEDS_KPH)
     boundary = SHARED / "data" / "jombang" / "kabupaten_kemendagri_3517.geojson"
     inside = clip(G.copy(), polygon_file=boundary)
     import json
@@ -186,8 +195,6 @@ def test_clip_to_bbox_and_real_regency_polygon(tmp_path, demo_files):
     assert inside.number_of_nodes() > 0.5 * G.number_of_nodes()
     outside = [n for n, d in inside.nodes(data=True) if not poly.buffer(0.015).contains(Point(d["x"], d["y"]))]
     assert not outside
-    with pytest.raises(InputError, match="no roads are left"):
-        clip(G.copy(), bbox=(-6.0, 106.0, -5.9, 106.1))
 
 
 def test_bz2_extract_loads_like_plain_xml(tmp_path, demo_files):
