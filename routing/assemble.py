@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from routing.geo import LatLon
-from routing.matrix import leg_paths
+from routing.matrix import Snap, leg_paths
 from routing.network import RoadNetwork
 from routing.plan import Route, Visit
 from routing.problem import Problem, Solution, Vehicle
@@ -57,22 +57,22 @@ def drafts(jobs: Sequence[Job], solutions: Sequence[Solution]) -> tuple[list[Rou
 
 
 def build_routes(route_drafts: Sequence[RouteDraft], stops: Sequence[LocatedStop],
-                 terminal_nodes: Sequence[int | None], depot_node: int, travel: np.ndarray, dist: np.ndarray,
+                 terminals: Sequence[Snap | None], depot: Snap, travel: np.ndarray, dist: np.ndarray,
                  service: Sequence[int], network: RoadNetwork) -> list[Route]:
-    """Routes with visits and the road-following line of the whole ride."""
+    """Routes with visits and the road-following line of the whole ride, from and to the snapped points."""
     n = len(stops)
 
-    def node_of(location: int) -> int | None:
+    def node_of(location: int) -> Snap | None:
         if location == 0:
-            return depot_node
+            return depot
         if location <= n:
-            return stops[location - 1].node
-        return terminal_nodes[location - n - 1]
+            return stops[location - 1].snap
+        return terminals[location - n - 1]
 
     def point(location: int) -> LatLon:
-        node = node_of(location)
-        assert node is not None, "an open end has no point"
-        return LatLon(float(network.node_lat[node]), float(network.node_lon[node]))
+        where = node_of(location)
+        assert where is not None, "an open end has no point"
+        return where.point
 
     paths = [[x for x in [node_of(d.start)] + [node_of(i) for i in d.stops] + [node_of(d.end)] if x is not None]
              for d in route_drafts]

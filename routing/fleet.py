@@ -18,7 +18,7 @@ from routing.config import Settings, Shift
 from routing.couriers import Courier
 from routing.errors import InputError
 from routing.geo import LatLon
-from routing.matrix import snap
+from routing.matrix import Snap, snap
 from routing.network import RoadNetwork
 from routing.problem import Vehicle
 
@@ -51,7 +51,7 @@ class Terminals:
     Attributes
     ----------
     nodes
-        Network node of each terminal; ``None`` stands for an open end.
+        Where each terminal meets the road network; ``None`` stands for an open end.
     ends
         Per courier, the terminal index of its start and end (-1: the office).
     custom
@@ -60,7 +60,7 @@ class Terminals:
 
     fleet: tuple[Courier, ...]
     shift: Shift
-    nodes: tuple[int | None, ...]
+    nodes: tuple[Snap | None, ...]
     ends: tuple[tuple[int, int], ...]
     custom: bool
 
@@ -85,7 +85,7 @@ def terminals(network: RoadNetwork, settings: Settings, fleet: Sequence[Courier]
     InputError
         When a courier's point is farther than ``snap_max_m`` from the network.
     """
-    nodes: list[int | None] = []
+    nodes: list[Snap | None] = []
     slot: dict[object, int] = {}
 
     def terminal(point: LatLon | None, open_end: bool, who: str) -> int:
@@ -100,7 +100,7 @@ def terminals(network: RoadNetwork, settings: Settings, fleet: Sequence[Courier]
                 if sn.distance_m > settings.snap_max_m:
                     raise InputError(f"courier {who}: {point} is {sn.distance_m} m from the nearest road of the "
                                      f"network; give a point inside the network's area")
-                nodes.append(sn.node)
+                nodes.append(sn)
             slot[key] = len(nodes) - 1
         return slot[key]
 
@@ -109,7 +109,7 @@ def terminals(network: RoadNetwork, settings: Settings, fleet: Sequence[Courier]
     return Terminals(tuple(fleet), shift, tuple(nodes), ends, custom)
 
 
-def with_open_end(m: np.ndarray, terminals: Sequence[int | None]) -> np.ndarray:
+def with_open_end(m: np.ndarray, terminals: Sequence[Snap | None]) -> np.ndarray:
     """Put an open end's row and column in: reached from anywhere at no cost, placed where it belongs."""
     if None not in terminals:
         return m

@@ -23,6 +23,7 @@ import numpy as np
 
 from routing import _osmnx
 from routing.errors import InputError
+from routing.roadstats import km_by_class
 
 log = logging.getLogger(__name__)
 
@@ -407,16 +408,12 @@ def describe(G: Any) -> dict[str, Any]:
     """Figures for ``network info``: nodes, edges, km by class, components, bounding box."""
     import networkx as nx
 
-    km: dict[str, float] = {}
-    for _, _, d in G.edges(data=True):
-        cls = ",".join(_values(d.get("highway"))) or "?"
-        km[cls] = km.get(cls, 0.0) + float(d.get("length", 0.0)) / 1000
     xs = [d["x"] for _, d in G.nodes(data=True)]
     ys = [d["y"] for _, d in G.nodes(data=True)]
     sccs = sorted((len(c) for c in nx.strongly_connected_components(G)), reverse=True)
     return {
         "nodes": G.number_of_nodes(), "edges": G.number_of_edges(),
-        "km_by_class": dict(sorted(km.items(), key=lambda kv: -kv[1])),
+        "km_by_class": km_by_class(G),
         "strong_components": len(sccs), "largest_component_nodes": sccs[0] if sccs else 0,
         "bbox": (min(ys), min(xs), max(ys), max(xs)) if xs else None,
     }

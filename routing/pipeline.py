@@ -104,7 +104,7 @@ def build_part(located: LocatedDay, members: Sequence[int], ends: Terminals, net
     """
     stops = tuple(located.stops[i] for i in members)
     real_terminals = [t for t in ends.nodes if t is not None]
-    matrix = travel_matrix(network, [located.depot.node] + [s.node for s in stops] + real_terminals)
+    matrix = travel_matrix(network, [located.depot] + [s.snap for s in stops] + real_terminals)
     progress.note(f"travel matrix {matrix.size}x{matrix.size} computed")
     travel, dist = with_open_end(matrix.time_s, ends.nodes), with_open_end(matrix.dist_m, ends.nodes)
     n_terminals = travel.shape[0] - len(stops) - 1
@@ -254,7 +254,7 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
     routes = []
     for part, job, solution in zip(parts, jobs, solutions):
         route_drafts, dropped = drafts([job], [solution])
-        routes += build_routes(route_drafts, part.stops, part.terminals.nodes, located.depot.node, part.travel_s,
+        routes += build_routes(route_drafts, part.stops, part.terminals.nodes, located.depot, part.travel_s,
                                part.dist_m, part.problem.service_s, network)
         for i in dropped:
             unassigned += [Unassigned(card_of(r), "no_capacity", binding) for r in part.stops[i - 1].household.records]

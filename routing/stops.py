@@ -43,7 +43,7 @@ class LocatedStop:
     stop_id: str
     household: Household
     location: Location
-    node: int
+    snap: Snap
     snap_m: int
 
 
@@ -106,7 +106,7 @@ def locate_stops(records: RecordSet, network: RoadNetwork, settings: Settings, g
                    f"(limit {settings.snap_max_m} m)")
             unassigned += [Unassigned(card_of(r), "unreachable", why) for r in h.records]
             continue
-        stops.append(LocatedStop(f"S{k:03d}", h, loc, s.node, s.distance_m))
+        stops.append(LocatedStop(f"S{k:03d}", h, loc, s, s.distance_m))
         if s.distance_m > settings.snap_warn_m:
             review += _to_review(h, loc.precision, f"{s.distance_m} m from the nearest road")
     progress.note(f"{len(stops)} stops located and snapped to the road network")
