@@ -112,7 +112,10 @@ def entries_from_features(features: Any) -> list[GazetteerEntry]:
         value = row.get(name) if hasattr(row, "get") else None
         return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
-    desa_polys, kec_polys, villages, hamlets = [], [], [], []
+    desa_polys: list[tuple[str, Any]] = []
+    kec_polys: list[tuple[str, Any]] = []
+    villages: list[tuple[str, Any]] = []
+    hamlets: list[tuple[str, Any]] = []
     for _, row in features.iterrows():
         name, geom = col(row, "name").strip(), row.geometry
         if not name or geom is None or geom.is_empty:

@@ -206,6 +206,8 @@ def pbf_to_xml(path: Path, out: Path) -> Path:
     import osmium
 
     refs: set[int] = set()
+    way: Any
+    obj: Any
     for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
         if "highway" in way.tags:
             refs.update(n.ref for n in way.nodes)
@@ -393,7 +395,8 @@ def load_network(path: Path, speeds_kph: Mapping[str, float], cache_dir: Path | 
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
             tmp = cached.with_suffix(".tmp.npz")
-            np.savez(tmp, **network.to_arrays())
+            arrays: dict[str, Any] = network.to_arrays()
+            np.savez(tmp, **arrays)
             os.replace(tmp, cached)
         except OSError as exc:
             log.warning("could not write network cache %s: %s", cached, exc)

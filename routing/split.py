@@ -42,8 +42,9 @@ def ride_end(shift: Shift, leave_s: int, ride_s: int) -> int:
 
 def serve_start(shift: Shift, arrive_s: int, service_s: int) -> int:
     """When service can start: after the break if it would overlap it (no delivery during the break)."""
-    if shift.break_start_s is not None and arrive_s < shift.break_end_s and arrive_s + service_s > shift.break_start_s:
-        return shift.break_end_s
+    b0, b1 = shift.break_start_s, shift.break_end_s
+    if b0 is not None and b1 is not None and arrive_s < b1 and arrive_s + service_s > b0:
+        return b1
     return arrive_s
 
 

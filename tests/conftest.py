@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import shutil
 from pathlib import Path
 from typing import Iterable, Mapping
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from routing.config import DEFAULT_SPEEDS_KPH, Settings
 from routing.demo import VILLAGES, generate
@@ -169,3 +173,80 @@ def ledger_day(tmp_path_factory: pytest.TempPathFactory):
     # Exit 4: the demo's unknown desa and unreachable hamlet stay unassigned on purpose.
     assert done.returncode == 4 and "Traceback" not in done.stderr, done.stderr
     return files, db, tmp / "out"
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by playwright."""
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
+                                                                "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+#: Text that would run script if any renderer let it through.
+HOSTILE = ("</script><script>alert(1)</script><img src=x onerror=alert(2)> ${alert(3)} `alert(4)` "
+           "\"';alert(5);// <!-- \u2028 ]]> ../../x")
+
+
+def open_offline_page(context, path, accept_dialogs=()):
+    """Open ``path`` in a new tab; every request that is not a file is aborted and remembered.
+
+    Dialogs are remembered and dismissed, or accepted while ``accept_dialogs`` (a list the test
+    may change) is not empty.
+    """
+    page = context.new_page()
+    errors, dialogs, requests = [], [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def dialog(d):
+        dialogs.append(d.message)
+        d.accept() if accept_dialogs else d.dismiss()
+
+    page.on("dialog", dialog)
+
+    def block(route):
+        requests.append(route.request.url)
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            route.abort()
+
+    page.route("**/*", block)
+    page.goto(path.as_uri())
+    page.wait_for_timeout(300)
+    return page, errors, dialogs, requests
+
+
+def only_tiles(requests):
+    """Every request that left the page was for a background tile."""
+    return all(u.startswith(("file:", "https://tile.openstreetmap.org/")) for u in requests)
+
+
+def read_download(download):
+    """A downloaded CSV (UTF-8 with BOM) as rows."""
+    text = download.path().read_text(encoding="utf-8")
+    assert text.startswith("\ufeff")  # Excel shows names right
+    return list(csv.reader(io.StringIO(text[1:], newline="")))
+
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="session")
+def outputs(tmp_path_factory, demo_network):
+    """A small rendered day with hostile and formula-like names and addresses."""
+    tmp = tmp_path_factory.mktemp("outputs")
+    rows = village_rows(8)
+    rows[0]["nama"] = XSS
+    rows[1]["alamat"] = f"Jl. {XSS} No. 1"
+    rows[2]["nama"] = "=HYPERLINK(\"http://evil\",\"klik\")"
+    rows[3]["nama"] = "Nu'man Syafi'i Ñoño"
+    from routing.config import Settings
+
+    plan = plan_day(read_records(records_csv(tmp / "in.csv", rows)), demo_network, Settings(time_limit_s=1), MONDAY)
+    return plan, render_all(plan, tmp / "out")

@@ -1,16 +1,13 @@
 """The courier's offline page in a real headless Chromium, network blocked, and its file in the ledger."""
 
-import csv
 import dataclasses
-import io
 import json
 import os
 import re
 import stat
 
 import pytest
-from conftest import MONDAY, run_ektp
-from test_browser import browser  # noqa: F401  (module fixture: headless Chromium)
+from conftest import HOSTILE, MONDAY, only_tiles, open_offline_page, read_download, run_ektp
 
 from maps.courier_page import RESULT_COLUMNS, courier_page, result_file_name
 from maps.offline import json_block
@@ -21,50 +18,6 @@ from routing.plan import read_plan
 from routing.render import write_courier_pages
 
 GPS = {"latitude": -7.5561234, "longitude": 112.2345678, "accuracy": 12}
-HOSTILE = ("</script><script>alert(1)</script><img src=x onerror=alert(2)> ${alert(3)} `alert(4)` "
-           "\"';alert(5);// <!-- \u2028 ]]> ../../x")
-
-
-def open_offline(context, path, accept_dialogs=()):
-    """Open ``path`` in a new tab; every request that is not a file is aborted and remembered.
-
-    Dialogs are remembered and dismissed, or accepted while ``accept_dialogs`` (a list the test
-    may change) is not empty.
-    """
-    page = context.new_page()
-    errors, dialogs, requests = [], [], []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-
-    def dialog(d):
-        dialogs.append(d.message)
-        d.accept() if accept_dialogs else d.dismiss()
-
-    page.on("dialog", dialog)
-
-    def block(route):
-        requests.append(route.request.url)
-        if route.request.url.startswith("file:"):
-            route.continue_()
-        else:
-            route.abort()
-
-    page.route("**/*", block)
-    page.goto(path.as_uri())
-    page.wait_for_timeout(300)
-    return page, errors, dialogs, requests
-
-
-def only_tiles(requests):
-    """Every request that left the page was for a background tile."""
-    return all(u.startswith(("file:", "https://tile.openstreetmap.org/")) for u in requests)
-
-
-def read_download(download):
-    text = download.path().read_text(encoding="utf-8")
-    assert text.startswith("\ufeff")  # Excel shows names right
-    return list(csv.reader(io.StringIO(text[1:], newline="")))
-
-
 def stop(page, seq):
     return page.locator(f"section.stop[data-seq='{seq}']")
 
@@ -107,7 +60,7 @@ def test_outcomes_are_kept_exported_and_recorded_in_the_ledger(browser, ledger_d
     context = browser.new_context(viewport={"width": 420, "height": 900}, geolocation=GPS,
                                   permissions=["geolocation"], accept_downloads=True)
     accept = []
-    page, errors, dialogs, requests = open_offline(context, out / "kurir" / "K01.html", accept)
+    page, errors, dialogs, requests = open_offline_page(context, out / "kurir" / "K01.html", accept)
     assert page.locator("section.stop").count() == len(visits)
     assert page.locator("section.stop .seq").all_inner_texts() == [f"{v.seq}." for v in visits]
     assert page.locator(".leaflet-marker-icon.stop-icon").count() == len(visits)
@@ -211,7 +164,7 @@ def test_without_gps_or_storage_the_page_says_so_and_still_records(browser, ledg
     context = browser.new_context(accept_downloads=True)
     context.add_init_script("Object.defineProperty(window, 'localStorage', {get() {"
                             " throw new DOMException('refused', 'SecurityError'); }});")
-    page, errors, dialogs, requests = open_offline(context, out / "kurir" / "K01.html")
+    page, errors, dialogs, requests = open_offline_page(context, out / "kurir" / "K01.html")
     assert "tidak mengizinkan halaman menyimpan" in page.locator("[data-warning=storage]").inner_text()
     stop(page, visit.seq).locator("button[data-code=TR]").click()
     page.locator("[data-warning=gps]").wait_for(timeout=5000)
@@ -243,7 +196,7 @@ def test_hostile_text_is_shown_as_text(browser, ledger_day, tmp_path):  # noqa: 
     assert path.parent == tmp_path / "kurir" and path.name == f"{safe_filename(HOSTILE)}.html"
     assert "<script>alert" not in courier_page(plan, route)  # escaped wherever it is written
     context = browser.new_context(accept_downloads=True, geolocation=GPS, permissions=["geolocation"])
-    page, errors, dialogs, requests = open_offline(context, path)
+    page, errors, dialogs, requests = open_offline_page(context, path)
     assert HOSTILE in page.title() and HOSTILE in page.locator("#title").text_content()
     first = stop(page, visits[0].seq)
     assert first.locator(".name").first.text_content() == HOSTILE
@@ -272,7 +225,7 @@ def test_formula_cells_are_guarded_in_the_results_file(browser, ledger_day):  # 
     _, _, out = ledger_day
     visit = read_plan(out / "plan.json").routes[0].visits[0]
     context = browser.new_context(accept_downloads=True)
-    page, errors, _, _ = open_offline(context, out / "kurir" / "K01.html")
+    page, errors, _, _ = open_offline_page(context, out / "kurir" / "K01.html")
     stop(page, visit.seq).locator("input.recipient").fill('=HYPERLINK("http://evil","klik")')
     stop(page, visit.seq).locator("input.note").fill("-1+2")
     stop(page, visit.seq).locator("button[data-code=DT]").click()

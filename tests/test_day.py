@@ -12,14 +12,13 @@ import sys
 import time
 
 import pytest
+from conftest import MONDAY, records_csv, village_rows
 
 from routing import day as day_mod
 from routing.config import Settings
 from routing.day import DayInputs, run_day
 from routing.errors import InputError
 from routing.ledger import Ledger
-
-from conftest import MONDAY, records_csv, village_rows
 
 
 def _states(db):

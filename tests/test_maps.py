@@ -1,22 +1,8 @@
 """A real headless Chromium (Debian's) opens the maps with the network blocked."""
 
 import re
-import shutil
 
-import pytest
-from playwright.sync_api import sync_playwright
-from test_render import XSS, outputs  # noqa: F401  (module fixture: a rendered plan with hostile text)
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
-                                                                "--disable-background-networking"])
-        yield b
-        b.close()
+from conftest import XSS
 
 
 def open_offline(browser, path):

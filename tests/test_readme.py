@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
     readme = (ROOT / "README.md").read_text()
-    assert ci.startswith("bash scripts/install-system-deps.sh") and ci.endswith("python -m pytest -q")
+    assert ci.startswith("bash scripts/install-system-deps.sh") and ci.endswith("ruff check routing maps && mypy routing maps && python -m pytest -q")
     assert f"```bash\n{ci}\n```" in readme
 
 

@@ -6,28 +6,9 @@ import re
 import stat
 
 import pytest
-from conftest import MONDAY, nik_for, records_csv, village_rows
+from conftest import XSS, nik_for
 
 from routing.files import guard_cell
-from routing.pipeline import plan_day
-from routing.records import read_records
-from routing.render import render_all
-
-XSS = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(scope="module")
-def outputs(tmp_path_factory, demo_network):
-    tmp = tmp_path_factory.mktemp("outputs")
-    rows = village_rows(8)
-    rows[0]["nama"] = XSS
-    rows[1]["alamat"] = f"Jl. {XSS} No. 1"
-    rows[2]["nama"] = "=HYPERLINK(\"http://evil\",\"klik\")"
-    rows[3]["nama"] = "Nu'man Syafi'i Ñoño"
-    from routing.config import Settings
-
-    plan = plan_day(read_records(records_csv(tmp / "in.csv", rows)), demo_network, Settings(time_limit_s=1), MONDAY)
-    return plan, render_all(plan, tmp / "out")
 
 
 def test_outputs_are_owner_only(outputs):

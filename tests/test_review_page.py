@@ -6,9 +6,7 @@ import io
 import json
 
 import pytest
-from conftest import MONDAY, run_ektp
-from test_browser import browser  # noqa: F401  (module fixture: headless Chromium)
-from test_courier_page import HOSTILE, only_tiles, open_offline, read_download
+from conftest import HOSTILE, MONDAY, only_tiles, open_offline_page, read_download, run_ektp
 
 from maps.review_page import review_page
 from routing.confirmed import REVIEW_COLUMNS, read_store
@@ -46,7 +44,7 @@ def test_review_page_moves_points_that_confirm_remembers_and_the_next_plan_uses(
     not_found = next(r for r in plan.review if r.precision == "none")  # no point at all
     planned = {c.nik: v for r in plan.routes for v in r.visits for c in v.cards}
     context = browser.new_context(viewport={"width": 1200, "height": 800}, accept_downloads=True)
-    page, errors, dialogs, requests = open_offline(context, out / "review.html")
+    page, errors, dialogs, requests = open_offline_page(context, out / "review.html")
     assert page.locator("#list li").count() == len(keys)
     assert page.locator(".leaflet-marker-icon.review-icon").count() == sum(
         any(r.nik in planned for r in plan.review if r.key == k) for k in keys)
@@ -126,7 +124,7 @@ def test_hostile_text_is_shown_as_text(browser, ledger_day, tmp_path):  # noqa: 
     assert path == tmp_path / "review.html"
     assert "<script>alert" not in review_page(plan)
     context = browser.new_context(viewport={"width": 1200, "height": 800}, accept_downloads=True)
-    page, errors, dialogs, requests = open_offline(context, path)
+    page, errors, dialogs, requests = open_offline_page(context, path)
     first = page.locator("#list li").first
     assert first.locator(".address").text_content() == f"{HOSTILE} No. 0"
     assert first.locator(".place").text_content() == f"{HOSTILE} / {HOSTILE}"
