@@ -7,7 +7,7 @@ import json
 import shutil
 
 import pytest
-from conftest import GAZ, MONDAY, nik_for, records_csv, rec, run_ektp
+from conftest import GAZ, MONDAY, nik_for, rec, records_csv, run_ektp
 
 from maps.courier_page import RESULT_COLUMNS
 from routing.geo import JOMBANG_BBOX, LatLon, haversine_m
