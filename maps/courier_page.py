@@ -26,9 +26,9 @@ from routing.clock import format_clock
 from routing.demo import SYNTHETIC_NOTE
 from routing.files import safe_filename
 from routing.nik import mask
+from routing.outcomes import legend
 from routing.pdf import navigation_url
 from routing.plan import Plan, Route, Visit
-from routing.outcomes import legend
 from routing.sheets import LABELS, PRECISION_LABELS, km, long_date
 
 #: Outcome codes that mean the card was not handed over (MD, the holder died, is not a failure

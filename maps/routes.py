@@ -1,8 +1,17 @@
 """Folium maps: one per courier and an overview with a layer per courier.
 
 Markers are numbered in visit order; lines follow the roads (the plan's route geometry).
-Popups carry stop number, ETA, address and card count, never a NIK or a name, and every text
-is escaped because addresses come from the office's export.
+Popups carry stop number, ETA, address and card count, never a NIK or a name. Addresses come from
+the office's export and courier ids from files the office edits, so every text is encoded for
+where it lands: HTML-escaped (Leaflet puts popups, tooltips and layer names in ``innerHTML``),
+then written into the script as a JSON string with ``< > & '`` and line separators as ``\\u``
+escapes (:func:`js_string`). folium's own tooltips are JavaScript template literals, where
+``${...}`` or a backtick in an id would run or break the whole map, so they are not used.
+
+branca compiles every rendered script snippet as a Jinja template once more, so ``{{ ... }}`` in
+an address would be evaluated as Python on the officer's machine (``{{ lipsum.__globals__.os... }}``)
+or, malformed, stop the drawing. No brace from the data reaches a script: :func:`js_string` and
+:func:`html_text` encode ``{`` and ``}``.
 """
 
 from __future__ import annotations
@@ -16,11 +25,16 @@ from pathlib import Path
 
 import folium
 import xstatic.pkg.leaflet as xleaflet
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from routing.clock import format_clock
+from routing.geo import LatLon
 from routing.plan import Plan, Route, Visit
+from routing.sheets import MAX_CHARS, clip
+
+#: Longest address shown in a popup, in characters (the sheet and routes.csv have it in full).
+POPUP_ADDRESS_CHARS = 300
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#003f5c", "#a05195"]
@@ -56,12 +70,33 @@ def leaflet_inline() -> str:
     return f"<style>{css}</style>\n<script>{js}</script>"
 
 
+_JS_ESCAPES = {ord(c): f"\\u{ord(c):04x}" for c in "<>&'{}"}
+
+
+def js_string(value: str) -> str:
+    """``value`` as a JavaScript string literal that is safe inside an HTML ``<script>`` element.
+
+    JSON with ``ensure_ascii`` turns U+2028/U+2029 into escapes; ``<``, ``>``, ``&`` and ``'``
+    become ``\\u`` escapes too, so neither ``</script>`` nor ``<!--`` can end or alter the
+    script element, and so do ``{`` and ``}``, so branca's second Jinja pass finds no template
+    syntax.
+
+    >>> js_string("</script>`${x}`")
+    '"\\\\u003c/script\\\\u003e`$\\\\u007bx\\\\u007d`"'
+    """
+    return json.dumps(value, ensure_ascii=True).translate(_JS_ESCAPES)
+
+
+def html_text(value: str) -> str:
+    """``value`` as HTML text, with braces as character references (see the module docstring)."""
+    return html.escape(value).replace("{", "&#123;").replace("}", "&#125;")
+
+
 class SafePopup(MacroElement):
-    """A popup whose HTML travels as a JSON string literal.
+    """A popup whose HTML travels as a JSON string literal (:func:`js_string`).
 
     folium's own Popup puts content in a JavaScript template literal and needs jQuery; there
-    ``${...}`` in an address would run. Here the (already escaped) HTML is JSON-encoded, with
-    ``</`` broken up so it cannot close the script element.
+    ``${...}`` in an address would run.
     """
 
     _template = Template(
@@ -72,7 +107,38 @@ class SafePopup(MacroElement):
     def __init__(self, content_html: str) -> None:
         super().__init__()
         self._name = "SafePopup"
-        self.content = json.dumps(content_html).replace("</", "<\\/")
+        self.content = js_string(content_html)
+
+
+class SafeTooltip(MacroElement):
+    """A tooltip from plain text: HTML-escaped, then a JSON string literal (:func:`js_string`).
+
+    Replaces folium's Tooltip, which writes its text into a JavaScript template literal.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.bindTooltip({{ this.content }}, {sticky: true});"
+        "{% endmacro %}")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "SafeTooltip"
+        self.content = js_string(html_text(text))
+
+
+class RawHtml(Element):
+    """Markup written into the page as it is.
+
+    branca's ``Element(text)`` compiles ``text`` as a Jinja template, so ``{{ ... }}`` in it would
+    be evaluated; here the text is only ever a value.
+    """
+
+    _template = Template("{{ this.markup }}")
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self.markup = markup
 
 
 def colour(k: int) -> str:
@@ -80,18 +146,25 @@ def colour(k: int) -> str:
     return PALETTE[k % len(PALETTE)]
 
 
+def _courier(route: Route) -> str:
+    """The courier id as shown on maps (cut if absurdly long, as on the sheets)."""
+    return clip(route.courier_id, MAX_CHARS["courier"])
+
+
 def _popup_html(route: Route, v: Visit) -> str:
     urgent = " (PENTING)" if any(c.urgent for c in v.cards) else ""
-    return (f"<b>{html.escape(route.courier_id)} - Stop {v.seq}{urgent}</b><br>"
+    return (f"<b>{html_text(_courier(route))} - Stop {v.seq}{urgent}</b><br>"
             f"Tiba: {format_clock(v.arrival_s)}<br>"
-            f"{html.escape(v.cards[0].address)}<br>"
+            f"{html_text(clip(v.cards[0].address, POPUP_ADDRESS_CHARS))}<br>"
             f"Kartu: {len(v.cards)}")
 
 
-def _terminal(target: folium.Map | folium.FeatureGroup, point: object, label: str, route: Route) -> None:
-    folium.Marker((point.lat, point.lon), tooltip=f"{html.escape(route.courier_id)} {label}",
-                  icon=folium.DivIcon(html=f'<div class="depot-marker">{label}</div>', icon_size=(52, 18),
-                                      icon_anchor=(26, 9), class_name="ektp-terminal")).add_to(target)
+def _terminal(target: folium.Map | folium.FeatureGroup, point: LatLon, label: str, route: Route) -> None:
+    marker = folium.Marker((point.lat, point.lon),
+                           icon=folium.DivIcon(html=f'<div class="depot-marker">{label}</div>', icon_size=(52, 18),
+                                               icon_anchor=(26, 9), class_name="ektp-terminal"))
+    marker.add_child(SafeTooltip(f"{_courier(route)} {label}"))
+    marker.add_to(target)
 
 
 def _add_route(target: folium.Map | folium.FeatureGroup, route: Route, k: int) -> None:
@@ -101,15 +174,16 @@ def _add_route(target: folium.Map | folium.FeatureGroup, route: Route, k: int) -
     if route.end is not None:
         _terminal(target, route.end, "SELESAI", route)
     if route.geometry:
-        folium.PolyLine([(p.lat, p.lon) for p in route.geometry], color=col, weight=4, opacity=0.8,
-                        tooltip=html.escape(route.courier_id)).add_to(target)
+        line = folium.PolyLine([(p.lat, p.lon) for p in route.geometry], color=col, weight=4, opacity=0.8)
+        line.add_child(SafeTooltip(_courier(route)))
+        line.add_to(target)
     for v in route.visits:
         urgent = " urgent" if any(c.urgent for c in v.cards) else ""
         icon = folium.DivIcon(
             html=f'<div class="stop-marker{urgent}" style="background:{col}">{v.seq}</div>',
             icon_size=(24, 24), icon_anchor=(12, 12), class_name="ektp-stop")
-        marker = folium.Marker((v.point.lat, v.point.lon), icon=icon,
-                               tooltip=f"{v.seq}. {format_clock(v.arrival_s)}")
+        marker = folium.Marker((v.point.lat, v.point.lon), icon=icon)
+        marker.add_child(SafeTooltip(f"{v.seq}. {format_clock(v.arrival_s)}"))
         marker.add_child(SafePopup(_popup_html(route, v)))
         marker.add_to(target)
 
@@ -121,13 +195,17 @@ def _base(plan: Plan, points: list[tuple[float, float]], banner: str) -> folium.
     # couriers open these pages on phones with weak signal. Tiles still load when online.
     m.default_js = []
     m.default_css = []
-    m.get_root().header.add_child(folium.Element(leaflet_inline()), name="leaflet_inline", index=0)
-    m.get_root().header.add_child(folium.Element(_CSS))
+    root = m.get_root()
+    root.header.add_child(RawHtml(leaflet_inline()), name="leaflet_inline", index=0)  # type: ignore[attr-defined]
+    root.header.add_child(RawHtml(_CSS))  # type: ignore[attr-defined]
     if banner:
-        m.get_root().html.add_child(folium.Element(f'<div class="synthetic-banner">{html.escape(banner)}</div>'))
-    folium.Marker((plan.depot.lat, plan.depot.lon), tooltip="Kantor Dispendukcapil",
-                  icon=folium.DivIcon(html='<div class="depot-marker">KANTOR</div>', icon_size=(52, 18),
-                                      icon_anchor=(26, 9), class_name="ektp-depot")).add_to(m)
+        banner_html = f'<div class="synthetic-banner">{html_text(banner)}</div>'
+        root.html.add_child(RawHtml(banner_html))  # type: ignore[attr-defined]
+    depot = folium.Marker((plan.depot.lat, plan.depot.lon),
+                          icon=folium.DivIcon(html='<div class="depot-marker">KANTOR</div>', icon_size=(52, 18),
+                                              icon_anchor=(26, 9), class_name="ektp-depot"))
+    depot.add_child(SafeTooltip("Kantor Dispendukcapil"))
+    depot.add_to(m)
     if points:
         lats = [p[0] for p in points] + [plan.depot.lat]
         lons = [p[1] for p in points] + [plan.depot.lon]
@@ -148,7 +226,8 @@ def overview_map(plan: Plan, banner: str = "") -> str:
     pts = [(v.point.lat, v.point.lon) for r in plan.routes for v in r.visits]
     m = _base(plan, pts, banner)
     for k, route in enumerate(plan.routes):
-        group = folium.FeatureGroup(name=html.escape(f"{route.courier_id} ({len(route.visits)} stop)"))
+        # Leaflet's layer control writes the name as HTML; folium writes it into the script as JSON.
+        group = folium.FeatureGroup(name=html_text(f"{_courier(route)} ({len(route.visits)} stop)"))
         _add_route(group, route, k)
         group.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)

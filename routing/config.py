@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import numbers
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from routing.errors import InputError
 from routing.clock import format_clock, parse_clock
+from routing.errors import InputError, shown
 from routing.geo import LatLon
+from routing.records import ALIASES
 
 #: Approximate position of the Dispendukcapil office in Jombang town (Jl. KH. Wahid Hasyim
 #: area, near the alun-alun). Override with ``--depot`` or ``depot = [lat, lon]``.
@@ -32,11 +35,15 @@ class Shift:
     break_end_s: int | None = None
 
     def __post_init__(self) -> None:
+        for name in ("start_s", "end_s", "break_start_s", "break_end_s"):
+            value = getattr(self, name)
+            if not (value is None and name.startswith("break")) and not _is_whole(value):
+                raise InputError(f"shift {name} must be whole seconds, got {shown(value)}")
         if not 0 <= self.start_s < self.end_s <= 24 * 3600:
             raise InputError(f"shift {format_clock(self.start_s)}-{format_clock(self.end_s)} is not a valid day")
         if (self.break_start_s is None) != (self.break_end_s is None):
             raise InputError("a break needs both a start and an end")
-        if self.break_start_s is not None and not (
+        if self.break_start_s is not None and self.break_end_s is not None and not (
             self.start_s < self.break_start_s < self.break_end_s < self.end_s
         ):
             raise InputError(
@@ -47,7 +54,9 @@ class Shift:
     @property
     def break_s(self) -> int:
         """Length of the break in seconds (0 when there is none)."""
-        return 0 if self.break_start_s is None else self.break_end_s - self.break_start_s
+        if self.break_start_s is None or self.break_end_s is None:
+            return 0
+        return self.break_end_s - self.break_start_s
 
     @property
     def working_s(self) -> int:
@@ -57,23 +66,39 @@ class Shift:
     def label(self) -> str:
         """``07:30-16:00 (istirahat 12:00-13:00)`` style text for sheets."""
         text = f"{format_clock(self.start_s)}-{format_clock(self.end_s)}"
-        if self.break_start_s is not None:
+        if self.break_start_s is not None and self.break_end_s is not None:
             text += f" (istirahat {format_clock(self.break_start_s)}-{format_clock(self.break_end_s)})"
         return text
 
 
-def _shift_from(table: Mapping[str, Any], what: str) -> Shift:
+def _is_whole(value: object) -> bool:
+    """An integer that is not a bool (TOML's true would otherwise count as 1); numpy's count."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _shift_from(table: object, what: str) -> Shift:
     allowed = {"start", "end", "break_start", "break_end"}
+    if not isinstance(table, dict):
+        raise InputError(f"{what}: expected a table with start and end (e.g. start = \"07:30\"), "
+                         f"got {shown(table)}")
     unknown = set(table) - allowed
     if unknown:
         raise InputError(f"{what}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+    missing = [k for k in ("start", "end") if k not in table]
+    if missing:
+        raise InputError(f"{what}: missing {' and '.join(missing)} (e.g. start = \"07:30\")")
     b0, b1 = table.get("break_start"), table.get("break_end")
-    return Shift(
-        parse_clock(table["start"], f"{what}.start"),
-        parse_clock(table["end"], f"{what}.end"),
-        None if b0 is None else parse_clock(b0, f"{what}.break_start"),
-        None if b1 is None else parse_clock(b1, f"{what}.break_end"),
-    )
+    try:
+        return Shift(
+            parse_clock(table["start"], f"{what}.start"),
+            parse_clock(table["end"], f"{what}.end"),
+            None if b0 is None else parse_clock(b0, f"{what}.break_start"),
+            None if b1 is None else parse_clock(b1, f"{what}.break_end"),
+        )
+    except InputError as exc:
+        if str(exc).startswith(what):
+            raise
+        raise InputError(f"{what}: {exc}") from None
 
 
 #: East Java civil-service hours: Mon-Thu 07:30-16:00 with a 12:00-13:00 break; Friday
@@ -152,21 +177,39 @@ class Settings:
     columns: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("service_base_s", "service_per_card_s", "courier_fixed_cost_s", "drop_penalty_s",
-                     "urgent_drop_penalty_s", "snap_warn_m", "snap_max_m", "max_attempts", "balance_cost",
-                     "keep_desa_cost"):
+        for name, (lo, hi) in _WHOLE_LIMITS.items():
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 0:
-                raise InputError(f"setting {name} must be a whole number >= 0, got {value!r}")
-        if self.couriers is not None and (not isinstance(self.couriers, int) or self.couriers < 1):
-            raise InputError(f"couriers must be a whole number >= 1, got {self.couriers!r}")
-        if not isinstance(self.time_limit_s, int) or self.time_limit_s < 1:
-            raise InputError(f"time limit must be a whole number of seconds >= 1, got {self.time_limit_s!r}")
+            if not _is_whole(value) or not lo <= value <= hi:
+                raise InputError(f"setting {name} must be a whole number {lo}..{hi}, got {shown(value)}")
+        if self.couriers is not None and (not _is_whole(self.couriers) or not 1 <= self.couriers <= 10_000):
+            raise InputError(f"setting couriers must be a whole number 1..10000, got {shown(self.couriers)}")
+        if not isinstance(self.deterministic, bool):
+            raise InputError(f"setting deterministic must be true or false, got {shown(self.deterministic)}")
         if self.group_by not in ("none", "desa", "kecamatan"):
-            raise InputError(f"group_by must be none, desa or kecamatan, got {self.group_by!r}")
+            raise InputError(f"setting group_by must be \"none\", \"desa\" or \"kecamatan\", "
+                             f"got {shown(self.group_by)}")
+        if self.urgent_deadline_s is not None and (not _is_whole(self.urgent_deadline_s)
+                                                   or not 0 <= self.urgent_deadline_s <= 24 * 3600):
+            raise InputError(f"setting urgent_deadline must be a clock time, got {shown(self.urgent_deadline_s)}")
+        if not isinstance(self.depot, LatLon):
+            raise InputError(f"setting depot must be [lat, lon], got {shown(self.depot)}")
+        for name in ("shift_mon_thu", "shift_friday"):
+            if not isinstance(getattr(self, name), Shift):
+                raise InputError(f"setting {name} must be a shift, got {shown(getattr(self, name))}")
+        if not isinstance(self.speeds_kph, Mapping):
+            raise InputError(f"setting speeds_kph must be a table of highway = km/h, got {shown(self.speeds_kph)}")
         for key, kph in self.speeds_kph.items():
-            if not isinstance(kph, (int, float)) or not 1 <= kph <= 130:
-                raise InputError(f"speed for highway={key} must be 1..130 km/h, got {kph!r}")
+            if not isinstance(key, str) or isinstance(kph, bool) or not isinstance(kph, (int, float)) \
+                    or not 1 <= kph <= 130:
+                raise InputError(f"setting speeds_kph: speed for highway={key} must be 1..130 km/h, got {shown(kph)}")
+        if not isinstance(self.columns, Mapping):
+            raise InputError(f"setting columns must be a table of column = \"header\", got {shown(self.columns)}")
+        for key, header in self.columns.items():
+            if key not in ALIASES:
+                raise InputError(f"setting columns: unknown column {shown(key)}; known: {', '.join(ALIASES)}")
+            if not isinstance(header, str) or not header.strip():
+                raise InputError(f"setting columns: {key} must be the header as written, in quotes, "
+                                 f"got {shown(header)}")
 
     def shift_for(self, day: dt.date) -> Shift:
         """The shift that applies on ``day`` (Friday has its own hours)."""
@@ -176,10 +219,19 @@ class Settings:
         """Service time at a stop handing over ``cards`` cards."""
         return self.service_base_s + self.service_per_card_s * cards
 
-    def replace(self, **changes: Any) -> "Settings":
+    def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied; ``None`` values leave a field as it is."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
+
+#: Whole-number settings and their ranges. The upper bounds keep every cost the solver adds up
+#: inside 64 bits (penalties are multiplied by the cards at a stop and summed over the day).
+_WHOLE_LIMITS: dict[str, tuple[int, int]] = {
+    "service_base_s": (0, 24 * 3600), "service_per_card_s": (0, 24 * 3600),
+    "courier_fixed_cost_s": (0, 10**9), "drop_penalty_s": (0, 10**12), "urgent_drop_penalty_s": (0, 10**12),
+    "snap_warn_m": (0, 100_000), "snap_max_m": (0, 100_000), "time_limit_s": (1, 24 * 3600),
+    "max_attempts": (0, 100), "balance_cost": (0, 10**6), "keep_desa_cost": (0, 10**9),
+}
 
 _SIMPLE_KEYS = {
     "couriers", "service_base_s", "service_per_card_s", "courier_fixed_cost_s", "drop_penalty_s",
@@ -212,20 +264,29 @@ def load_settings(path: Path | None) -> Settings:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"{path}: config file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not valid TOML: the file is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {' '.join(str(exc).split())}") from None
     allowed = _SIMPLE_KEYS | {"depot", "shift", "speeds_kph", "columns", "urgent_deadline"}
     unknown = set(data) - allowed
     if unknown:
         raise InputError(f"{path}: unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
     kwargs: dict[str, Any] = {k: data[k] for k in _SIMPLE_KEYS if k in data}
     if "depot" in data:
+        depot = data["depot"]
+        if not (isinstance(depot, list) and len(depot) == 2
+                and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in depot)):
+            raise InputError(f"{path}: depot must be [lat, lon] such as [-7.5530, 112.2330], got {shown(depot)}")
         try:
-            lat, lon = data["depot"]
-            kwargs["depot"] = LatLon(float(lat), float(lon))
-        except (TypeError, ValueError):
-            raise InputError(f"{path}: depot must be [lat, lon], got {data['depot']!r}") from None
+            kwargs["depot"] = LatLon(float(depot[0]), float(depot[1]))
+        except InputError as exc:
+            raise InputError(f"{path}: depot: {exc}") from None
     shifts = data.get("shift", {})
+    if not isinstance(shifts, dict):
+        raise InputError(f"{path}: shift must be tables [shift.mon_thu] and [shift.friday], got {shown(shifts)}")
     unknown = set(shifts) - {"mon_thu", "friday"}
     if unknown:
         raise InputError(f"{path}: unknown shift(s) {sorted(unknown)}; allowed: ['friday', 'mon_thu']")
@@ -233,13 +294,17 @@ def load_settings(path: Path | None) -> Settings:
         kwargs["shift_mon_thu"] = _shift_from(shifts["mon_thu"], f"{path}: shift.mon_thu")
     if "friday" in shifts:
         kwargs["shift_friday"] = _shift_from(shifts["friday"], f"{path}: shift.friday")
+    for table in ("speeds_kph", "columns"):
+        if table in data and not isinstance(data[table], dict):
+            raise InputError(f"{path}: {table} must be a table ([{table}] with one key per line), "
+                             f"got {shown(data[table])}")
     if "speeds_kph" in data:
         kwargs["speeds_kph"] = {**DEFAULT_SPEEDS_KPH, **data["speeds_kph"]}
     if "columns" in data:
-        kwargs["columns"] = {str(k).lower(): str(v) for k, v in data["columns"].items()}
+        kwargs["columns"] = {str(k).lower(): v for k, v in data["columns"].items()}
     if "urgent_deadline" in data:
         kwargs["urgent_deadline_s"] = parse_clock(data["urgent_deadline"], f"{path}: urgent_deadline")
     try:
         return Settings(**kwargs)
-    except TypeError as exc:
+    except InputError as exc:
         raise InputError(f"{path}: {exc}") from None

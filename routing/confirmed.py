@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from routing.errors import InputError, where
-from routing.files import read_table, write_csv
+from routing.files import read_rows, write_csv
 from routing.geo import LatLon, parse_degrees
 from routing.plan import Review
 
@@ -42,9 +42,8 @@ def read_store(path: Path) -> dict[str, LatLon]:
     path = Path(path)
     if not path.exists():
         return {}
-    _, rows = read_table(path, "confirmed-locations file")
     store = {}
-    for row_no, row in enumerate(rows, start=2):
+    for row_no, row in read_rows(path, "confirmed-locations file").rows:
         try:
             store[row["key"]] = LatLon(parse_degrees(row["lat"]), parse_degrees(row["lon"]))
         except (KeyError, TypeError, ValueError, InputError):
@@ -67,14 +66,14 @@ def confirm_from_review(review: Path, store_path: Path, bbox: tuple[float, float
     from routing.geo import in_bbox
 
     review = Path(review)
-    header, rows = read_table(review, "review file")
-    if not {"key", "lat", "lon"} <= set(header):
+    table = read_rows(review, "review file")
+    if not {"key", "lat", "lon"} <= set(table.header):
         raise InputError(f"{where(review, 1)}: expected the review.csv written by `ektp-route plan` "
                          "(columns key, lat, lon)")
     store = read_store(store_path)
     added = updated = 0
     problems = []
-    for row_no, row in enumerate(rows, start=2):
+    for row_no, row in table.rows:
         lat_s, lon_s = row.get("lat", ""), row.get("lon", "")
         if not lat_s and not lon_s:
             continue

@@ -103,15 +103,21 @@ class DayResult:
     recorded: int | None = None
 
 
+def _warn_some(progress: Progress, what: str, lines: list[str], rest: str, shown: int = 10) -> None:
+    """The first ``shown`` lines as warnings, then how many more there are."""
+    for line in lines[:shown]:
+        progress.warn(f"{what}: {line}")
+    if len(lines) > shown:
+        progress.warn(f"... and {len(lines) - shown} more {rest}")
+
+
 def _records(inputs: DayInputs, progress: Progress) -> tuple[RecordSet, Learned | None]:
     incoming = None
     if inputs.records is not None:
         incoming = read_records(inputs.records, sheet=inputs.sheet, columns=inputs.settings.columns)
         progress.note(f"read {incoming.rows} rows from {inputs.records}")
-        for r in incoming.rejected[:10]:
-            progress.warn(f"rejected: {r.detail}")
-        if len(incoming.rejected) > 10:
-            progress.warn(f"... and {len(incoming.rejected) - 10} more rejected rows, see rejected.csv")
+        _warn_some(progress, "rejected", [r.detail for r in incoming.rejected], "rejected rows, see rejected.csv")
+        _warn_some(progress, "cleaned", list(incoming.cleaned), "cleaned cells")
     if inputs.db is None:
         assert incoming is not None  # DayInputs insists on one of the two
         return incoming, None
@@ -138,7 +144,7 @@ def _record(db: Path, plan: Plan, progress: Progress) -> int:
     deadline = time.monotonic() + RECORD_PATIENCE_S
     while True:
         try:
-            with Ledger(db) as ledger:
+            with Ledger(db, create=False) as ledger:
                 return ledger.record_plan(plan)
         except LedgerBusy:
             if time.monotonic() >= deadline:

@@ -61,3 +61,9 @@ def where(path: object, row: int | None = None, column: str | None = None, value
     if value is not None:
         parts.append(f"value {str(value)!r}")
     return ", ".join(parts)
+
+
+def shown(value: object) -> str:
+    """A value as quoted in a one-line message, cut short and without line breaks."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:60] + "..."

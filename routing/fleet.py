@@ -73,8 +73,12 @@ class Terminals:
                      for c, (a, b) in zip(self.fleet, self.ends))
 
 
-def terminals(network: RoadNetwork, settings: Settings, fleet: Sequence[Courier], shift: Shift) -> Terminals:
+def terminals(network: RoadNetwork, settings: Settings, fleet: Sequence[Courier], shift: Shift,
+              named: bool = False) -> Terminals:
     """Snap couriers' own start/end points, each distinct point once.
+
+    ``named``: the couriers come from the office's file, so their own ids are kept even when nothing
+    else sets them apart.
 
     Raises
     ------
@@ -101,7 +105,7 @@ def terminals(network: RoadNetwork, settings: Settings, fleet: Sequence[Courier]
         return slot[key]
 
     ends = tuple((terminal(c.start, False, c.courier_id), terminal(c.end, c.open_end, c.courier_id)) for c in fleet)
-    custom = any(c.start or c.end or c.open_end or c.shift or c.max_stops for c in fleet)
+    custom = named or any(c.start or c.end or c.open_end or c.shift or c.max_stops for c in fleet)
     return Terminals(tuple(fleet), shift, tuple(nodes), ends, custom)
 
 
@@ -119,17 +123,21 @@ def with_open_end(m: np.ndarray, terminals: Sequence[int | None]) -> np.ndarray:
     return out
 
 
-def share_couriers(groups: Sequence[Sequence[int]], service: Sequence[int], travel: np.ndarray, shift: Shift,
-                    fixed: int | None) -> list[int]:
-    """Couriers per group: each group's own estimate, or ``fixed`` split in proportion to the work."""
-    need = [estimate_couriers(travel[np.ix_([0] + list(m), [0] + list(m))], [service[i] for i in m], shift)
-            for m in groups]
+def share_couriers(groups: Sequence[tuple[np.ndarray, Sequence[int]]], shift: Shift, fixed: int | None) -> list[int]:
+    """Couriers per group: each group's own estimate, or ``fixed`` split in proportion to the work.
+
+    Parameters
+    ----------
+    groups
+        Per group, its travel matrix (office first, then its stops) and its stops' service times.
+    """
+    need = [estimate_couriers(travel, list(service), shift) for travel, service in groups]
     if fixed is None or len(groups) <= 1:
         return need if fixed is None else [fixed] * len(groups)
     if fixed < len(groups):
         raise InputError(f"{fixed} couriers cannot cover {len(groups)} groups separately; "
                          f"use --group-by kecamatan or none, or more couriers")
-    work = [sum(service[i] for i in m) or 1 for m in groups]
+    work = [sum(service) or 1 for _, service in groups]
     share = [max(1, int(fixed * w / sum(work))) for w in work]
     while sum(share) < fixed:  # give the rest to the groups with the most work per courier
         share[max(range(len(share)), key=lambda g: work[g] / share[g])] += 1

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 
 from routing import _osmnx
 from routing.errors import InputError, where
-from routing.files import read_table, write_csv
+from routing.files import read_rows, write_csv
 from routing.geo import LatLon, parse_degrees
 from routing.households import normalise_name
 
@@ -71,12 +71,12 @@ class Gazetteer:
 def read_gazetteer(path: Path) -> Gazetteer:
     """Read a gazetteer CSV with columns ``desa, dusun, lat, lon`` and optional ``kecamatan``."""
     path = Path(path)
-    header, rows = read_table(path, "gazetteer file")
-    missing = {"desa", "dusun", "lat", "lon"} - set(header)
+    table = read_rows(path, "gazetteer file")
+    missing = {"desa", "dusun", "lat", "lon"} - set(table.header)
     if missing:
         raise InputError(f"{where(path, 1)}: missing column(s) {', '.join(sorted(missing))}")
     entries = []
-    for row_no, row in enumerate(rows, start=2):
+    for row_no, row in table.rows:
         try:
             point = LatLon(parse_degrees(row["lat"]), parse_degrees(row["lon"]))
         except (ValueError, InputError):

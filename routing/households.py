@@ -9,8 +9,8 @@ one door with cards for the neighbours.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from routing.records import Record
 

@@ -25,15 +25,17 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
+import math
 import os
 import sqlite3
 import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Self
 
 from routing.errors import InputError, LedgerBusy, where
-from routing.files import read_table
+from routing.files import read_rows, strip_controls
 from routing.geo import LatLon, haversine_m, parse_degrees
 from routing.learning import LEARN_ACCURACY_M, WRONG_PLAN_M, Learned, LearnedPoint, household_of, learn
 from routing.nik import mask
@@ -94,18 +96,6 @@ MIGRATIONS: tuple[str, ...] = (
 OUTCOME_COLUMNS = ("nik", "outcome", "recipient", "time")
 
 
-def _timeout_from_env() -> float:
-    """``$EKTP_LEDGER_TIMEOUT`` in seconds (default 30)."""
-    raw = os.environ.get("EKTP_LEDGER_TIMEOUT", "30")
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 86_400:
-        raise InputError(f"EKTP_LEDGER_TIMEOUT={raw!r}: expected seconds to wait for a busy ledger, e.g. 30")
-    return value
-
-
 def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
@@ -160,11 +150,14 @@ class OutcomeResult:
 
 @dataclass(frozen=True, slots=True)
 class OutcomeFile:
-    """An outcomes file as read: its rows (lower-cased column names) and its contents' digest."""
+    """An outcomes file as read: its rows (lower-cased column names) with their spreadsheet row
+    numbers, the cells cleaned of control characters, and the contents' digest."""
 
     path: Path
     rows: tuple[dict[str, str], ...]
+    row_numbers: tuple[int, ...]
     sha256: str
+    cleaned: tuple[str, ...] = ()
 
 
 def read_outcome_file(path: Path) -> OutcomeFile:
@@ -176,11 +169,12 @@ def read_outcome_file(path: Path) -> OutcomeFile:
         When the file cannot be read or lacks the ``nik`` and ``outcome`` columns.
     """
     path = Path(path)
-    header, rows = read_table(path, "outcomes file")
-    if not {"nik", "outcome"} <= set(header):
+    table = read_rows(path, "outcomes file")
+    if not {"nik", "outcome"} <= set(table.header):
         raise InputError(f"{where(path, 1)}: expected columns {', '.join(OUTCOME_COLUMNS)} "
                          "(and lat, lon, accuracy_m from the courier's page)")
-    return OutcomeFile(path, tuple(rows), hashlib.sha256(path.read_bytes()).hexdigest())
+    return OutcomeFile(path, tuple(cells for _, cells in table.rows), tuple(k for k, _ in table.rows),
+                       hashlib.sha256(path.read_bytes()).hexdigest(), table.cleaned)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,10 +215,35 @@ def _position(path: Path, row_no: int, row: dict[str, str]) -> _Position | None 
 def _record_of(c: sqlite3.Row, row: int) -> Record:
     """A ledger card as a record (row number ``row``)."""
     point = LatLon(c["lat"], c["lon"]) if c["lat"] is not None else None
-    return Record(row=row, nik=c["nik"], nama=c["nama"], alamat=c["alamat"] or "", rt=c["rt"] or "",
-                  rw=c["rw"] or "", dusun=c["dusun"] or "", desa=c["desa"], kecamatan=c["kecamatan"] or "",
-                  no_kk=c["no_kk"] or "", point=point, urgent=bool(c["urgent"]), telepon=c["telepon"] or "",
-                  keterangan=c["keterangan"] or "")
+
+    def text(name: str) -> str:
+        # Cards imported before control characters were removed on reading must not reach a GPX.
+        return strip_controls(c[name] or "")
+
+    return Record(row=row, nik=c["nik"], nama=text("nama"), alamat=text("alamat"), rt=text("rt"), rw=text("rw"),
+                  dusun=text("dusun"), desa=text("desa"), kecamatan=text("kecamatan"), no_kk=text("no_kk"),
+                  point=point, urgent=bool(c["urgent"]), telepon=text("telepon"), keterangan=text("keterangan"))
+
+
+def ledger_timeout(environ: Mapping[str, str] | None = None) -> float:
+    """Seconds to wait for a busy ledger: ``$EKTP_LEDGER_TIMEOUT``, or 30.
+
+    Raises
+    ------
+    InputError
+        When the variable is not a number of seconds from 0 to 86400.
+    """
+    raw = (os.environ if environ is None else environ).get("EKTP_LEDGER_TIMEOUT", "")
+    if not raw.strip():
+        return 30.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value <= 86_400):
+        raise InputError(f"EKTP_LEDGER_TIMEOUT={raw[:40]!r}: expected the seconds to wait for a busy ledger, "
+                         "from 0 to 86400 (e.g. 30)")
+    return value
 
 
 class Ledger:
@@ -240,15 +259,37 @@ class Ledger:
     schema
         Bring the schema only up to this version (to reproduce an older release's database);
         ``None`` means the newest.
+    create
+        Create the database when ``path`` does not exist (importing cards). Commands that only read
+        or record outcomes pass ``False``, so a mistyped ``--db`` is an error rather than a new,
+        empty ledger.
+
+    Raises
+    ------
+    InputError
+        When the folder does not exist, ``path`` is missing and ``create`` is false, ``path`` is
+        not a ledger database, or ``$EKTP_LEDGER_TIMEOUT`` is not a number.
     """
 
-    def __init__(self, path: Path, timeout_s: float | None = None, schema: int | None = None) -> None:
+    def __init__(self, path: Path, timeout_s: float | None = None, schema: int | None = None,
+                 create: bool = True) -> None:
         self.path = Path(path)
         if timeout_s is None:
-            timeout_s = _timeout_from_env()
+            timeout_s = ledger_timeout()
+        folder = self.path.parent
+        if not folder.is_dir():
+            raise InputError(f"{self.path}: the folder {folder} does not exist; create it or give another --db")
+        if self.path.is_dir():
+            raise InputError(f"{self.path}: is a folder, not a ledger database; give the database file with --db")
         if not self.path.exists():
+            if not create:
+                raise InputError(f"{self.path}: no ledger here; check the --db path, or start one with "
+                                 f"`ektp-route import RECORDS --db {self.path}`")
             # SQLite gives the -wal and -shm files the database file's mode: make it private first.
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            try:
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            except OSError as exc:
+                raise InputError(f"{self.path}: cannot create the ledger database: {exc.strerror or exc}") from None
         try:
             self.db = sqlite3.connect(self.path, timeout=timeout_s, isolation_level=None)
         except sqlite3.Error as exc:
@@ -263,9 +304,12 @@ class Ledger:
             self._raise(exc)
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{self.path}: not a ledger database ({exc})") from None
-        self.path.chmod(0o600)
+        try:
+            self.path.chmod(0o600)
+        except PermissionError:
+            pass  # another user's ledger, shared on purpose: its owner decides its mode
 
-    def __enter__(self) -> "Ledger":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -277,7 +321,7 @@ class Ledger:
                              "try again when it has finished") from None
         raise InputError(f"{self.path}: {exc}") from None
 
-    def _transaction(self) -> "_Tx":
+    def _transaction(self) -> _Tx:
         return _Tx(self)
 
     @property
@@ -392,7 +436,8 @@ class Ledger:
     # -- outcomes -------------------------------------------------------------------------------
 
     def record_outcomes(self, path: Path, rows: Sequence[dict[str, str]], day: dt.date,
-                        max_attempts: int = 2, sha256: str | None = None) -> OutcomeResult:
+                        max_attempts: int = 2, sha256: str | None = None,
+                        row_numbers: Sequence[int] | None = None) -> OutcomeResult:
         """Apply the day's outcomes in one transaction.
 
         Columns ``nik``, ``outcome``, ``recipient``, ``time``; from the courier's page also ``lat``,
@@ -403,19 +448,21 @@ class Ledger:
         positions are refused, one line each; the same outcome recorded twice counts as already
         done. With ``sha256`` (the file's digest), a file recorded in full before records nothing
         (``recorded_at`` says when); a file with refused rows is not remembered, so it can be given
-        again once the cause is fixed.
+        again once the cause is fixed. ``row_numbers`` (from :func:`routing.files.read_rows`) are the
+        rows named in those lines; without them rows are counted from 2.
         """
         now = _now()
         applied = repeated = taught = 0
         problems: list[str] = []
         wrong: dict[str, str] = {}
+        numbers = list(row_numbers) if row_numbers is not None else list(range(2, len(rows) + 2))
         with self._transaction():
             if sha256 is not None:
                 before = self.db.execute("SELECT recorded_at FROM outcome_files WHERE sha256 = ?",
                                          (sha256,)).fetchone()
                 if before is not None:
                     return OutcomeResult(0, 0, (), recorded_at=str(before["recorded_at"]))
-            for row_no, row in enumerate(rows, start=2):
+            for row_no, row in zip(numbers, rows, strict=True):
                 nik = "".join(ch for ch in (row.get("nik") or "") if ch.isdigit())
                 raw = (row.get("outcome") or "").strip()
                 outcome = parse_outcome(raw)
@@ -565,7 +612,8 @@ def import_and_due(path: Path, incoming: RecordSet | None, file_bytes: bytes, da
     unique and the plan's every-row-once check holds across both.
     """
     imported = None
-    with Ledger(path) as ledger:
+    # Only a run that brings today's file may start a ledger: a mistyped --db is not a new, empty one.
+    with Ledger(path, create=incoming is not None) as ledger:
         if incoming is not None:
             imported = ledger.import_batch(incoming, file_bytes, day)
         due, _ = ledger.due_records()
@@ -573,7 +621,8 @@ def import_and_due(path: Path, incoming: RecordSet | None, file_bytes: bytes, da
     rejected = incoming.rejected if incoming is not None else ()
     base = max((r.row for r in rejected), default=1) - 1
     renumbered = tuple(dataclasses.replace(r, row=r.row + base) for r in due)
-    return DueCards(RecordSet(f"ledger {path}", renumbered, tuple(rejected)), imported, learned)
+    cleaned = incoming.cleaned if incoming is not None else ()
+    return DueCards(RecordSet(f"ledger {path}", renumbered, tuple(rejected), cleaned), imported, learned)
 
 
 @contextlib.contextmanager
@@ -586,7 +635,7 @@ def planning_lock(path: Path, timeout_s: float | None = None) -> Iterator[None]:
     advisory ``flock`` on ``LEDGER.lock``, released by the kernel if the process dies.
     """
     if timeout_s is None:
-        timeout_s = _timeout_from_env()
+        timeout_s = ledger_timeout()
     lock_path = Path(f"{path}.lock")
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)

@@ -36,11 +36,12 @@ from routing.stops import LocatedDay, LocatedStop, OnlineGeocoder, card_of, loca
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class DayProblem:
-    """The whole day as one routing problem, in global location indices.
+class Part:
+    """One group's stops (the whole day when not grouped) as a routing problem with its own matrix.
 
-    Location 0 is the office, 1..n the stops, then the couriers' terminals. ``travel_s`` and
-    ``dist_m`` include an open end's row and column.
+    Location 0 is the office, 1..n the group's stops, then the couriers' terminals. ``travel_s`` and
+    ``dist_m`` include an open end's row and column. Matrices are built per group, so a large day
+    split with ``--group-by`` never holds one matrix for every stop.
     """
 
     problem: Problem
@@ -55,12 +56,54 @@ class DayProblem:
         return len(self.stops)
 
 
-def build_problem(located: LocatedDay, network: RoadNetwork, settings: Settings, fleet: Sequence[Courier],
-                  day: dt.date, progress: Progress) -> DayProblem:
-    """The day's travel matrix and per-location data (service, penalty, deadline, window) in one problem."""
-    shift = settings.shift_for(day)
-    stops = located.stops
-    ends = terminals(network, settings, fleet, shift)
+#: Bytes per pair of locations while a problem is built and solved: two int64 matrices (time and
+#: distance), the solver's transit table as Python integers (about 36 bytes each) and slack.
+BYTES_PER_PAIR = 64
+
+
+def available_memory() -> int:
+    """Bytes this machine can still give (``MemAvailable``), or physical memory where that is unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+
+
+def check_size(group_sizes: Sequence[int], n_terminals: int, workers: int, group_by: str,
+               available: int | None = None) -> None:
+    """Refuse, before building anything, a day whose matrices would not fit in memory.
+
+    Raises
+    ------
+    InputError
+        With the estimate, what the machine has, and what to do instead.
+    """
+    if not group_sizes:
+        return
+    sizes = sorted((n + 1 + n_terminals for n in group_sizes), reverse=True)
+    need = BYTES_PER_PAIR * sum(n * n for n in sizes[:max(1, workers)])
+    have = available_memory() if available is None else available
+    if need > 0.8 * have:
+        gib = 1 << 30
+        hint = ("split the records file into smaller days" if group_by == "desa" else
+                "plan with --group-by kecamatan (or desa), which builds one matrix per group"
+                if group_by == "none" else "plan with --group-by desa, or split the records file")
+        raise InputError(f"{sum(group_sizes)} stops (largest group {max(group_sizes)}) would need about "
+                         f"{need / gib:.1f} GiB for travel matrices and the solver, and this machine has "
+                         f"{have / gib:.1f} GiB free; {hint}")
+
+
+def build_part(located: LocatedDay, members: Sequence[int], ends: Terminals, network: RoadNetwork,
+               settings: Settings, day: dt.date, progress: Progress) -> Part:
+    """A group's travel matrix and per-location data (service, penalty, deadline, window) in one problem.
+
+    ``members`` are indices into ``located.stops``.
+    """
+    stops = tuple(located.stops[i] for i in members)
     real_terminals = [t for t in ends.nodes if t is not None]
     matrix = travel_matrix(network, [located.depot.node] + [s.node for s in stops] + real_terminals)
     progress.note(f"travel matrix {matrix.size}x{matrix.size} computed")
@@ -77,18 +120,18 @@ def build_problem(located: LocatedDay, network: RoadNetwork, settings: Settings,
     problem = Problem(travel, tuple(service), tuple(penalty), ends.vehicles(where, 1), settings.courier_fixed_cost_s,
                       tuple(deadline), stops=len(stops), balance_cost=settings.balance_cost,
                       keep_together_cost=settings.keep_desa_cost, windows=tuple(windows) if any_window else None)
-    return DayProblem(problem, stops, ends, travel, dist)
+    return Part(problem, stops, ends, travel, dist)
 
 
-def screen(day: DayProblem, settings: Settings) -> tuple[list[int], list[Unassigned]]:
+def screen(part: Part) -> tuple[list[int], list[Unassigned]]:
     """Stops some courier could serve alone, and the cards of those none could (with the reason).
 
     Such stops never reach the solver: no plan could include them, so the officer is told why.
     """
-    p = day.problem
+    p = part.problem
     feasible: list[int] = []
     unassigned: list[Unassigned] = []
-    for i, s in enumerate(day.stops, start=1):
+    for i, s in enumerate(part.stops, start=1):
         fits = [v for v in p.vehicles if p.fits_alone(i, v)]
         if not fits:
             reason = "outside_hours"
@@ -109,35 +152,31 @@ def screen(day: DayProblem, settings: Settings) -> tuple[list[int], list[Unassig
     return feasible, unassigned
 
 
-def groups(stops: Sequence[LocatedStop], feasible: Sequence[int], group_by: str) -> list[list[int]]:
-    """Feasible stop indices split by desa or kecamatan (``none``: one group)."""
+def groups(stops: Sequence[LocatedStop], group_by: str) -> list[list[int]]:
+    """Stop indices (into ``stops``) split by desa or kecamatan (``none``: one group)."""
     if group_by == "none":
-        return [list(feasible)] if feasible else []
+        return [list(range(len(stops)))] if stops else []
     by_key: dict[str, list[int]] = {}
-    for i in feasible:
-        r = stops[i - 1].household.first
+    for i, s in enumerate(stops):
+        r = s.household.first
         key = normalise_name(r.desa if group_by == "desa" else r.kecamatan) + "|" + normalise_name(r.kecamatan)
         by_key.setdefault(key, []).append(i)
     return [by_key[k] for k in sorted(by_key)]
 
 
-def jobs_for(day: DayProblem, members_of: Sequence[Sequence[int]], counts: Sequence[int],
-             keep_desa: bool) -> list[Job]:
-    """One solver job per group: the group's stops with the office and every terminal."""
-    n, n_terminals = day.n_stops, len(day.terminals.nodes)
-    jobs = []
-    for members, count in zip(members_of, counts):
-        keep = (0, *members, *(n + 1 + k for k in range(n_terminals)))
-        local = {old: new for new, old in enumerate(keep)}
-        vehicles = day.terminals.vehicles({k: local[n + 1 + k] for k in range(n_terminals)}, count)
-        together: tuple[tuple[int, ...], ...] = ()
-        if keep_desa:
-            by_desa: dict[str, list[int]] = {}
-            for i in members:
-                by_desa.setdefault(normalise_name(day.stops[i - 1].household.first.desa), []).append(local[i])
-            together = tuple(tuple(v) for v in by_desa.values() if len(v) > 1)
-        jobs.append(Job(keep, day.problem.subset(keep, vehicles, len(members), together)))
-    return jobs
+def job_for(part: Part, members: Sequence[int], count: int, keep_desa: bool) -> Job:
+    """The solver's job for a part: its feasible stops ``members`` with the office and every terminal."""
+    n, n_terminals = part.n_stops, len(part.terminals.nodes)
+    keep = (0, *members, *(n + 1 + k for k in range(n_terminals)))
+    local = {old: new for new, old in enumerate(keep)}
+    vehicles = part.terminals.vehicles({k: local[n + 1 + k] for k in range(n_terminals)}, count)
+    together: tuple[tuple[int, ...], ...] = ()
+    if keep_desa:
+        by_desa: dict[str, list[int]] = {}
+        for i in members:
+            by_desa.setdefault(normalise_name(part.stops[i - 1].household.first.desa), []).append(local[i])
+        together = tuple(tuple(v) for v in by_desa.values() if len(v) > 1)
+    return Job(keep, part.problem.subset(keep, vehicles, len(members), together))
 
 
 def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: dt.date,
@@ -182,35 +221,51 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
     rejected = [Rejected(r.row, r.nik, r.column, r.value, r.reason, r.detail) for r in records.rejected]
     located = locate_stops(records, network, settings, gazetteer, confirmed, online, progress, learned)
     fleet = tuple(couriers) if couriers else default_fleet(settings)
-    whole = build_problem(located, network, settings, fleet, day, progress)
-    feasible, unserviceable = screen(whole, settings)
+    ends = terminals(network, settings, fleet, shift, named=couriers is not None)
+    members_of = groups(located.stops, settings.group_by)
+    workers = min(len(members_of), os.cpu_count() or 1)
+    check_size([len(m) for m in members_of], len(ends.nodes), workers, settings.group_by)
 
-    members_of = groups(whole.stops, feasible, settings.group_by)
-    if couriers is not None and len(members_of) > 1:
+    parts: list[Part] = []
+    feasible_of: list[list[int]] = []
+    unassigned = list(located.unassigned)
+    for members in members_of:
+        part = build_part(located, members, ends, network, settings, day, progress)
+        feasible, unserviceable = screen(part)
+        unassigned += unserviceable
+        if feasible:
+            parts.append(part)
+            feasible_of.append(feasible)
+    if couriers is not None and len(parts) > 1:
         raise InputError("--group-by works with --couriers N or with as many couriers as needed, "
                          "not with a couriers file; use --group-by none")
-    counts = (share_couriers(members_of, whole.problem.service_s, whole.travel_s, shift, settings.couriers)
-              if couriers is None else [len(fleet)] * len(members_of))
-    jobs = jobs_for(whole, members_of, counts, bool(settings.keep_desa_cost))
-    total = sum(len(m) for m in members_of) or 1
+    counts = (share_couriers([(p.travel_s[np.ix_([0, *f], [0, *f])], [p.problem.service_s[i] for i in f])
+                              for p, f in zip(parts, feasible_of)], shift, settings.couriers)
+              if couriers is None else [len(fleet)] * len(parts))
+    jobs = [job_for(p, f, k, bool(settings.keep_desa_cost)) for p, f, k in zip(parts, feasible_of, counts)]
+    total = sum(len(f) for f in feasible_of) or 1
     workers = min(len(jobs), os.cpu_count() or 1)
-    limits = [max(1, round(settings.time_limit_s * workers * len(m) / total)) if len(jobs) > 1
-              else settings.time_limit_s for m in members_of]
+    limits = [max(1, round(settings.time_limit_s * workers * len(f) / total)) if len(jobs) > 1
+              else settings.time_limit_s for f in feasible_of]
     mode = "deterministic" if settings.deterministic else f"up to {settings.time_limit_s} s"
-    progress.note(f"solving {len(feasible)} stops in {len(jobs)} group(s) with up to "
+    progress.note(f"solving {sum(len(f) for f in feasible_of)} stops in {len(jobs)} group(s) with up to "
                   f"{sum(len(j.problem.vehicles) for j in jobs)} couriers ({mode})")
     solutions = solve_many([j.problem for j in jobs], limits, settings.deterministic, workers, progress)
 
-    route_drafts, dropped = drafts(jobs, solutions)
-    routes = build_routes(route_drafts, whole.stops, whole.terminals.nodes, located.depot.node, whole.travel_s,
-                          whole.dist_m, whole.problem.service_s, network)
     fixed = settings.couriers if couriers is None else len(couriers)
     binding = (f"all {fixed} couriers' shifts ({shift.label()}) are full" if fixed
                else f"no room within the couriers' shifts ({shift.label()})")
-    unassigned = list(located.unassigned) + unserviceable
-    for i in dropped:
-        unassigned += [Unassigned(card_of(r), "no_capacity", binding) for r in whole.stops[i - 1].household.records]
-    if couriers is None:
+    routes = []
+    for part, job, solution in zip(parts, jobs, solutions):
+        route_drafts, dropped = drafts([job], [solution])
+        routes += build_routes(route_drafts, part.stops, part.terminals.nodes, located.depot.node, part.travel_s,
+                               part.dist_m, part.problem.service_s, network)
+        for i in dropped:
+            unassigned += [Unassigned(card_of(r), "no_capacity", binding) for r in part.stops[i - 1].household.records]
+    if couriers is not None:
+        names = {c.courier_id: c.nama for c in couriers}
+        routes = [dataclasses.replace(r, courier_name=names.get(r.courier_id, "")) for r in routes]
+    else:
         routes.sort(key=lambda r: (r.visits[0].stop_id if r.visits else ""))
         routes = [dataclasses.replace(r, courier_id=f"K{k:02d}") for k, r in enumerate(routes, start=1)]
     unassigned.sort(key=lambda u: u.card.row)

@@ -9,18 +9,42 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass, field
+import numbers
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from routing.config import Shift
+from routing.couriers import courier_id_problem
 from routing.errors import InputError
+from routing.files import shown, strip_controls, undecoded
 from routing.geo import LatLon
 
 PLAN_FORMAT = 1
 
 #: Reasons a card is not on a route. Each is produced by its own check (see README).
 UNASSIGNED_REASONS = ("not_geocoded", "unreachable", "outside_hours", "window_infeasible", "no_capacity")
+
+#: Seconds after midnight a time on a route may take (shifts end by midnight).
+_DAY_S = 24 * 3600
+
+
+def _type_ok(kind: str, value: object) -> bool:
+    if kind == "int":  # numpy integers from the solver count; JSON's true/false do not
+        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if kind == "str":
+        return isinstance(value, str)
+    if kind == "bool":  # numpy's bool_ too
+        return not isinstance(value, str) and value in (True, False)
+    return True
+
+
+def _check_types(obj: Any) -> None:
+    """Refuse a value of the wrong type in an ``int``, ``str`` or ``bool`` field (an edited plan.json)."""
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if not _type_ok(str(f.type), value):
+            raise ValueError(f"{type(obj).__name__.lower()} {f.name} must be {f.type}, got {shown(repr(value))}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +59,9 @@ class Card:
     kecamatan: str
     telepon: str = ""
     urgent: bool = False
+
+    def __post_init__(self) -> None:
+        _check_types(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +81,13 @@ class Visit:
     note: str = ""
 
     def __post_init__(self) -> None:
+        _check_types(self)
         if self.seq < 1 or not self.cards:
             raise ValueError(f"visit {self.stop_id}: needs seq >= 1 and at least one card")
+        if not (0 <= self.arrival_s <= _DAY_S and 0 <= self.service_s <= _DAY_S and 0 <= self.travel_s <= _DAY_S):
+            raise ValueError(f"visit {self.stop_id}: arrival, service and travel must lie within a day")
+        if not (0 <= self.distance_m < 10**9 and 0 <= self.snap_m < 10**9):
+            raise ValueError(f"visit {self.stop_id}: distances must be whole metres >= 0")
 
     @property
     def departure_s(self) -> int:
@@ -79,8 +111,17 @@ class Route:
     end: LatLon | None = None
     #: An open route ends at its last stop.
     open_end: bool = False
+    #: The courier's name from the couriers file, printed on the sheet beside the id.
+    courier_name: str = ""
 
     def __post_init__(self) -> None:
+        _check_types(self)
+        problem = courier_id_problem(self.courier_id)
+        if problem:
+            # File names are built from courier ids: no route exists with one that is not a plain name.
+            raise ValueError(f"courier id {shown(self.courier_id)!r}: {problem}")
+        if not 0 <= self.distance_m < 10**9:
+            raise ValueError(f"route {self.courier_id}: distance must be whole metres >= 0")
         if not self.shift.start_s <= self.start_s <= self.end_s <= self.shift.end_s:
             raise ValueError(f"route {self.courier_id} runs {self.start_s}-{self.end_s}, outside its shift")
         if self.open_end and self.end is not None:
@@ -90,6 +131,12 @@ class Route:
     def duration_s(self) -> int:
         """From leaving the office to coming back, break included."""
         return self.end_s - self.start_s
+
+    @property
+    def label(self) -> str:
+        """The courier as printed on sheets: ``K01 (Budi Santoso)``, or the id alone."""
+        name = " ".join(self.courier_name.split())[:60]
+        return f"{self.courier_id} ({name})" if name else self.courier_id
 
     @property
     def n_cards(self) -> int:
@@ -106,6 +153,7 @@ class Unassigned:
     detail: str
 
     def __post_init__(self) -> None:
+        _check_types(self)
         if self.reason not in UNASSIGNED_REASONS:
             raise ValueError(f"unknown unassigned reason {self.reason!r}")
 
@@ -121,6 +169,9 @@ class Rejected:
     reason: str
     detail: str
 
+    def __post_init__(self) -> None:
+        _check_types(self)
+
 
 @dataclass(frozen=True, slots=True)
 class Review:
@@ -134,6 +185,9 @@ class Review:
     note: str
     address: str = ""
     key: str = ""
+
+    def __post_init__(self) -> None:
+        _check_types(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +207,9 @@ class Plan:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        ids = [r.courier_id.lower() for r in self.routes]
+        if len(ids) != len(set(ids)):
+            raise ValueError("two routes have the same courier id (compared without case: they would share files)")
         rows = [c.row for r in self.routes for v in r.visits for c in v.cards]
         rows += [u.card.row for u in self.unassigned] + [r.row for r in self.rejected]
         if len(rows) != len(set(rows)):
@@ -236,6 +293,7 @@ def to_json(plan: Plan) -> dict[str, Any]:
             "start": None if r.start is None else {"lat": r.start.lat, "lon": r.start.lon},
             "end": None if r.end is None else {"lat": r.end.lat, "lon": r.end.lon},
             "open_end": r.open_end,
+            "courier_name": r.courier_name,
         } for r in plan.routes if r.visits],
         "unassigned": [{"nik": u.card.nik, "row": u.card.row, "reason": u.reason, "detail": u.detail,
                         "card": _card_json(u.card)} for u in plan.unassigned],
@@ -244,8 +302,41 @@ def to_json(plan: Plan) -> dict[str, Any]:
     }
 
 
+def _clean_strings(data: Any, at: str, path: str) -> Any:
+    """``data`` with control characters removed from every string; a string that cannot be
+    written as UTF-8 (a lone surrogate from a ``\\ud800`` escape) is an InputError naming where it is."""
+    if isinstance(data, str):
+        if undecoded(data):
+            raise InputError(f"{path}, {at}, value {shown(data)!r}: not text (a lone surrogate escape)")
+        return strip_controls(data)
+    if isinstance(data, dict):
+        return {_clean_strings(k, at, path): _clean_strings(v, f"{at}.{k}" if at else str(k), path)
+                for k, v in data.items()}
+    if isinstance(data, list):
+        return [_clean_strings(v, f"{at}[{k}]", path) for k, v in enumerate(data)]
+    return data
+
+
 def from_json(data: dict[str, Any], path: str = "plan.json") -> Plan:
-    """Rebuild a :class:`Plan` from :func:`to_json` output (for ``render``)."""
+    """Rebuild a :class:`Plan` from :func:`to_json` output (for ``render``).
+
+    The file may have been edited by hand: every value is checked as the plan is built, courier
+    ids are checked before anything else (they name files), and control characters are removed.
+
+    Raises
+    ------
+    InputError
+        One line naming the file and the field: the plan cannot be rebuilt.
+    """
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: not a plan written by ektp-route (expected a JSON object)")
+    data = _clean_strings(data, "", path)
+    routes_data = data.get("routes")
+    for k, r in enumerate(routes_data if isinstance(routes_data, list) else []):
+        cid = r.get("courier_id") if isinstance(r, dict) else None
+        problem = courier_id_problem(cid)
+        if problem:
+            raise InputError(f"{path}, routes[{k}].courier_id, value {shown(str(cid))!r}: {problem}")
     try:
         if data.get("format") != PLAN_FORMAT:
             raise InputError(f"{path}: plan format {data.get('format')!r} is not {PLAN_FORMAT}")
@@ -260,7 +351,7 @@ def from_json(data: dict[str, Any], path: str = "plan.json") -> Plan:
             geometry=tuple(LatLon(a, b) for a, b in r.get("geometry", [])),
             start=LatLon(r["start"]["lat"], r["start"]["lon"]) if r.get("start") else None,
             end=LatLon(r["end"]["lat"], r["end"]["lon"]) if r.get("end") else None,
-            open_end=bool(r.get("open_end"))) for r in data["routes"])
+            open_end=bool(r.get("open_end")), courier_name=r.get("courier_name", "")) for r in data["routes"])
         return Plan(
             date=dt.date.fromisoformat(data["date"]), depot=LatLon(data["depot"]["lat"], data["depot"]["lon"]),
             cards_in=data["summary"]["cards_in"], routes=routes,
@@ -269,17 +360,28 @@ def from_json(data: dict[str, Any], path: str = "plan.json") -> Plan:
             review=tuple(Review(**r) for r in data.get("review", [])),
             source=data.get("source", ""), network=data.get("network", ""),
             synthetic=bool(data.get("synthetic")), meta=data.get("meta", {}))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"{path}: not a plan written by ektp-route ({exc.__class__.__name__}: {exc})") from None
+    except InputError as exc:
+        if str(exc).startswith(path):
+            raise
+        raise InputError(f"{path}: not a plan written by ektp-route ({exc})") from None
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise InputError(f"{path}: not a plan written by ektp-route ({exc.__class__.__name__}: "
+                         f"{shown(str(exc), 200)})") from None
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number a plan holds")
 
 
 def read_plan(path: Path) -> Plan:
     """Read ``plan.json`` from a file."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
     except FileNotFoundError:
         raise InputError(f"{path}: no plan.json here; run `ektp-route plan` first") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise InputError(f"{path}: not valid JSON ({shown(str(exc), 200)})") from None
     return from_json(data, str(path))

@@ -8,18 +8,22 @@ strict where it matters (NIK digits, coordinates). A bad row never stops the run
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping, Sequence
 
 from routing import nik as niks
 from routing.errors import InputError, where
-from routing.files import read_text, sniff_delimiter
+from routing.files import (
+    MAX_CELL_CHARS,
+    csv_rows,
+    has_controls,
+    shown,
+    strip_controls,
+    undecoded,
+)
 from routing.geo import LatLon, parse_degrees
 
 #: Canonical column -> accepted header spellings (compared after :func:`_header_key`).
@@ -108,6 +112,8 @@ class RecordSet:
     path: str
     records: tuple[Record, ...]
     rejected: tuple[Rejection, ...]
+    #: One line for every cell that had control characters removed (file, row, column, value).
+    cleaned: tuple[str, ...] = ()
 
     @property
     def rows(self) -> int:
@@ -125,10 +131,15 @@ def _resolve_columns(path: Path, header: Sequence[str], overrides: Mapping[str, 
     found: dict[str, int] = {}
     for canonical, spellings in ALIASES.items():
         wanted = (_header_key(overrides[canonical]),) if canonical in overrides else spellings
-        for i, key in enumerate(keys):
-            if key in wanted:
-                found.setdefault(canonical, i)
-                break
+        matches = [i for i, key in enumerate(keys) if key in wanted]
+        if len(matches) > 1:
+            a, b = (header[i] for i in matches[:2])
+            fix = ("delete or rename one" if keys[matches[0]] == keys[matches[1]] else
+                   f"delete one, or choose one under [columns] in the config file ({canonical} = \"{b}\")")
+            raise InputError(f"{where(path, 1)}: columns {a!r} and {b!r} (columns {matches[0] + 1} and "
+                             f"{matches[1] + 1}) both hold {canonical}; {fix}")
+        if matches:
+            found[canonical] = matches[0]
     if "rt_rw" in found:
         found.setdefault("rt", -1)
         found.setdefault("rw", -1)
@@ -142,11 +153,6 @@ def _resolve_columns(path: Path, header: Sequence[str], overrides: Mapping[str, 
     return found
 
 
-def _csv_rows(path: Path) -> Iterator[list[str]]:
-    text = read_text(path)
-    yield from csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text.split("\n", 1)[0]))
-
-
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
@@ -158,8 +164,9 @@ def _cell_text(value: object) -> str:
 
 
 def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[list[object]]:
-    import openpyxl  # imported here: only XLSX input needs it
     from zipfile import BadZipFile
+
+    import openpyxl  # imported here: only XLSX input needs it
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -171,14 +178,38 @@ def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[list[object]]:
         if sheet is not None and sheet not in book.sheetnames:
             raise InputError(f"{path}: no sheet named {sheet!r}; sheets: {', '.join(book.sheetnames)}")
         ws = book[sheet] if sheet else book.worksheets[0]
-        for row in ws.iter_rows(values_only=True):
+        # From row 1 even when the sheet starts lower, so that row numbers are the spreadsheet's.
+        for row in ws.iter_rows(min_row=1, values_only=True):
             yield list(row)
     finally:
         book.close()
 
 
-def _build(path: Path, row_no: int, cells: Sequence[object], cols: Mapping[str, int],
-           seen: dict[str, int]) -> Record | Rejection:
+def _screen(path: Path, row_no: int, cells: Sequence[object], cols: Mapping[str, int], cleaned: list[str]
+            ) -> tuple[list[object], tuple[str, str, str] | None]:
+    """The row's cells with control characters removed (noted in ``cleaned``), or the first used
+    cell that cannot be read: ``(column, value, why)``."""
+    out = list(cells)
+    for name, i in cols.items():
+        value = out[i] if 0 <= i < len(out) else None
+        if not isinstance(value, str):
+            continue
+        if undecoded(value):
+            why = "holds bytes that are not text in this file's encoding; correct the cell, or save the file as UTF-8"
+            return out, (name, value, why)
+        if len(value) > MAX_CELL_CHARS:
+            why = f"cell longer than {MAX_CELL_CHARS} characters (a quote never closed swallows the rows after it)"
+            return out, (name, value, why)
+        if has_controls(value):
+            cleaned.append(f"{where(path, row_no, name, shown(value))}: control characters removed")
+            out[i] = strip_controls(value)
+    return out, None
+
+
+def _build(path: Path, row_no: int, raw_cells: Sequence[object], cols: Mapping[str, int],
+           seen: dict[str, int], cleaned: list[str]) -> Record | Rejection:
+    cells, unreadable = _screen(path, row_no, raw_cells, cols, cleaned)
+
     def get(name: str) -> object:
         i = cols.get(name, -1)
         return cells[i] if 0 <= i < len(cells) else None
@@ -190,9 +221,12 @@ def _build(path: Path, row_no: int, cells: Sequence[object], cols: Mapping[str, 
     nik_text = _cell_text(raw_nik)
 
     def reject(column: str, value: object, reason: str, why: str) -> Rejection:
-        return Rejection(row_no, nik_text.strip(), column, _cell_text(value), reason,
-                         f"{where(path, row_no, column, _cell_text(value))}: {why}")
+        text = shown(_cell_text(value))
+        return Rejection(row_no, shown(nik_text.strip(), 40), column, text, reason,
+                         f"{where(path, row_no, column, text)}: {why}")
 
+    if unreadable is not None:
+        return reject(unreadable[0], unreadable[1], "bad_value", unreadable[2])
     if isinstance(raw_nik, (int, float)):
         return reject("nik", raw_nik, "invalid_nik",
                       "NIK is stored as a number, and Excel keeps only 15 digits; "
@@ -281,22 +315,32 @@ def read_records(path: Path, *, sheet: str | None = None,
     else:
         if sheet is not None:
             raise InputError(f"{path}: --sheet only applies to XLSX files")
-        rows = _csv_rows(path)
-    it = iter(rows)
-    header = next(it, None)
+        rows = csv_rows(path)
+    # Row numbers count every row, blank ones included, as the officer sees them in a spreadsheet.
+    it = enumerate(rows, start=1)
+    header_row, header = next(it, (0, None))
     while header is not None and not any(_cell_text(c).strip() for c in header):
-        header = next(it, None)
+        header_row, header = next(it, (0, None))
     if header is None:
         raise InputError(f"{path}: the file is empty; expected a header row and one row per card")
-    cols = _resolve_columns(path, [_cell_text(h) for h in header], columns or {})
+    names = [_cell_text(h) for h in header]
+    for k, name in enumerate(names, start=1):
+        if undecoded(name):
+            raise InputError(f"{where(path, header_row, f'#{k}', shown(name))}: the header holds bytes that are "
+                             f"not text in this file's encoding; save the file as UTF-8")
+    cols = _resolve_columns(path, [strip_controls(n) for n in names], columns or {})
     records: list[Record] = []
     rejected: list[Rejection] = []
+    cleaned: list[str] = []
     seen: dict[str, int] = {}
-    for row_no, cells in enumerate(it, start=2):
+    for row_no, cells in it:
         if not any(_cell_text(c).strip() for c in cells):
             continue
-        result = _build(path, row_no, cells, cols, seen)
-        (records if isinstance(result, Record) else rejected).append(result)
+        result = _build(path, row_no, cells, cols, seen, cleaned)
+        if isinstance(result, Record):
+            records.append(result)
+        else:
+            rejected.append(result)
     if not records and not rejected:
         raise InputError(f"{path}: the file has a header but no card rows")
-    return RecordSet(str(path), tuple(records), tuple(rejected))
+    return RecordSet(str(path), tuple(records), tuple(rejected), tuple(cleaned))

@@ -2,6 +2,11 @@
 
 Names and addresses come from the office's export, so every value is escaped (Jinja2
 autoescape). NIKs are printed masked; the full NIK never appears on a sheet.
+
+A pesantren or a panti asuhan is one address with fifty or more cards, and an export may hold a
+60 KB address: a household is drawn over several rows (:func:`household_parts`) that may fall on
+different pages, and long text is cut with a visible mark (:func:`clip`). The full text stays in
+``plan.json`` and ``routes.csv``.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from jinja2 import Environment, select_autoescape
 from routing.clock import format_clock
 from routing.nik import mask
 from routing.outcomes import legend
-from routing.plan import Plan, Route
+from routing.plan import Card, Plan, Route, Visit
 
 LABELS = {
     "id": {
@@ -24,7 +29,7 @@ LABELS = {
         "received": "Diterima oleh / Paraf", "outcome": "Hasil (centang)", "urgent": "PENTING",
         "depart": "Berangkat dari kantor", "return": "Kembali ke kantor",
         "legend": "Kode hasil", "page": "Halaman", "sign_courier": "Tanda tangan kurir",
-        "sign_officer": "Petugas dispatch", "snap": "dari jalan",
+        "sign_officer": "Petugas dispatch", "snap": "dari jalan", "cut": "dipotong", "continued": "lanjutan",
     },
     "en": {
         "title": "e-KTP Delivery Route Sheet", "office": "Dispendukcapil Kabupaten Jombang",
@@ -34,7 +39,7 @@ LABELS = {
         "received": "Received by / Initials", "outcome": "Outcome (tick)", "urgent": "URGENT",
         "depart": "Leave the office", "return": "Back at the office",
         "legend": "Outcome codes", "page": "Page", "sign_courier": "Courier's signature",
-        "sign_officer": "Dispatch officer", "snap": "from the road",
+        "sign_officer": "Dispatch officer", "snap": "from the road", "cut": "cut", "continued": "continued",
     },
 }
 
@@ -53,6 +58,39 @@ _MONTHS = {"id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli"
                   "October", "November", "December"]}
 
 
+#: Longest text printed in one cell of a route sheet, in characters (HTML; the PDF measures lines).
+MAX_CHARS = {"name": 200, "nik": 32, "address": 400, "phone": 100, "courier": 100}
+#: Column widths of the stops table in per cent. The layout is fixed, so a long unbroken address
+#: wraps inside its column instead of squeezing the others; the NIK column fits a masked NIK.
+COLUMN_PERCENT = (4, 5.5, 14, 14, 16.5, 5.5, 9, 10.5, 11, 10)
+#: Cards of one household per table row on the HTML sheet; a bigger household continues on further rows.
+CARDS_PER_ROW = 20
+
+
+def cut_mark(lang: str) -> str:
+    """What ends a text that was cut: ``…[dipotong]``."""
+    return f"\u2026[{LABELS[lang]['cut']}]"
+
+
+def clip(text: str, limit: int, lang: str = "id") -> str:
+    """``text`` if it has at most ``limit`` characters, else its start and :func:`cut_mark`.
+
+    >>> clip("Jl. Melati No. 1", 8)
+    'Jl. Mela…[dipotong]'
+    """
+    return text if len(text) <= limit else text[:limit] + cut_mark(lang)
+
+
+def household_parts(cards: tuple[Card, ...], size: int = CARDS_PER_ROW) -> list[tuple[Card, ...]]:
+    """The cards of one stop in table rows of at most ``size`` (a pesantren fills several rows)."""
+    return [cards[k:k + size] for k in range(0, len(cards), size)] or [()]
+
+
+def precision_label(visit: Visit, lang: str) -> str:
+    """The sheet's word for how the stop was located (an unknown value from an edited plan prints as is)."""
+    return PRECISION_LABELS[lang].get(visit.precision, visit.precision)
+
+
 def long_date(day: dt.date, lang: str = "id") -> str:
     """``Senin, 30 November 2026``."""
     return f"{_DAYS[lang][day.weekday()]}, {day.day} {_MONTHS[lang][day.month - 1]} {day.year}"
@@ -66,7 +104,7 @@ def km(metres: int) -> str:
 _TEMPLATE = """<!DOCTYPE html>
 <html lang="{{ lang }}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ L.title }} - {{ route.courier_id }} - {{ date_iso }}</title>
+<title>{{ L.title }} - {{ clip(route.courier_id, C.courier) }} - {{ date_iso }}</title>
 <style>
 @page { size: A4 landscape; margin: 10mm; }
 body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10pt; margin: 0; color: #000; }
@@ -74,8 +112,9 @@ header { display: flex; justify-content: space-between; align-items: flex-start;
 h1 { font-size: 14pt; margin: 0 0 2mm 0; }
 .meta td { padding: 0 4mm 0 0; }
 .synthetic { border: 2px dashed #b00; color: #b00; padding: 1mm 2mm; font-weight: bold; margin: 2mm 0; }
-table.stops { width: 100%; border-collapse: collapse; margin-top: 3mm; }
-table.stops th, table.stops td { border: 1px solid #444; padding: 1.2mm; vertical-align: top; }
+table.stops { width: 100%; border-collapse: collapse; margin-top: 3mm; table-layout: fixed; }
+table.stops th, table.stops td { border: 1px solid #444; padding: 1.2mm; vertical-align: top;
+  overflow-wrap: break-word; }
 table.stops thead { display: table-header-group; background: #eee; }
 table.stops tr { page-break-inside: avoid; }
 .urgent { font-weight: bold; color: #b00; }
@@ -90,7 +129,7 @@ footer { margin-top: 4mm; display: flex; gap: 30mm; }
 <header>
  <div><h1>{{ L.title }}</h1><div>{{ L.office }}</div></div>
  <table class="meta">
-  <tr><td>{{ L.date }}</td><td><b>{{ date_long }}</b></td><td>{{ L.courier }}</td><td><b>{{ route.courier_id }}</b></td></tr>
+  <tr><td>{{ L.date }}</td><td><b>{{ date_long }}</b></td><td>{{ L.courier }}</td><td><b>{{ clip(route.label, C.courier) }}</b></td></tr>
   <tr><td>{{ L.shift }}</td><td>{{ route.shift.label() }}</td><td>{{ L.stops }} / {{ L.cards }}</td><td>{{ route.visits|length }} / {{ route.n_cards }}</td></tr>
   <tr><td>{{ L.depart }}</td><td>{{ clock(route.start_s) }}</td><td>{{ L.finish }}</td><td><b>{{ clock(route.end_s) }}</b></td></tr>
   <tr><td>{{ L.km }}</td><td>{{ km(route.distance_m) }} km</td><td></td><td></td></tr>
@@ -98,23 +137,36 @@ footer { margin-top: 4mm; display: flex; gap: 30mm; }
 </header>
 {% if synthetic %}<div class="synthetic">{{ synthetic_note }}</div>{% endif %}
 <table class="stops">
+<colgroup>{% for w in col_widths %}<col style="width: {{ w }}%">{% endfor %}</colgroup>
 <thead><tr><th>{{ L.no }}</th><th>{{ L.eta }}</th><th>{{ L.name }}</th><th>{{ L.nik }}</th><th>{{ L.address }}</th>
 <th>{{ L.n_cards }}</th><th>{{ L.precision }}</th><th>{{ L.phone }}</th><th class="sign">{{ L.received }}</th><th>{{ L.outcome }}</th></tr></thead>
 <tbody>
-{% for v in route.visits %}
-<tr>
+{% for v in route.visits %}{% for part in parts(v.cards) %}
+{% if loop.first %}<tr>
  <td><b>{{ v.seq }}</b></td>
  <td>{{ clock(v.arrival_s) }}</td>
- <td>{% for c in v.cards %}<div{% if c.urgent %} class="urgent"{% endif %}>{{ c.nama }}{% if c.urgent %} ({{ L.urgent }}){% endif %}</div>{% endfor %}</td>
- <td>{% for c in v.cards %}<div>{{ mask(c.nik) }}</div>{% endfor %}</td>
- <td>{{ v.cards[0].address }}{% if v.snap_m > 150 %}<div class="small">{{ v.snap_m }} m {{ L.snap }}</div>{% endif %}</td>
+{% else %}<tr class="continued">
+ <td><b>{{ v.seq }}</b></td>
+ <td></td>
+{% endif %}
+ <td>{% for c in part %}<div{% if c.urgent %} class="urgent"{% endif %}>{{ clip(c.nama, C.name) }}{% if c.urgent %} ({{ L.urgent }}){% endif %}</div>{% endfor %}</td>
+ <td>{% for c in part %}<div>{{ clip(mask(c.nik), C.nik) }}</div>{% endfor %}</td>
+{% if loop.first %}
+ <td>{{ clip(v.cards[0].address, C.address) }}{% if v.snap_m > 150 %}<div class="small">{{ v.snap_m }} m {{ L.snap }}</div>{% endif %}</td>
  <td>{{ v.cards|length }}</td>
- <td>{{ P[v.precision] }}</td>
- <td>{% for c in v.cards if c.telepon %}<div>{{ c.telepon }}</div>{% endfor %}</td>
+ <td>{{ precision(v) }}</td>
+{% else %}
+ <td class="small">({{ L.continued }} {{ L.no }} {{ v.seq }})</td><td></td><td></td>
+{% endif %}
+ <td>{% for c in part if c.telepon %}<div>{{ clip(c.telepon, C.phone) }}</div>{% endfor %}</td>
+{% if loop.first %}
  <td class="sign"></td>
  <td class="codes">{% for code, text in codes %}<span><span class="box"></span>{{ code }}</span> {% endfor %}</td>
+{% else %}
+ <td class="sign"></td><td></td>
+{% endif %}
 </tr>
-{% endfor %}
+{% endfor %}{% endfor %}
 </tbody></table>
 <p class="small">{{ L.legend }}: {% for code, text in codes %}{{ code }} = {{ text }}{% if not loop.last %}; {% endif %}{% endfor %}.
 {{ L.return }}: {{ clock(route.end_s) }}.</p>
@@ -132,6 +184,8 @@ def render_sheet(plan: Plan, route: Route, lang: str = "id", synthetic_note: str
     if lang not in LABELS:
         raise ValueError(f"language {lang!r} not available; choose from {sorted(LABELS)}")
     return _SHEET.render(
-        lang=lang, L=LABELS[lang], P=PRECISION_LABELS[lang], codes=legend(lang), route=route,
+        lang=lang, L=LABELS[lang], codes=legend(lang), route=route,
         date_iso=plan.date.isoformat(), date_long=long_date(plan.date, lang), clock=format_clock, km=km,
-        mask=mask, synthetic=plan.synthetic, synthetic_note=synthetic_note)
+        mask=mask, synthetic=plan.synthetic, synthetic_note=synthetic_note, C=MAX_CHARS, col_widths=COLUMN_PERCENT,
+        clip=lambda text, limit: clip(text, limit, lang), parts=household_parts,
+        precision=lambda v: precision_label(v, lang))

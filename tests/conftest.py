@@ -5,23 +5,27 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import shutil
+import subprocess
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-from routing.config import DEFAULT_SPEEDS_KPH, Settings
+from routing.config import DEFAULT_SPEEDS_KPH, MON_THU, Settings
 from routing.demo import VILLAGES, generate
 from routing.gazetteer import Gazetteer, GazetteerEntry
 from routing.geo import LatLon
 from routing.network import load_network
 from routing.pipeline import plan_day
+from routing.plan import Card, Plan, Route, Visit
 from routing.records import Record, read_records
 from routing.render import render_all
 
 DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 MONDAY = dt.date(2026, 11, 30)
 FRIDAY = dt.date(2026, 12, 4)
@@ -142,7 +146,6 @@ def long_day(tmp_path_factory, demo_network):
     return plan, render_all(plan, tmp / "out")
 
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_ektp(args: Iterable[object], cwd: Path, **env: str):
@@ -250,3 +253,59 @@ def outputs(tmp_path_factory, demo_network):
 
     plan = plan_day(read_records(records_csv(tmp / "in.csv", rows)), demo_network, Settings(time_limit_s=1), MONDAY)
     return plan, render_all(plan, tmp / "out")
+
+
+def run_cli(*args: object, cwd: Path | None = None, env: Mapping[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
+    """Run the real ``ektp-route`` console script (this checkout's code first on the path).
+
+    A subprocess shows what the officer sees: the exit code, stderr, and any traceback.
+    """
+    full = {**os.environ, **(env or {})}
+    full["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), full.get("PYTHONPATH", "")) if p)
+    full.pop("EKTP_DEBUG", None)
+    return subprocess.run(["ektp-route", *map(str, args)], capture_output=True, text=True, cwd=cwd, env=full,
+                          timeout=600, check=False)
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """Assert exit 2 with exactly one ``ektp-route: error:`` line on stderr and no traceback; return it."""
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    assert len(lines) == 1 and lines[0].startswith("ektp-route: error: "), result.stderr[-2000:]
+    return lines[0]
+
+
+def card(row: int, **fields: object) -> Card:
+    """A card for :func:`hand_plan`: row ``row``, NIK ``nik_for(row)``, other fields overridable."""
+    values: dict = dict(row=row, nik=nik_for(row), nama=f"Warga {row}", address=f"Jl. Melati No. {row}",
+                        desa="Jabon", kecamatan="Jombang")
+    values.update(fields)
+    return Card(**values)
+
+
+def hand_plan(routes: Mapping[str, Sequence[Sequence[Card]]], **plan_fields: object) -> Plan:
+    """A plan built directly, without solving, for drawing tests.
+
+    ``routes`` maps each courier id to its stops in visit order, each stop a list of cards. Stops
+    lie 300 m apart north-east of the office, with a road line through them; routes start at a
+    point of their own (a courier's home) so start markers are drawn too. Unassigned, rejected
+    and review entries may be passed in ``plan_fields``; ``cards_in`` is counted. Stops are 10 minutes
+    apart, so a route holds up to 47 of them.
+    """
+    depot = LatLon(-7.5530, 112.2330)
+    built = []
+    for k, (courier_id, stops) in enumerate(routes.items()):
+        visits = tuple(Visit(seq=s + 1, stop_id=f"S{k}-{s}", cards=tuple(cards),
+                             point=LatLon(depot.lat + 0.0027 * (s + 1), depot.lon + 0.0027 * (k + 1)),
+                             arrival_s=8 * 3600 + 600 * s, service_s=300, travel_s=120, distance_m=300,
+                             precision="coordinates", snap_m=10) for s, cards in enumerate(stops))
+        home = LatLon(depot.lat, depot.lon + 0.0027 * (k + 1))
+        built.append(Route(courier_id, MON_THU, 8 * 3600 - 300, 8 * 3600 + 600 * len(stops), 300 * len(stops),
+                           visits, geometry=(home, *(v.point for v in visits), depot), start=home))
+    cards_in = sum(len(v.cards) for r in built for v in r.visits)
+    cards_in += sum(len(plan_fields.get(k, ())) for k in ("unassigned", "rejected"))  # type: ignore[arg-type]
+    return Plan(date=MONDAY, depot=depot, cards_in=cards_in, routes=tuple(built),
+                unassigned=plan_fields.pop("unassigned", ()), rejected=plan_fields.pop("rejected", ()),
+                **plan_fields)

@@ -103,11 +103,18 @@ def desa_splits(plan):
 
 
 def test_keep_desa_with_one_courier(tmp_path, demo_network):
-    rows = village_rows(20) + village_rows(20, 100, "Tunggorono")
-    base = Settings(time_limit_s=3, couriers=2, service_base_s=600, deterministic=True)
+    """One Jabon house stands among Tunggorono's: by geography alone the Tunggorono courier takes it
+    (Jabon split over two couriers); with keep-desa the Jabon courier rides over for it."""
+    rows = village_rows(12) + village_rows(12, 100, "Tunggorono")
+    rows[12 + 6]["desa"] = "Jabon"  # in the middle of the Tunggorono cluster
+    base = Settings(time_limit_s=2, couriers=2, service_base_s=1200, deterministic=True)  # 24 stops: two days' work
+    plain = run(tmp_path, rows, demo_network, base)
     kept = run(tmp_path, rows, demo_network, dataclasses.replace(base, keep_desa_cost=3600))
-    accounted(kept)
-    assert kept.cards_planned == 40 and desa_splits(kept) == 0
+    for plan in (plain, kept):
+        accounted(plan)
+        assert plan.cards_planned == 24 and len(plan.routes) == 2
+    assert desa_splits(plain) == 1  # without the feature, Jabon is split
+    assert desa_splits(kept) == 0
 
 
 def test_balance_evens_out_the_days(tmp_path, demo_network):

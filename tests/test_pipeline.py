@@ -2,10 +2,12 @@
 
 import dataclasses
 
+import pytest
 from conftest import FRIDAY, MONDAY, accounted, nik_for, records_csv, village_rows
 
 from routing.config import Shift
 from routing.demo import ISLAND
+from routing.errors import InputError
 from routing.gazetteer import read_gazetteer
 from routing.pipeline import plan_day
 from routing.plan import from_json, to_json
@@ -103,7 +105,7 @@ def test_time_windows_per_card(tmp_path, demo_network, settings):
     f = tmp_path / "w.csv"
     import csv as _csv
     with open(f, "w", newline="", encoding="utf-8") as fh:
-        w = _csv.DictWriter(fh, fieldnames=list(rows[0]) + ["jam"])
+        w = _csv.DictWriter(fh, fieldnames=list(rows[0]))  # rows[0] has "jam" (a second one is now an error)
         w.writeheader()
         w.writerows(rows)
     plan = plan_day(read_records(f), demo_network, settings, MONDAY)
@@ -112,3 +114,33 @@ def test_time_windows_per_card(tmp_path, demo_network, settings):
     assert [(r.nik, r.reason, r.column) for r in plan.rejected] == [(nik_for(3), "bad_value", "jam")]
     visit = next(v for r in plan.routes for v in r.visits if v.cards[0].nik == nik_for(1))
     assert 13 * 3600 + 1800 <= visit.arrival_s <= 14 * 3600
+
+
+def test_a_day_too_large_for_memory_is_refused_before_any_matrix_is_built():
+    from routing.pipeline import check_size
+
+    with pytest.raises(InputError, match=r"50000 stops .* would need about \d+\.\d GiB .* --group-by kecamatan"):
+        check_size([50_000], 0, 1, "none")
+    # The same day in 100 kecamatan-sized groups, two solved at a time, fits in 24 GiB.
+    check_size([500] * 100, 0, 2, "kecamatan", available=24 << 30)
+    with pytest.raises(InputError, match="--group-by desa"):
+        check_size([20_000, 20_000], 0, 2, "kecamatan", available=24 << 30)
+
+
+@pytest.mark.slow
+def test_fifty_thousand_rows_stop_with_one_line_and_exit_2(tmp_path, demo_files):
+    import subprocess
+
+    one = village_rows(1)[0]
+    rows = [dict(one, nik=f"351709{1 + k // 9999:02d}0190{k % 9999 + 1:04d}") for k in range(50_000)]
+    for k, r in enumerate(rows):
+        r["alamat"] = f"Jl. Melati No. {k}"
+        r["lat"] = f"{-7.56 + (k % 200) * 0.0001:.6f}"
+        r["lon"] = f"{112.21 + (k // 200) * 0.00002:.6f}"
+    records = records_csv(tmp_path / "big.csv", rows)
+    result = subprocess.run(["ektp-route", "plan", str(records), "--network", str(demo_files.network), "--out",
+                             str(tmp_path / "out"), "--date", "2026-11-30", "-q"], capture_output=True, text=True,
+                            env={**__import__("os").environ, "EKTP_CACHE_DIR": str(tmp_path)}, timeout=600)
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "would need about" in line and "--group-by" in line and "Traceback" not in result.stderr

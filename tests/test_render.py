@@ -12,11 +12,20 @@ from routing.files import guard_cell
 
 
 def test_outputs_are_owner_only(outputs):
+    """Every folder and file under --out, at any depth, whatever the Outputs record lists."""
     _, out = outputs
-    files = [out.plan_json, *out.csvs, *out.sheets, *out.maps]
+    folders, files = [], []
+    for root, dirs, names in os.walk(out.folder):
+        folders += [os.path.join(root, d) for d in dirs]
+        files += [os.path.join(root, n) for n in names]
+    assert {os.path.basename(d) for d in folders} >= {"sheets", "maps", "gpx"}
+    assert {os.path.relpath(f, out.folder) for f in files} >= {
+        "plan.json", "routes.csv", "routes.gpkg", "sheets/K01.pdf", "sheets/all.pdf", "sheets/K01.html",
+        "maps/K01.html", "maps/overview.html", "gpx/K01.gpx"}
     for f in files:
-        assert stat.S_IMODE(os.stat(f).st_mode) == 0o600, f
-    assert stat.S_IMODE(os.stat(out.folder).st_mode) == 0o700
+        assert stat.S_IMODE(os.lstat(f).st_mode) == 0o600, f
+    for d in [out.folder, *folders]:
+        assert stat.S_IMODE(os.lstat(d).st_mode) == 0o700, d
 
 
 def test_sheet_masks_nik_and_escapes_names(outputs):

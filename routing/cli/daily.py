@@ -55,7 +55,19 @@ def print_summary(plan: Plan, out: Path, lang: str) -> None:
 
 
 def _day(planning: Planning) -> dt.date:
-    return planning.day or dt.date.today()
+    """The delivery date: ``--date``, else the next working day from today (with a warning when that is not today).
+
+    A plan for a Sunday or a public holiday is made when asked for explicitly, with a warning.
+    """
+    from routing.workdays import day_off_warning, next_working_day
+
+    today = dt.date.today()
+    day = planning.day or next_working_day(today)
+    warning = day_off_warning(planning.day or today)
+    if warning:
+        click.echo(f"ektp-route: warning: {warning}" + ("" if planning.day else f"; planning for {day.isoformat()}"),
+                   err=True)
+    return day
 
 
 @main.command()

@@ -11,7 +11,7 @@ import click
 from routing.cli.main import main
 from routing.cli.options import config_opt, date_opt, db_opt, parse_date, sheet_opt
 from routing.config import load_settings
-from routing.errors import EXIT_OK, EXIT_PARTIAL, InputError
+from routing.errors import EXIT_OK, EXIT_PARTIAL
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -42,6 +42,8 @@ def import_(records: Path, db: Path | None, day: dt.date | None, sheet: str | No
     rs = read_records(records, sheet=sheet, columns=settings.columns)
     for r in rs.rejected[:10]:
         click.echo(f"ektp-route: rejected: {r.detail}", err=True)
+    for line in rs.cleaned[:10]:
+        click.echo(f"ektp-route: cleaned: {line}", err=True)
     with Ledger(_ledger_path(db)) as ledger:
         result = ledger.import_batch(rs, records.read_bytes(), day or dt.date.today())
     for line in result.changed:
@@ -79,13 +81,15 @@ def outcomes(results: tuple[Path, ...], db: Path | None, day: dt.date | None, co
     settings = load_settings(config)
     files = [read_outcome_file(p) for p in results]  # every file checked before anything is recorded
     refused = 0
-    with Ledger(_ledger_path(db)) as ledger:
+    with Ledger(_ledger_path(db), create=False) as ledger:
         for f in files:
             result = ledger.record_outcomes(f.path, f.rows, day or dt.date.today(), settings.max_attempts,
-                                            sha256=f.sha256)
+                                            sha256=f.sha256, row_numbers=f.row_numbers)
             if result.recorded_at:
                 click.echo(f"{f.path}: already recorded on {result.recorded_at} (the same file); nothing recorded")
                 continue
+            for line in f.cleaned[:10]:
+                click.echo(f"ektp-route: cleaned: {line}", err=True)
             for line in result.problems:
                 click.echo(f"ektp-route: refused: {line}", err=True)
             for line in result.wrong_plans:
@@ -111,9 +115,7 @@ def status(db: Path | None, day: dt.date | None) -> None:
     from routing.ledger import STATES, Ledger
 
     path = _ledger_path(db)
-    if not path.exists():
-        raise InputError(f"{path}: no ledger here yet; run `ektp-route import RECORDS --db {path}` first")
-    with Ledger(path) as ledger:
+    with Ledger(path, create=False) as ledger:
         counts = ledger.counts()
         click.echo(f"{path}: {sum(counts.values())} cards")
         click.echo("  " + "  ".join(f"{s}: {counts[s]}" for s in STATES))
@@ -138,9 +140,7 @@ def export(db: Path | None, out: Path) -> None:
     from routing.ledger import Ledger
 
     path = _ledger_path(db)
-    if not path.exists():
-        raise InputError(f"{path}: no ledger here")
-    with Ledger(path) as ledger:
+    with Ledger(path, create=False) as ledger:
         rows = [tuple(r) for r in ledger.export_rows()]
     write_csv(out, ["nik", "nama", "desa", "dusun", "state", "attempts", "urgent", "batch_date", "last_event"], rows)
     click.echo(f"{out}: {len(rows)} cards")

@@ -1,0 +1,78 @@
+"""Working days of Dispendukcapil Jombang: Monday to Friday, except Indonesian public holidays
+and *cuti bersama* (joint leave days decreed for civil servants around the big holidays).
+
+The calendar is the ``holidays`` package's Indonesia (categories ``public`` and ``government``;
+the second holds cuti bersama), with names in Bahasa Indonesia. Islamic holidays of years beyond
+the latest government decree are the package's estimates; ``--date`` always overrides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from functools import lru_cache
+
+import holidays
+
+#: Saturday and Sunday, as the officer says them (civil servants in Jombang work Monday-Friday).
+WEEKEND = {5: "Sabtu", 6: "Minggu"}
+_DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+#: Longest run of days off to look through for the next working day (Lebaran with cuti bersama
+#: and a weekend is about ten).
+_MAX_DAYS_OFF = 60
+
+
+@lru_cache(maxsize=8)
+def _calendar(year: int) -> Mapping[dt.date, str]:
+    try:
+        return holidays.country_holidays("ID", years=year, categories=("public", "government"), language="id")
+    except ValueError:  # a holidays release without the government category (cuti bersama)
+        return holidays.country_holidays("ID", years=year, language="id")
+
+
+def day_off_reason(day: dt.date) -> str | None:
+    """Why ``day`` is not a working day (``"Minggu"``, ``"Cuti Bersama Hari Raya Idul Fitri"``,
+    both joined by ``"; "``), or ``None`` on a working day.
+
+    >>> day_off_reason(dt.date(2026, 8, 17))
+    'Hari Kemerdekaan Republik Indonesia'
+    >>> day_off_reason(dt.date(2026, 11, 30)) is None
+    True
+    """
+    reasons = [WEEKEND[day.weekday()]] if day.weekday() in WEEKEND else []
+    holiday = _calendar(day.year).get(day)
+    if holiday:
+        reasons.append(holiday)
+    return "; ".join(reasons) or None
+
+
+def is_working_day(day: dt.date) -> bool:
+    """True on Monday to Friday when it is neither a public holiday nor cuti bersama."""
+    return day_off_reason(day) is None
+
+
+def next_working_day(day: dt.date) -> dt.date:
+    """The first working day on or after ``day``.
+
+    >>> next_working_day(dt.date(2026, 3, 19))  # Nyepi, cuti bersama, Idul Fitri, a weekend, cuti bersama
+    datetime.date(2026, 3, 25)
+    """
+    for k in range(_MAX_DAYS_OFF):
+        candidate = day + dt.timedelta(days=k)
+        if is_working_day(candidate):
+            return candidate
+    raise ValueError(f"no working day within {_MAX_DAYS_OFF} days of {day.isoformat()}")
+
+
+def day_off_warning(day: dt.date) -> str | None:
+    """One line for the officer when ``day`` is not a working day, naming the next one; else ``None``.
+
+    >>> day_off_warning(dt.date(2026, 11, 29))
+    '2026-11-29 (Minggu) is not a working day (Minggu); the next working day is 2026-11-30 (Senin)'
+    """
+    reason = day_off_reason(day)
+    if reason is None:
+        return None
+    following = next_working_day(day)
+    return (f"{day.isoformat()} ({_DAYS[day.weekday()]}) is not a working day ({reason}); "
+            f"the next working day is {following.isoformat()} ({_DAYS[following.weekday()]})")
