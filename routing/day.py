@@ -1,10 +1,10 @@
 """The daily run as one library call: the day's files in, a plan and every written output out.
 
 :func:`run_day` is what ``ektp-route plan`` and ``demo`` do, and what a batch task does for one
-office: read the inputs (records file or ledger, road network, gazetteer, couriers, confirmed
-locations), plan (:func:`routing.pipeline.plan_day`), write ``plan.json`` and everything drawn
-from it, and only then record the plan in the ledger, so a card becomes ``planned`` only when
-its sheet exists.
+office: read the inputs (records file or ledger with the locations its deliveries taught, road
+network, gazetteer, couriers, confirmed locations), plan (:func:`routing.pipeline.plan_day`),
+write ``plan.json`` and everything drawn from it, and only then record the plan in the ledger,
+so a card becomes ``planned`` only when its sheet exists.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from routing.couriers import read_couriers
 from routing.errors import InputError, LedgerBusy
 from routing.gazetteer import read_gazetteer
 from routing.geocode import online_geocoder
+from routing.learning import Learned
 from routing.ledger import Ledger, import_and_due, planning_lock
 from routing.network import default_cache_dir, load_network
 from routing.pipeline import plan_day
@@ -49,7 +50,8 @@ class DayInputs:
     records
         The day's records file (CSV or XLSX); optional with ``db``.
     db
-        Ledger: plan every card due in it (today's file imported first) and record the plan.
+        Ledger: plan every card due in it (today's file imported first), households at the points
+        where their cards were delivered before, and record the plan.
     sheet
         Worksheet of an XLSX records file (default: the first).
     gazetteer
@@ -109,7 +111,7 @@ def _warn_some(progress: Progress, what: str, lines: list[str], rest: str, shown
         progress.warn(f"... and {len(lines) - shown} more {rest}")
 
 
-def _records(inputs: DayInputs, progress: Progress) -> RecordSet:
+def _records(inputs: DayInputs, progress: Progress) -> tuple[RecordSet, Learned | None]:
     incoming = None
     if inputs.records is not None:
         incoming = read_records(inputs.records, sheet=inputs.sheet, columns=inputs.settings.columns)
@@ -118,7 +120,7 @@ def _records(inputs: DayInputs, progress: Progress) -> RecordSet:
         _warn_some(progress, "cleaned", list(incoming.cleaned), "cleaned cells")
     if inputs.db is None:
         assert incoming is not None  # DayInputs insists on one of the two
-        return incoming
+        return incoming, None
     file_bytes = inputs.records.read_bytes() if inputs.records is not None else b""
     due = import_and_due(inputs.db, incoming, file_bytes, inputs.day)
     if due.imported is not None:
@@ -127,7 +129,10 @@ def _records(inputs: DayInputs, progress: Progress) -> RecordSet:
         progress.note(f"imported {due.imported.added} new cards into {inputs.db}"
                       if not due.imported.already_imported else f"{inputs.records} was imported before; nothing added")
     progress.note(f"{len(due.records.records)} cards due in the ledger")
-    return due.records
+    if due.learned:
+        progress.note(f"{len(due.learned.by_kk)} households (by KK) and {len(due.learned.by_address)} addresses "
+                      "located where cards were delivered before")
+    return due.records, due.learned
 
 
 #: How long a finished plan keeps trying to be recorded while short commands (outcomes, import)
@@ -165,7 +170,7 @@ def run_day(inputs: DayInputs, progress: Progress = SILENT) -> DayResult:
     settings = inputs.settings
     lock = planning_lock(inputs.db) if inputs.db is not None else contextlib.nullcontext()
     with lock:
-        records = _records(inputs, progress)
+        records, learned = _records(inputs, progress)
         gazetteer = read_gazetteer(inputs.gazetteer) if inputs.gazetteer else None
         store = inputs.locations or DEFAULT_STORE
         confirmed = read_store(store)
@@ -176,7 +181,7 @@ def run_day(inputs: DayInputs, progress: Progress = SILENT) -> DayResult:
         fleet = read_couriers(inputs.couriers_file, settings.shift_for(inputs.day)) if inputs.couriers_file else None
         plan = plan_day(records, network, settings, inputs.day, gazetteer, confirmed=confirmed,
                         online=online_geocoder() if inputs.geocode_online else None, couriers=fleet,
-                        synthetic=inputs.synthetic, progress=progress)
+                        synthetic=inputs.synthetic, progress=progress, learned=learned)
         outputs = render_all(plan, inputs.out, inputs.lang)
         progress.note(f"plan.json, route sheets, maps, GPX and GeoPackage written to {inputs.out}")
         recorded = None

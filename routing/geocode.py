@@ -1,9 +1,11 @@
 """Locating households, in order of trust, each result carrying its precision.
 
 1. ``coordinates``: typed in the file and checked against the regency (or network) box.
-2. ``confirmed``: a point the office confirmed earlier for the same address.
-3. ``dusun`` / ``desa``: a gazetteer point (:mod:`routing.gazetteer`), matched by name with fuzzy tolerance.
-4. ``online``: Nominatim, only when asked (:func:`online_geocoder`).
+2. ``gps``: where a card of the same household was handed over before, from the courier's phone
+   (:mod:`routing.learning`): by KK number, else by address.
+3. ``confirmed``: a point the office confirmed earlier for the same address.
+4. ``dusun`` / ``desa``: a gazetteer point (:mod:`routing.gazetteer`), matched by name with fuzzy tolerance.
+5. ``online``: Nominatim, only when asked (:func:`online_geocoder`).
 Otherwise the household's cards are unassigned with reason ``not_geocoded``.
 """
 
@@ -16,9 +18,11 @@ from routing import _osmnx
 from routing.errors import ServiceUnreachable
 from routing.gazetteer import Gazetteer
 from routing.geo import LatLon, in_bbox
-from routing.households import Household, address_key
+from routing.households import Household, address_text
+from routing.learning import Learned
 
-PRECISIONS = ("coordinates", "confirmed", "dusun", "desa", "online")
+PRECISIONS = ("coordinates", "gps", "confirmed", "dusun", "desa", "online")
+
 
 @dataclass(frozen=True, slots=True)
 class Location:
@@ -35,13 +39,14 @@ class Location:
 
 
 def household_key(household: Household) -> str:
-    """The address key under which a confirmed location is remembered."""
-    return "|".join(address_key(household.first))
+    """The address key under which a confirmed or learned location is remembered."""
+    return address_text(household.first)
 
 
 def locate(household: Household, gazetteer: Gazetteer | None,
            bbox: tuple[float, float, float, float], confirmed: Mapping[str, LatLon] | None = None,
-           online: Callable[[str], tuple[float, float] | None] | None = None) -> Location | str:
+           online: Callable[[str], tuple[float, float] | None] | None = None,
+           learned: Learned | None = None) -> Location | str:
     """Locate one household; return a :class:`Location` or a note on why it could not be.
 
     Parameters
@@ -53,6 +58,8 @@ def locate(household: Household, gazetteer: Gazetteer | None,
         Locations the office confirmed earlier, by :func:`household_key`.
     online
         Optional online geocoder, asked last with the address only (dusun, desa, kecamatan).
+    learned
+        Where cards of known households were handed over before (from the ledger).
     """
     notes = []
     for r in household.records:
@@ -63,6 +70,12 @@ def locate(household: Household, gazetteer: Gazetteer | None,
             return Location(r.point, "coordinates", note=note)
         notes.append(f"row {r.row}: coordinates {r.point.lat}, {r.point.lon} are outside the area")
     first = household.first
+    if learned:
+        door = learned.for_household(household)
+        if door is not None and in_bbox(door.point, bbox):
+            return Location(door.point, "gps", note="; ".join(notes))
+        if door is not None:
+            notes.append(f"delivered on {door.day} at {door.point}, outside the area; not used")
     if confirmed:
         point = confirmed.get(household_key(household))
         if point is not None:
@@ -91,9 +104,10 @@ def locate(household: Household, gazetteer: Gazetteer | None,
 def locate_all(households: Sequence[Household], gazetteer: Gazetteer | None,
                bbox: tuple[float, float, float, float],
                confirmed: Mapping[str, LatLon] | None = None,
-               online: Callable[[str], tuple[float, float] | None] | None = None) -> list[Location | str]:
+               online: Callable[[str], tuple[float, float] | None] | None = None,
+               learned: Learned | None = None) -> list[Location | str]:
     """:func:`locate` for every household, in order."""
-    return [locate(h, gazetteer, bbox, confirmed, online) for h in households]
+    return [locate(h, gazetteer, bbox, confirmed, online, learned) for h in households]
 
 
 def online_geocoder() -> Callable[[str], tuple[float, float] | None]:

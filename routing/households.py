@@ -45,6 +45,11 @@ def address_key(r: Record) -> tuple[str, ...]:
             normalise_name(r.desa), normalise_name(r.kecamatan))
 
 
+def address_text(r: Record) -> str:
+    """:func:`address_key` as one string: how confirmed and learned locations are stored."""
+    return "|".join(address_key(r))
+
+
 @dataclass(frozen=True, slots=True)
 class Household:
     """Cards delivered at one door. ``key`` is stable across runs for the same input."""

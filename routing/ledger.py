@@ -10,6 +10,11 @@ States of a card::
                           |  \\--outcome TR/PA/AT/MN--> failed --plan--> planned ...
                           |                               \\-- after max_attempts --> pickup (ambil di kantor)
                           \\--outcome MD (meninggal)--> cancelled
+
+Each outcome keeps where the courier's phone was (``lat``, ``lon``, ``accuracy_m``) and each
+planned event where the plan put the household, so that deliveries teach the next plans where
+households are (:mod:`routing.learning`, :meth:`Ledger.learned_locations`) and the officer is told
+when a planned location was far off.
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ from pathlib import Path
 from typing import Self
 
 from routing.errors import InputError, LedgerBusy, where
-from routing.files import strip_controls
+from routing.files import read_rows, strip_controls
+from routing.geo import LatLon, haversine_m, parse_degrees
+from routing.learning import LEARN_ACCURACY_M, WRONG_PLAN_M, Learned, LearnedPoint, household_of, learn
 from routing.nik import mask
 from routing.outcomes import CODES, parse_outcome
 from routing.plan import Plan
@@ -69,7 +76,24 @@ MIGRATIONS: tuple[str, ...] = (
         row INTEGER NOT NULL, fields TEXT NOT NULL, at TEXT NOT NULL);
     CREATE INDEX cards_state ON cards(state);
     """,
+    # 3: where things happened. Outcome events keep the courier's phone position and its accuracy
+    # (and the courier's note); planned events keep where the plan put the household (``lat``,
+    # ``lon``, ``precision``). Outcome files recorded in full are remembered by their contents.
+    """
+    ALTER TABLE events ADD COLUMN lat REAL CHECK (lat BETWEEN -90 AND 90);
+    ALTER TABLE events ADD COLUMN lon REAL CHECK (lon BETWEEN -180 AND 180);
+    ALTER TABLE events ADD COLUMN accuracy_m REAL CHECK (accuracy_m >= 0);
+    ALTER TABLE events ADD COLUMN precision TEXT;
+    ALTER TABLE events ADD COLUMN note TEXT;
+    CREATE INDEX events_state ON events(state);
+    CREATE TABLE outcome_files (
+        id INTEGER PRIMARY KEY, file TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE, recorded_at TEXT NOT NULL,
+        day TEXT NOT NULL, rows INTEGER NOT NULL);
+    """,
 )
+
+#: Columns an outcomes file must have; the courier's page adds ``lat, lon, accuracy_m, courier, note``.
+OUTCOME_COLUMNS = ("nik", "outcome", "recipient", "time")
 
 
 def _now() -> str:
@@ -99,11 +123,106 @@ class ImportResult:
 
 @dataclass(frozen=True, slots=True)
 class OutcomeResult:
-    """Outcomes applied, and the lines that were refused."""
+    """What recording one outcomes file did.
+
+    Attributes
+    ----------
+    applied, repeated
+        Rows recorded now; rows recorded before (the same outcome for the same card).
+    problems
+        One line per refused row (file, row, column, value and why).
+    taught
+        Delivered cards whose position was accurate enough to teach their household's location.
+    wrong_plans
+        One line per household whose delivered position is more than :data:`WRONG_PLAN_M` from
+        where the plan had put it.
+    recorded_at
+        When the same file (same contents) was recorded in full before; then nothing was done now.
+    """
 
     applied: int
     repeated: int
     problems: tuple[str, ...]
+    taught: int = 0
+    wrong_plans: tuple[str, ...] = ()
+    recorded_at: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeFile:
+    """An outcomes file as read: its rows (lower-cased column names) with their spreadsheet row
+    numbers, the cells cleaned of control characters, and the contents' digest."""
+
+    path: Path
+    rows: tuple[dict[str, str], ...]
+    row_numbers: tuple[int, ...]
+    sha256: str
+    cleaned: tuple[str, ...] = ()
+
+
+def read_outcome_file(path: Path) -> OutcomeFile:
+    """Read an outcomes CSV (the officer's typed one, or the courier page's ``hasil_*.csv``).
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read or lacks the ``nik`` and ``outcome`` columns.
+    """
+    path = Path(path)
+    table = read_rows(path, "outcomes file")
+    if not {"nik", "outcome"} <= set(table.header):
+        raise InputError(f"{where(path, 1)}: expected columns {', '.join(OUTCOME_COLUMNS)} "
+                         "(and lat, lon, accuracy_m from the courier's page)")
+    return OutcomeFile(path, tuple(cells for _, cells in table.rows), tuple(k for k, _ in table.rows),
+                       hashlib.sha256(path.read_bytes()).hexdigest(), table.cleaned)
+
+
+@dataclass(frozen=True, slots=True)
+class _Position:
+    point: LatLon
+    accuracy_m: float | None
+
+
+def _position(path: Path, row_no: int, row: dict[str, str]) -> _Position | None | str:
+    """The phone's position in an outcome row, ``None`` when there is none, or why it is refused."""
+    lat_s, lon_s, acc_s = (row.get(k) or "" for k in ("lat", "lon", "accuracy_m"))
+    if not lat_s and not lon_s:
+        return None  # no GPS: the outcome still counts, it teaches nothing
+    values: dict[str, float] = {}
+    for column, text, limit in (("lat", lat_s, 90.0), ("lon", lon_s, 180.0)):
+        other = "lon" if column == "lat" else "lat"
+        if not text:
+            return f"{where(path, row_no, column, text)}: {other} is given without {column}; outcome refused"
+        try:
+            value = parse_degrees(text)
+        except ValueError:
+            value = float("nan")
+        if not -limit <= value <= limit:
+            return (f"{where(path, row_no, column, text)}: not a {'latitude' if column == 'lat' else 'longitude'} "
+                    f"(degrees, -{limit:g}..{limit:g}); outcome refused")
+        values[column] = value
+    accuracy = None
+    if acc_s:
+        try:
+            accuracy = parse_degrees(acc_s)
+        except ValueError:
+            accuracy = -1.0
+        if accuracy < 0:
+            return f"{where(path, row_no, 'accuracy_m', acc_s)}: not an accuracy in metres (>= 0); outcome refused"
+    return _Position(LatLon(values["lat"], values["lon"]), accuracy)
+
+
+def _record_of(c: sqlite3.Row, row: int) -> Record:
+    """A ledger card as a record (row number ``row``)."""
+    point = LatLon(c["lat"], c["lon"]) if c["lat"] is not None else None
+
+    def text(name: str) -> str:
+        # Cards imported before control characters were removed on reading must not reach a GPX.
+        return strip_controls(c[name] or "")
+
+    return Record(row=row, nik=c["nik"], nama=text("nama"), alamat=text("alamat"), rt=text("rt"), rw=text("rw"),
+                  dusun=text("dusun"), desa=text("desa"), kecamatan=text("kecamatan"), no_kk=text("no_kk"),
+                  point=point, urgent=bool(c["urgent"]), telepon=text("telepon"), keterangan=text("keterangan"))
 
 
 def ledger_timeout(environ: Mapping[str, str] | None = None) -> float:
@@ -271,26 +390,28 @@ class Ledger:
 
     def due_records(self) -> tuple[list[Record], dict[int, str]]:
         """Cards to plan (new and failed before), urgent first, as records with stable row numbers."""
-        from routing.geo import LatLon
-
         rows = self.db.execute(
             "SELECT * FROM cards WHERE state IN ('received', 'failed') ORDER BY urgent DESC, batch_id, nik").fetchall()
-        records = []
-        for k, c in enumerate(rows, start=2):
-            point = LatLon(c["lat"], c["lon"]) if c["lat"] is not None else None
-
-            def text(name: str, c: sqlite3.Row = c) -> str:
-                # Cards imported before control characters were removed on reading must not reach a GPX.
-                return strip_controls(c[name] or "")
-
-            records.append(Record(row=k, nik=c["nik"], nama=text("nama"), alamat=text("alamat"), rt=text("rt"),
-                                  rw=text("rw"), dusun=text("dusun"), desa=text("desa"), kecamatan=text("kecamatan"),
-                                  no_kk=text("no_kk"), point=point, urgent=bool(c["urgent"]),
-                                  telepon=text("telepon"), keterangan=text("keterangan")))
+        records = [_record_of(c, k) for k, c in enumerate(rows, start=2)]
         return records, {r.row: r.nik for r in records}
 
+    def learned_locations(self) -> Learned:
+        """Households' locations taught by delivered cards (DT with a position accurate to 50 m).
+
+        By KK number and by address key; where a household was delivered to more than once, the
+        newest delivery wins.
+        """
+        rows = self.db.execute(
+            "SELECT c.*, e.lat AS gps_lat, e.lon AS gps_lon, e.accuracy_m AS gps_accuracy, e.day AS gps_day "
+            "FROM events e JOIN cards c ON c.nik = e.nik "
+            "WHERE e.state = 'delivered' AND e.lat IS NOT NULL AND e.lon IS NOT NULL AND e.accuracy_m <= ? "
+            "ORDER BY e.day, e.at, e.id", (LEARN_ACCURACY_M,))
+        return learn((_record_of(c, 2), LearnedPoint(LatLon(c["gps_lat"], c["gps_lon"]), c["gps_accuracy"],
+                                                     dt.date.fromisoformat(c["gps_day"]))) for c in rows)
+
     def record_plan(self, plan: Plan) -> int:
-        """Mark planned cards ``planned`` (courier, stop); unassigned ones keep their state, with an event."""
+        """Mark planned cards ``planned`` (courier, stop, where the stop was put); unassigned ones keep
+        their state, with an event."""
         now, day = _now(), plan.date.isoformat()
         n = 0
         with self._transaction():
@@ -301,8 +422,10 @@ class Ledger:
                             "UPDATE cards SET state = 'planned', updated_at = ? "
                             "WHERE nik = ? AND state IN ('received', 'failed')", (now, c.nik))
                         if cur.rowcount:
-                            self.db.execute("INSERT INTO events(nik, at, day, state, courier_id, stop_seq) "
-                                            "VALUES (?, ?, ?, 'planned', ?, ?)", (c.nik, now, day, route.courier_id, v.seq))
+                            self.db.execute("INSERT INTO events(nik, at, day, state, courier_id, stop_seq, lat, lon, "
+                                            "precision) VALUES (?, ?, ?, 'planned', ?, ?, ?, ?, ?)",
+                                            (c.nik, now, day, route.courier_id, v.seq, v.point.lat, v.point.lon,
+                                             v.precision))
                             n += 1
             for u in plan.unassigned:
                 self.db.execute("INSERT INTO events(nik, at, day, state, reason) "
@@ -313,19 +436,32 @@ class Ledger:
     # -- outcomes -------------------------------------------------------------------------------
 
     def record_outcomes(self, path: Path, rows: Sequence[dict[str, str]], day: dt.date,
-                        max_attempts: int = 2, row_numbers: Sequence[int] | None = None) -> OutcomeResult:
-        """Apply the day's outcomes (``nik``, ``outcome``, ``recipient``, ``time``) in one transaction.
+                        max_attempts: int = 2, sha256: str | None = None,
+                        row_numbers: Sequence[int] | None = None) -> OutcomeResult:
+        """Apply the day's outcomes in one transaction.
 
-        Unknown NIKs and impossible transitions (a card that is not out for delivery) are refused,
-        one line each; the same outcome recorded twice counts as already done. ``row_numbers``
-        (from :func:`routing.files.read_rows`) are the rows named in those lines; without them rows
-        are counted from 2.
+        Columns ``nik``, ``outcome``, ``recipient``, ``time``; from the courier's page also ``lat``,
+        ``lon``, ``accuracy_m`` (the phone's position when the outcome was tapped), ``courier`` and
+        ``note``, all kept with the outcome.
+
+        Unknown NIKs, impossible transitions (a card that is not out for delivery) and unusable
+        positions are refused, one line each; the same outcome recorded twice counts as already
+        done. With ``sha256`` (the file's digest), a file recorded in full before records nothing
+        (``recorded_at`` says when); a file with refused rows is not remembered, so it can be given
+        again once the cause is fixed. ``row_numbers`` (from :func:`routing.files.read_rows`) are the
+        rows named in those lines; without them rows are counted from 2.
         """
         now = _now()
-        applied = repeated = 0
-        problems = []
+        applied = repeated = taught = 0
+        problems: list[str] = []
+        wrong: dict[str, str] = {}
         numbers = list(row_numbers) if row_numbers is not None else list(range(2, len(rows) + 2))
         with self._transaction():
+            if sha256 is not None:
+                before = self.db.execute("SELECT recorded_at FROM outcome_files WHERE sha256 = ?",
+                                         (sha256,)).fetchone()
+                if before is not None:
+                    return OutcomeResult(0, 0, (), recorded_at=str(before["recorded_at"]))
             for row_no, row in zip(numbers, rows, strict=True):
                 nik = "".join(ch for ch in (row.get("nik") or "") if ch.isdigit())
                 raw = (row.get("outcome") or "").strip()
@@ -334,7 +470,11 @@ class Ledger:
                     problems.append(f"{where(path, row_no, 'outcome', raw)}: unknown outcome; use one of "
                                     f"{', '.join(CODES)}")
                     continue
-                card = self.db.execute("SELECT state, attempts FROM cards WHERE nik = ?", (nik,)).fetchone()
+                position = _position(path, row_no, row)
+                if isinstance(position, str):
+                    problems.append(position)
+                    continue
+                card = self.db.execute("SELECT * FROM cards WHERE nik = ?", (nik,)).fetchone()
                 if card is None:
                     problems.append(f"{where(path, row_no, 'nik', row.get('nik'))}: no such card in the ledger")
                     continue
@@ -353,17 +493,51 @@ class Ledger:
                     problems.append(f"{where(path, row_no, 'recipient', '')}: a delivered card needs the "
                                     "recipient's name")
                     continue
+                teaches = (code == "DT" and position is not None and position.accuracy_m is not None
+                           and position.accuracy_m <= LEARN_ACCURACY_M)
+                if teaches:
+                    assert position is not None
+                    taught += 1
+                    household = household_of(_record_of(card, 2))
+                    if household not in wrong:
+                        line = self._wrong_plan(path, row_no, card, position)
+                        if line:
+                            wrong[household] = line
                 attempt = card["attempts"] + (new_state == "failed")
                 if new_state == "failed" and attempt >= max_attempts:
                     new_state = "pickup"
                 self.db.execute("UPDATE cards SET state = ?, attempts = ?, updated_at = ? WHERE nik = ?",
                                 (new_state, attempt, now, nik))
-                self.db.execute("INSERT INTO events(nik, at, day, state, reason, recipient, attempt) "
-                                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                (nik, f"{day.isoformat()}T{(row.get('time') or '').strip() or '00:00'}", day.isoformat(),
-                                 new_state, reason, recipient or None, attempt))
+                self.db.execute(
+                    "INSERT INTO events(nik, at, day, state, courier_id, reason, recipient, attempt, lat, lon, "
+                    "accuracy_m, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (nik, f"{day.isoformat()}T{(row.get('time') or '').strip() or '00:00'}", day.isoformat(),
+                     new_state, (row.get("courier") or "").strip() or None, reason, recipient or None, attempt,
+                     position.point.lat if position else None, position.point.lon if position else None,
+                     position.accuracy_m if position else None, (row.get("note") or "").strip() or None))
                 applied += 1
-        return OutcomeResult(applied, repeated, tuple(problems))
+            if sha256 is not None and not problems:
+                self.db.execute("INSERT INTO outcome_files(file, sha256, recorded_at, day, rows) "
+                                "VALUES (?, ?, ?, ?, ?)", (str(path), sha256, now, day.isoformat(), len(rows)))
+        return OutcomeResult(applied, repeated, tuple(problems), taught, tuple(wrong.values()))
+
+    def _wrong_plan(self, path: Path, row_no: int, card: sqlite3.Row, at: _Position) -> str:
+        """A line for the officer when the plan put the card's household far from where it was delivered."""
+        planned = self.db.execute("SELECT lat, lon, precision FROM events WHERE nik = ? AND state = 'planned' "
+                                  "ORDER BY id DESC LIMIT 1", (card["nik"],)).fetchone()
+        if planned is None or planned["lat"] is None:
+            return ""  # planned before the ledger kept planned points
+        was = LatLon(planned["lat"], planned["lon"])
+        gap = round(haversine_m(was, at.point))
+        if gap <= WRONG_PLAN_M:
+            return ""
+        precision = planned["precision"] or "?"
+        typed = ("; its row's own coordinates still come first: correct them in the records"
+                 if precision == "coordinates" else "")
+        return (f"{where(path, row_no)}: household of card {mask(card['nik'])} in desa {card['desa']!r} was "
+                f"planned {gap} m from where it was delivered: planned at {was} ({precision}), delivered at "
+                f"{at.point} (GPS \u00b1{at.accuracy_m:.0f} m); its next cards are planned at the delivered "
+                f"point{typed}")
 
     # -- reports --------------------------------------------------------------------------------
 
@@ -422,14 +596,17 @@ class _Tx:
 
 @dataclass(frozen=True, slots=True)
 class DueCards:
-    """What a planning run takes from the ledger: the cards due, and what importing today's file said."""
+    """What a planning run takes from the ledger: the cards due, what importing today's file said,
+    and the household locations deliveries have taught."""
 
     records: RecordSet
     imported: ImportResult | None
+    learned: Learned = dataclasses.field(default_factory=Learned)
 
 
 def import_and_due(path: Path, incoming: RecordSet | None, file_bytes: bytes, day: dt.date) -> DueCards:
-    """Import today's file (if any), then give every card due (new, and failed before) as one record set.
+    """Import today's file (if any), then give every card due (new, and failed before) as one record
+    set, with the locations learned from deliveries.
 
     Ledger cards are numbered after the file's rejected rows, so every row number in the plan is
     unique and the plan's every-row-once check holds across both.
@@ -440,11 +617,12 @@ def import_and_due(path: Path, incoming: RecordSet | None, file_bytes: bytes, da
         if incoming is not None:
             imported = ledger.import_batch(incoming, file_bytes, day)
         due, _ = ledger.due_records()
+        learned = ledger.learned_locations()
     rejected = incoming.rejected if incoming is not None else ()
     base = max((r.row for r in rejected), default=1) - 1
     renumbered = tuple(dataclasses.replace(r, row=r.row + base) for r in due)
     cleaned = incoming.cleaned if incoming is not None else ()
-    return DueCards(RecordSet(f"ledger {path}", renumbered, tuple(rejected), cleaned), imported)
+    return DueCards(RecordSet(f"ledger {path}", renumbered, tuple(rejected), cleaned), imported, learned)
 
 
 @contextlib.contextmanager

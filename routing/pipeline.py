@@ -24,6 +24,7 @@ from routing.fleet import Terminals, default_fleet, share_couriers, terminals, w
 from routing.gazetteer import Gazetteer
 from routing.geo import LatLon
 from routing.households import normalise_name
+from routing.learning import Learned
 from routing.matrix import travel_matrix
 from routing.network import RoadNetwork
 from routing.plan import Plan, Rejected, Unassigned
@@ -181,7 +182,7 @@ def job_for(part: Part, members: Sequence[int], count: int, keep_desa: bool) -> 
 def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: dt.date,
              gazetteer: Gazetteer | None = None, *, confirmed: Mapping[str, LatLon] | None = None,
              online: OnlineGeocoder | None = None, couriers: Sequence[Courier] | None = None,
-             synthetic: bool = False, progress: Progress = SILENT) -> Plan:
+             synthetic: bool = False, progress: Progress = SILENT, learned: Learned | None = None) -> Plan:
     """Plan one day's deliveries for every card in ``records``.
 
     Parameters
@@ -207,6 +208,9 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
         Marks plans made from the generated demo data.
     progress
         Told of each stage, and of the search while it runs.
+    learned
+        Where households' cards were handed over before (the ledger's
+        :meth:`~routing.ledger.Ledger.learned_locations`): their later cards are planned there.
 
     Raises
     ------
@@ -215,7 +219,7 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
     """
     shift = settings.shift_for(day)
     rejected = [Rejected(r.row, r.nik, r.column, r.value, r.reason, r.detail) for r in records.rejected]
-    located = locate_stops(records, network, settings, gazetteer, confirmed, online, progress)
+    located = locate_stops(records, network, settings, gazetteer, confirmed, online, progress, learned)
     fleet = tuple(couriers) if couriers else default_fleet(settings)
     ends = terminals(network, settings, fleet, shift, named=couriers is not None)
     members_of = groups(located.stops, settings.group_by)

@@ -44,10 +44,10 @@ LABELS = {
 }
 
 PRECISION_LABELS = {
-    "id": {"coordinates": "titik", "confirmed": "terkonfirmasi", "dusun": "dusun (tanya warga)",
-           "desa": "desa (tanya warga)", "online": "online"},
-    "en": {"coordinates": "point", "confirmed": "confirmed", "dusun": "hamlet (ask around)",
-           "desa": "village (ask around)", "online": "online"},
+    "id": {"coordinates": "titik", "gps": "gps (diantar sebelumnya)", "confirmed": "terkonfirmasi",
+           "dusun": "dusun (tanya warga)", "desa": "desa (tanya warga)", "online": "online"},
+    "en": {"coordinates": "point", "gps": "gps (delivered before)", "confirmed": "confirmed",
+           "dusun": "hamlet (ask around)", "desa": "village (ask around)", "online": "online"},
 }
 
 _DAYS = {"id": ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"],

@@ -17,6 +17,7 @@ from routing.gazetteer import Gazetteer
 from routing.geo import JOMBANG_BBOX, LatLon
 from routing.geocode import Location, household_key, locate_all
 from routing.households import Household, group_households
+from routing.learning import Learned
 from routing.matrix import Snap, snap
 from routing.network import RoadNetwork
 from routing.plan import Card, Review, Unassigned
@@ -69,8 +70,10 @@ def _to_review(h: Household, precision: str, note: str) -> list[Review]:
 
 def locate_stops(records: RecordSet, network: RoadNetwork, settings: Settings, gazetteer: Gazetteer | None,
                  confirmed: Mapping[str, LatLon] | None, online: OnlineGeocoder | None,
-                 progress: Progress) -> LocatedDay:
+                 progress: Progress, learned: Learned | None = None) -> LocatedDay:
     """Households, located and snapped; cards that cannot be are unassigned, doubtful ones reviewed.
+
+    ``learned`` (from the ledger) places households where a card of theirs was handed over before.
 
     Raises
     ------
@@ -84,7 +87,7 @@ def locate_stops(records: RecordSet, network: RoadNetwork, settings: Settings, g
                   f"({len(records.rejected)} rows rejected)")
     bbox = _union_bbox(JOMBANG_BBOX, network.bbox)
     located: list[tuple[Household, Location]] = []
-    for h, loc in zip(households, locate_all(households, gazetteer, bbox, confirmed, online)):
+    for h, loc in zip(households, locate_all(households, gazetteer, bbox, confirmed, online, learned)):
         if isinstance(loc, str):
             unassigned += [Unassigned(card_of(r), "not_geocoded", loc) for r in h.records]
             review += _to_review(h, "none", loc)

@@ -132,7 +132,7 @@ def test_outcomes_are_kept_exported_and_recorded_in_the_ledger(browser, ledger_d
     assert done.returncode == 0, done.stderr
     assert f"{len(expected)} outcomes recorded, 0 already recorded, 0 refused" in done.stdout
     again = run_ektp(["outcomes", results, "--db", db, "--date", MONDAY.isoformat()], tmp_path)
-    assert again.returncode == 0 and f"0 outcomes recorded, {len(expected)} already recorded" in again.stdout
+    assert again.returncode == 0 and "already recorded on" in again.stdout and "nothing recorded" in again.stdout
     with Ledger(db) as ledger:
         counts = ledger.counts()
     assert counts["delivered"] == len(dt_visit.cards)

@@ -11,7 +11,7 @@ import click
 from routing.cli.main import main
 from routing.cli.options import config_opt, date_opt, db_opt, parse_date, sheet_opt
 from routing.config import load_settings
-from routing.errors import EXIT_OK, EXIT_PARTIAL, InputError
+from routing.errors import EXIT_OK, EXIT_PARTIAL
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -57,35 +57,48 @@ def import_(records: Path, db: Path | None, day: dt.date | None, sheet: str | No
 
 
 @main.command()
-@click.argument("results", type=_FILE)
+@click.argument("results", nargs=-1, required=True, type=_FILE)
 @db_opt
 @date_opt
 @config_opt
-def outcomes(results: Path, db: Path | None, day: dt.date | None, config: Path | None) -> None:
-    """Record the day's outcomes from RESULTS (CSV: nik, outcome, recipient, time).
+def outcomes(results: tuple[Path, ...], db: Path | None, day: dt.date | None, config: Path | None) -> None:
+    """Record the day's outcomes from one or more RESULTS files.
 
-    Outcome codes as on the route sheet: DT diterima, TR tidak di rumah, PA pindah alamat,
-    AT alamat tidak ditemukan, MN menolak, MD meninggal. Failed cards are planned again; after
-    max_attempts (default 2) they wait at the office (ambil di kantor).
+    Each is a CSV with nik, outcome, recipient, time: typed by the officer, or the courier's page's
+    hasil_K01_DATE.csv, whose lat, lon and accuracy_m are kept with each outcome. Outcome codes as
+    on the route sheet: DT diterima, TR tidak di rumah, PA pindah alamat, AT alamat tidak
+    ditemukan, MN menolak, MD meninggal. Failed cards are planned again; after max_attempts
+    (default 2) they wait at the office (ambil di kantor). A card delivered (DT) with a position
+    accurate to 50 m teaches its household's location to the next plans. The same file twice
+    records nothing twice.
 
     \b
     Example:
-      ektp-route outcomes hasil_2026-11-30.csv --db ektp-ledger.sqlite --date 2026-11-30
+      ektp-route outcomes hasil_K01_2026-11-30.csv hasil_K02_2026-11-30.csv --db ektp-ledger.sqlite --date 2026-11-30
     """
-    from routing.files import read_table
-    from routing.ledger import Ledger
+    from routing.ledger import Ledger, read_outcome_file
 
     settings = load_settings(config)
-    header, rows = read_table(results, "outcomes file")
-    if not {"nik", "outcome"} <= set(header):
-        raise InputError(f"{results}, row 1: expected columns nik, outcome, recipient, time")
+    files = [read_outcome_file(p) for p in results]  # every file checked before anything is recorded
+    refused = 0
     with Ledger(_ledger_path(db), create=False) as ledger:
-        result = ledger.record_outcomes(results, rows, day or dt.date.today(), settings.max_attempts)
-    for line in result.problems:
-        click.echo(f"ektp-route: refused: {line}", err=True)
-    click.echo(f"{results}: {result.applied} outcomes recorded, {result.repeated} already recorded, "
-               f"{len(result.problems)} refused")
-    sys.exit(EXIT_PARTIAL if result.problems else EXIT_OK)
+        for f in files:
+            result = ledger.record_outcomes(f.path, f.rows, day or dt.date.today(), settings.max_attempts,
+                                            sha256=f.sha256, row_numbers=f.row_numbers)
+            if result.recorded_at:
+                click.echo(f"{f.path}: already recorded on {result.recorded_at} (the same file); nothing recorded")
+                continue
+            for line in f.cleaned[:10]:
+                click.echo(f"ektp-route: cleaned: {line}", err=True)
+            for line in result.problems:
+                click.echo(f"ektp-route: refused: {line}", err=True)
+            for line in result.wrong_plans:
+                click.echo(f"location: {line}")
+            refused += len(result.problems)
+            click.echo(f"{f.path}: {result.applied} outcomes recorded, {result.repeated} already recorded, "
+                       f"{len(result.problems)} refused; {result.taught} delivered with a position that "
+                       "locates the household")
+    sys.exit(EXIT_PARTIAL if refused else EXIT_OK)
 
 
 @main.command()

@@ -1,0 +1,284 @@
+"""Outcomes that teach the plan: positions kept with outcomes, households located where they were
+delivered, the officer told of far-off planned locations. Real SQLite, real CLI processes, real solves."""
+
+import csv
+import datetime as dt
+import json
+import shutil
+
+import pytest
+from conftest import GAZ, MONDAY, nik_for, rec, records_csv, run_ektp
+
+from maps.courier_page import RESULT_COLUMNS
+from routing.geo import JOMBANG_BBOX, LatLon, haversine_m
+from routing.geocode import locate
+from routing.households import group_households
+from routing.learning import Learned, LearnedPoint
+from routing.ledger import MIGRATIONS, Ledger
+from routing.nik import mask
+from routing.records import read_records
+
+TUESDAY = MONDAY + dt.timedelta(days=1)
+
+#: Day 1: four households with a KK number and one without, none with coordinates (gazetteer only).
+KK = {1: "3517090101260001", 2: "3517090101260002", 3: "3517090101260003", 4: "3517090101260004"}
+DAY1 = [
+    dict(nik=nik_for(1), nama="Siti Aminah", alamat="Jl. Melati No. 5", rt="002", rw="005", dusun="Caruk Kulon",
+         desa="Jabon", kecamatan="Jombang", no_kk=KK[1]),
+    dict(nik=nik_for(2), nama="Budi Santoso", alamat="Jl. Mawar No. 7", rt="002", rw="005", dusun="Caruk Kulon",
+         desa="Jabon", kecamatan="Jombang", no_kk=KK[2]),
+    dict(nik=nik_for(3), nama="Eko Prasetyo", alamat="Jl. Kenanga No. 9", rt="001", rw="003", dusun="Caruk Wetan",
+         desa="Jabon", kecamatan="Jombang", no_kk=KK[3]),
+    dict(nik=nik_for(4), nama="Dewi Lestari", alamat="Jl. Pahlawan No. 1", rt="004", rw="003", dusun="Sengon",
+         desa="Sengon", kecamatan="Jombang", no_kk=KK[4]),
+    dict(nik=nik_for(5), nama="Yuli Hidayat", alamat="Jl. Anggrek No. 3", rt="003", rw="002", dusun="Kauman",
+         desa="Jombatan", kecamatan="Jombang"),
+]
+#: Where household 1 really is: about 500 m south-east of Dusun Caruk Kulon's gazetteer point.
+DOOR_1 = LatLon(-7.567012, 112.216987)
+#: Household 4's door, about 100 m from Dusun Sengon's point.
+DOOR_4 = LatLon(-7.534100, 112.229100)
+
+
+def page_file(path, rows):
+    """A results file as the courier's page writes it (BOM, its columns)."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        f.write("\ufeff")
+        w = csv.DictWriter(f, fieldnames=RESULT_COLUMNS)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: r.get(k, "") for k in RESULT_COLUMNS})
+    return path
+
+
+def typed_file(path, items):
+    """The officer's typed outcomes CSV: nik, outcome, recipient, time."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["nik", "outcome", "recipient", "time"])
+        w.writerows(items)
+    return path
+
+
+def gps(nik, outcome, point, accuracy, recipient="", time="09:15:00", note=""):
+    return dict(nik=nik, outcome=outcome, recipient=recipient, time=time, lat=f"{point.lat:.7f}",
+                lon=f"{point.lon:.7f}", accuracy_m=str(accuracy), courier="K01", note=note)
+
+
+def plan_cli(tmp, db, files, day, out, *records):
+    done = run_ektp(["plan", *records, "--db", db, "--network", files.network, "--gazetteer", files.gazetteer,
+                     "--out", out, "--date", day.isoformat(), "--deterministic", "-q"], tmp)
+    assert done.returncode in (0, 4) and "Traceback" not in done.stderr, done.stderr
+    return json.loads((out / "plan.json").read_text(encoding="utf-8"))
+
+
+def visits_by_nik(plan):
+    return {n: v for r in plan["routes"] for v in r["visits"] for n in v["cards"]}
+
+
+@pytest.fixture(scope="module")
+def day1(tmp_path_factory, demo_files):
+    """Day 1 imported and planned from a ledger by the CLI; yields ``(folder, ledger, plan.json)``."""
+    tmp = tmp_path_factory.mktemp("learning")
+    db = tmp / "ledger.sqlite"
+    done = run_ektp(["import", records_csv(tmp / "day1.csv", DAY1), "--db", db, "--date", MONDAY.isoformat()], tmp)
+    assert done.returncode == 0, done.stderr
+    plan = plan_cli(tmp, db, demo_files, MONDAY, tmp / "d1")
+    assert set(visits_by_nik(plan)) == {r["nik"] for r in DAY1}
+    return tmp, db, plan
+
+
+@pytest.fixture
+def ledger(day1, tmp_path):
+    """A private copy of day 1's ledger (cards planned, no outcomes yet)."""
+    _, db, _ = day1
+    copy = tmp_path / "ledger.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        if (db.parent / (db.name + suffix)).exists():
+            shutil.copy(db.parent / (db.name + suffix), tmp_path / (copy.name + suffix))
+    return copy
+
+
+def events(db, nik):
+    with Ledger(db) as ledger:
+        return [dict(e) for e in ledger.db.execute("SELECT * FROM events WHERE nik = ? ORDER BY id", (nik,))]
+
+
+def test_migration_from_schema_2_keeps_data(tmp_path):
+    db = tmp_path / "old.sqlite"
+    with Ledger(db, schema=2) as old:  # a ledger as the release before positions left it
+        old.db.execute("INSERT INTO batches(file, sha256, imported_at, batch_date, cards) VALUES ('f','h','t','d',1)")
+        old.db.execute("INSERT INTO cards(nik, batch_id, state, nama, desa, no_kk, row_hash, updated_at) "
+                       f"VALUES ('{nik_for(1)}', 1, 'delivered', 'Siti', 'Jabon', '{KK[1]}', 'x', 't')")
+        old.db.execute("INSERT INTO events(nik, at, day, state, reason, recipient, attempt) "
+                       f"VALUES ('{nik_for(1)}', '2026-11-30T08:00', '2026-11-30', 'delivered', 'diterima', 'Siti', 0)")
+        old.db.execute("INSERT INTO changes(nik, batch_id, row, fields, at) "
+                       f"VALUES ('{nik_for(1)}', 1, 2, '{{}}', 't')")
+    with Ledger(db) as upgraded:
+        assert upgraded.version == len(MIGRATIONS) == 3
+        assert upgraded.counts()["delivered"] == 1
+        (e,) = [dict(r) for r in upgraded.db.execute("SELECT * FROM events")]
+        assert (e["recipient"], e["reason"], e["lat"], e["lon"], e["accuracy_m"]) == ("Siti", "diterima", None,
+                                                                                       None, None)
+        assert upgraded.db.execute("SELECT count(*) FROM changes").fetchone()[0] == 1
+        assert upgraded.db.execute("SELECT count(*) FROM outcome_files").fetchone()[0] == 0
+        assert len(upgraded.learned_locations()) == 0  # an old delivery without a position teaches nothing
+        assert upgraded.integrity() == "ok"
+
+
+def test_two_files_at_once_and_the_same_file_twice(day1, ledger, tmp_path):
+    tmp, _, plan = day1
+    visits = visits_by_nik(plan)
+    k01 = page_file(tmp_path / "hasil_K01_2026-11-30.csv",
+                    [gps(nik_for(1), "DT", DOOR_1, 12, recipient="Siti Aminah"),
+                     gps(nik_for(3), "TR", DOOR_4, 9, note="pagar dikunci")])
+    typed = typed_file(tmp_path / "hasil_kantor.csv", [(nik_for(5), "DT", "Yuli", "10:40")])
+    done = run_ektp(["outcomes", k01, typed, "--db", ledger, "--date", MONDAY.isoformat()], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"{k01}: 2 outcomes recorded, 0 already recorded, 0 refused; 1 delivered" in done.stdout
+    assert f"{typed}: 1 outcomes recorded, 0 already recorded, 0 refused; 0 delivered" in done.stdout
+    with Ledger(ledger) as led:
+        before = led.db.execute("SELECT count(*) FROM events").fetchone()[0]
+        assert led.counts()["delivered"] == 2 and led.counts()["failed"] == 1
+    # The page's position, accuracy, courier and note are kept with the outcome; the planned event
+    # keeps where the plan had put the household.
+    planned, delivered = [e for e in events(ledger, nik_for(1)) if e["state"] in ("planned", "delivered")]
+    assert (planned["lat"], planned["lon"]) == (visits[nik_for(1)]["lat"], visits[nik_for(1)]["lon"])
+    assert planned["precision"] == "dusun"
+    assert (delivered["lat"], delivered["lon"], delivered["accuracy_m"]) == (DOOR_1.lat, DOOR_1.lon, 12.0)
+    assert delivered["courier_id"] == "K01" and delivered["at"] == "2026-11-30T09:15:00"
+    assert events(ledger, nik_for(3))[-1]["note"] == "pagar dikunci"
+
+    # The same files again, and one file twice in one command: nothing is recorded twice.
+    again = run_ektp(["outcomes", k01, typed, k01, "--db", ledger, "--date", MONDAY.isoformat()], tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("already recorded on") == 3 and again.stdout.count("nothing recorded") == 3
+    assert "location:" not in again.stdout
+    # A copy under another name is the same contents: recognised too.
+    copy = shutil.copy(k01, tmp_path / "hasil_K01_2026-11-30 (1).csv")
+    third = run_ektp(["outcomes", copy, "--db", ledger, "--date", MONDAY.isoformat()], tmp_path)
+    assert third.returncode == 0 and "already recorded on" in third.stdout
+    with Ledger(ledger) as led:
+        assert led.db.execute("SELECT count(*) FROM events").fetchone()[0] == before
+        assert led.db.execute("SELECT count(*) FROM outcome_files").fetchone()[0] == 2
+
+
+def test_a_bad_position_refuses_its_row_with_one_line(ledger, tmp_path):
+    bad = page_file(tmp_path / "hasil_K01_2026-11-30.csv",
+                    [gps(nik_for(1), "DT", DOOR_1, 12, recipient="Siti") | {"lat": "91.5"},
+                     gps(nik_for(2), "DT", DOOR_1, 12, recipient="Budi") | {"lon": "<script>alert(1)</script>"},
+                     gps(nik_for(3), "TR", DOOR_1, 12) | {"accuracy_m": "-5"},
+                     gps(nik_for(4), "TR", DOOR_4, 12) | {"lat": ""},
+                     gps(nik_for(5), "TR", DOOR_4, 8)])
+    done = run_ektp(["outcomes", bad, "--db", ledger, "--date", MONDAY.isoformat()], tmp_path)
+    assert done.returncode == 4 and "Traceback" not in done.stderr
+    lines = [x for x in done.stderr.splitlines() if x.startswith("ektp-route: refused:")]
+    assert lines == [
+        f"ektp-route: refused: {bad}, row 2, column 'lat', value '91.5': not a latitude (degrees, -90..90); "
+        "outcome refused",
+        f"ektp-route: refused: {bad}, row 3, column 'lon', value '<script>alert(1)</script>': not a longitude "
+        "(degrees, -180..180); outcome refused",
+        f"ektp-route: refused: {bad}, row 4, column 'accuracy_m', value '-5': not an accuracy in metres (>= 0); "
+        "outcome refused",
+        f"ektp-route: refused: {bad}, row 5, column 'lat', value '': lon is given without lat; outcome refused",
+    ]
+    assert "1 outcomes recorded, 0 already recorded, 4 refused" in done.stdout
+    with Ledger(ledger) as led:
+        assert led.counts()["planned"] == 4 and led.counts()["failed"] == 1
+        # A file with refused rows is not remembered: once fixed, it can be given again.
+        assert led.db.execute("SELECT count(*) FROM outcome_files").fetchone()[0] == 0
+    fixed = page_file(bad, [gps(nik_for(1), "DT", DOOR_1, 12, recipient="Siti"), gps(nik_for(5), "TR", DOOR_4, 8)])
+    again = run_ektp(["outcomes", fixed, "--db", ledger, "--date", MONDAY.isoformat()], tmp_path)
+    assert again.returncode == 0 and "1 outcomes recorded, 1 already recorded, 0 refused" in again.stdout
+
+
+def test_a_delivery_teaches_the_household_and_failed_cards_return(day1, ledger, demo_files, tmp_path):
+    _, _, plan1 = day1
+    v1 = visits_by_nik(plan1)
+    planned_1 = LatLon(v1[nik_for(1)]["lat"], v1[nik_for(1)]["lon"])
+    assert v1[nik_for(1)]["precision"] == "dusun" and 400 < haversine_m(planned_1, DOOR_1) < 700
+    assert haversine_m(LatLon(v1[nik_for(4)]["lat"], v1[nik_for(4)]["lon"]), DOOR_4) < 300
+    results = page_file(tmp_path / "hasil_K01_2026-11-30.csv", [
+        gps(nik_for(1), "DT", DOOR_1, 20, recipient="Siti Aminah"),         # accurate: teaches, far from plan
+        gps(nik_for(2), "DT", DOOR_1, 80, recipient="Budi Santoso"),        # 80 m: does not teach
+        gps(nik_for(3), "TR", LatLon(-7.5700, 112.2200), 6),                # failed: never teaches
+        gps(nik_for(4), "DT", DOOR_4, 15, recipient="Dewi Lestari"),        # teaches, close to plan: no line
+    ])
+    done = run_ektp(["outcomes", results, "--db", ledger, "--date", MONDAY.isoformat()], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "4 outcomes recorded, 0 already recorded, 0 refused; 2 delivered with a position" in done.stdout
+    warnings = [x for x in done.stdout.splitlines() if x.startswith("location:")]
+    gap = round(haversine_m(planned_1, DOOR_1))
+    assert warnings == [
+        f"location: {results}, row 2: household of card {mask(nik_for(1))} in desa 'Jabon' was planned {gap} m "
+        f"from where it was delivered: planned at {planned_1} (dusun), delivered at {DOOR_1} (GPS \u00b120 m); "
+        "its next cards are planned at the delivered point"]
+    with Ledger(ledger) as led:
+        learned = led.learned_locations()
+    assert learned.by_kk == {KK[1]: LearnedPoint(DOOR_1, 20.0, MONDAY), KK[4]: LearnedPoint(DOOR_4, 15.0, MONDAY)}
+
+    # Day 2: a new card for each of households 1 and 2 (same KK, address written differently),
+    # imported with the plan; card 3 (not at home) is due again.
+    day2 = records_csv(tmp_path / "day2.csv", [
+        dict(DAY1[0], nik=nik_for(11), nama="Ahmad Aminah", alamat="Jl Melati 5"),
+        dict(DAY1[1], nik=nik_for(12), nama="Rina Santoso", alamat="")])
+    plan2 = plan_cli(tmp_path, ledger, demo_files, TUESDAY, tmp_path / "d2", day2)
+    v2 = visits_by_nik(plan2)
+    assert set(v2) == {nik_for(11), nik_for(12), nik_for(3)}
+    assert v2[nik_for(11)]["precision"] == "gps"
+    assert (v2[nik_for(11)]["lat"], v2[nik_for(11)]["lon"]) == (DOOR_1.lat, DOOR_1.lon)
+    assert v2[nik_for(12)]["precision"] == "dusun"  # its household's only position was 80 m off
+    assert v2[nik_for(3)]["precision"] == "dusun"  # planned again, still where the gazetteer says
+    assert nik_for(11) not in {r["nik"] for r in plan2["review"]}  # a door known: nothing to review
+    courier = next(r["courier_id"] for r in plan2["routes"] if any(nik_for(11) in v["cards"] for v in r["visits"]))
+    assert "gps (diantar sebelumnya)" in (tmp_path / "d2" / "sheets" / f"{courier}.html").read_text(encoding="utf-8")
+    with Ledger(ledger) as led:
+        assert led.db.execute("SELECT state, attempts FROM cards WHERE nik = ?", (nik_for(3),)).fetchone()[:] == (
+            "planned", 1)
+    planned_again = [e for e in events(ledger, nik_for(3)) if e["state"] == "planned"]
+    assert [e["day"] for e in planned_again] == [MONDAY.isoformat(), TUESDAY.isoformat()]
+
+
+def test_learned_points_newest_wins_by_kk_and_by_address(tmp_path):
+    rows = [dict(DAY1[0]), dict(DAY1[0], nik=nik_for(6), nama="Nur"), dict(DAY1[4]),
+            dict(DAY1[4], nik=nik_for(7), nama="Vague", alamat="")]
+    rs = read_records(records_csv(tmp_path / "a.csv", rows))
+    db = tmp_path / "l.sqlite"
+    with Ledger(db) as led:
+        led.import_batch(rs, b"a", MONDAY)
+        led.db.execute("UPDATE cards SET state = 'planned'")  # as a recorded plan leaves them
+        first, later = LatLon(-7.5601, 112.2101), LatLon(-7.5602, 112.2102)
+        result = led.record_outcomes(tmp_path / "o.csv", [
+            gps(nik_for(6), "DT", later, 5, recipient="Nur", time="11:00"),  # later in the day, recorded first
+            gps(nik_for(1), "DT", first, 30, recipient="Siti", time="08:00"),
+            gps(nik_for(5), "DT", first, 50, recipient="Yuli"),
+            gps(nik_for(7), "DT", later, 3, recipient="V")], MONDAY)
+        assert (result.applied, result.taught, result.problems) == (4, 4, ())
+        learned = led.learned_locations()
+    assert learned.by_kk == {KK[1]: LearnedPoint(later, 5.0, MONDAY)}
+    (h1,) = group_households(rs.records[:1])
+    (h5,) = group_households(rs.records[2:3])
+    (vague,) = group_households(rs.records[3:])
+    assert learned.for_household(h1).point == later
+    assert learned.for_household(h5).point == first  # no KK: by its street address
+    assert learned.for_household(vague) is None  # a bare RT/dusun is many doors: teaches nothing
+    assert "||003|002|jombatan|jombang" not in learned.by_address
+
+
+def test_locate_puts_gps_after_typed_coordinates_and_before_confirmed_and_gazetteer():
+    door = LatLon(-7.5612, 112.2133)
+    typed = LatLon(-7.5601, 112.2102)
+    learned = Learned({"3517090101269999": LearnedPoint(door, 10.0, MONDAY)})
+    (h,) = group_households([rec(2, 1, no_kk="3517090101269999")])
+    confirmed = {"jalan melati nomor 5|caruk kulon|2|5|jabon|jombang": LatLon(-7.5, 112.2)}
+    assert locate(h, GAZ, JOMBANG_BBOX, confirmed).precision == "confirmed"
+    loc = locate(h, GAZ, JOMBANG_BBOX, confirmed, learned=learned)
+    assert (loc.precision, loc.point, loc.note) == ("gps", door, "")
+    (h,) = group_households([rec(2, 1, no_kk="3517090101269999", point=typed)])
+    assert locate(h, GAZ, JOMBANG_BBOX, learned=learned).precision == "coordinates"
+    far = Learned({"3517090101269999": LearnedPoint(LatLon(-6.2, 106.8), 10.0, MONDAY)})  # Jakarta
+    (h,) = group_households([rec(2, 1, no_kk="3517090101269999")])
+    loc = locate(h, GAZ, JOMBANG_BBOX, learned=far)
+    assert loc.precision == "dusun" and "outside the area; not used" in loc.note
+    with pytest.raises(ValueError, match="does not teach"):
+        LearnedPoint(door, 80.0, MONDAY)
