@@ -401,13 +401,26 @@ def load_network(path: Path, speeds_kph: Mapping[str, float], cache_dir: Path | 
 
 
 def describe(G: Any) -> dict[str, Any]:
-    """Figures for ``network info``: nodes, edges, km by class, components, bounding box."""
+    """Figures for ``network info``: nodes, edges, km by class, components, bounding box.
+
+    ``km_by_class`` is road length: a two-way road counts once, not once per direction.
+    """
     import networkx as nx
 
     km: dict[str, float] = {}
-    for _, _, d in G.edges(data=True):
+    # A two-way road is two directed edges, u->v and v->u, of the same length: count it once.
+    # An edge is matched with a not yet matched reverse edge of equal length and class.
+    unmatched: dict[tuple[Any, Any, float, str], int] = {}
+    for u, v, d in G.edges(data=True):
         cls = ",".join(_values(d.get("highway"))) or "?"
-        km[cls] = km.get(cls, 0.0) + float(d.get("length", 0.0)) / 1000
+        length = float(d.get("length", 0.0))
+        reverse = (v, u, round(length, 1), cls)
+        if unmatched.get(reverse, 0) > 0:
+            unmatched[reverse] -= 1
+            continue
+        key = (u, v, round(length, 1), cls)
+        unmatched[key] = unmatched.get(key, 0) + 1
+        km[cls] = km.get(cls, 0.0) + length / 1000
     xs = [d["x"] for _, d in G.nodes(data=True)]
     ys = [d["y"] for _, d in G.nodes(data=True)]
     sccs = sorted((len(c) for c in nx.strongly_connected_components(G)), reverse=True)
