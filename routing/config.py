@@ -124,6 +124,9 @@ class Settings:
     #: Time at a stop: finding the door, checking identity, signature (s), plus per card (s).
     service_base_s: int = 240
     service_per_card_s: int = 60
+    #: Time added at a household located only by its desa or dusun name: the courier asks around
+    #: for the door (s).
+    search_s: int = 300
     #: Cost of using one more courier, in seconds of travel it must save to be worth it.
     courier_fixed_cost_s: int = 3600
     #: Drop penalties in seconds of travel; urgent cards are far more expensive to leave out.
@@ -152,7 +155,7 @@ class Settings:
     columns: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("service_base_s", "service_per_card_s", "courier_fixed_cost_s", "drop_penalty_s",
+        for name in ("service_base_s", "service_per_card_s", "search_s", "courier_fixed_cost_s", "drop_penalty_s",
                      "urgent_drop_penalty_s", "snap_warn_m", "snap_max_m", "max_attempts", "balance_cost",
                      "keep_desa_cost"):
             value = getattr(self, name)
@@ -182,7 +185,7 @@ class Settings:
 
 
 _SIMPLE_KEYS = {
-    "couriers", "service_base_s", "service_per_card_s", "courier_fixed_cost_s", "drop_penalty_s",
+    "couriers", "service_base_s", "service_per_card_s", "search_s", "courier_fixed_cost_s", "drop_penalty_s",
     "urgent_drop_penalty_s", "snap_warn_m", "snap_max_m", "time_limit_s", "deterministic", "max_attempts",
     "group_by", "balance_cost", "keep_desa_cost",
 }
@@ -195,6 +198,7 @@ def load_settings(path: Path | None) -> Settings:
 
         depot = [-7.5530, 112.2330]
         service_base_s = 300
+        search_s = 600
         urgent_deadline = "12:00"
         [shift.mon_thu]
         start = "07:30"

@@ -21,7 +21,7 @@ from routing.clock import format_clock
 from routing.nik import mask
 from routing.plan import Plan, Route, Visit
 from routing.outcomes import legend
-from routing.sheets import LABELS, PRECISION_LABELS, km, long_date
+from routing.sheets import LABELS, PRECISION_LABELS, blocks, km, long_date, rw_rt
 
 _ORANGE = (176, 0, 0)
 
@@ -106,7 +106,13 @@ class _SheetPDF(FPDF):
                         headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
                         repeat_headings=1, v_align="TOP", text_align="LEFT") as table:
             table.row(heads)
+            searched = [b for b in blocks(route, self.lang) if b.heading]
+            heading_at = {b.visits[0].seq: b.heading for b in searched}
+            in_search = {v.seq for b in searched for v in b.visits}
             for v in route.visits:
+                if v.seq in heading_at:
+                    table.row().cell(heading_at[v.seq], colspan=len(heads),
+                                     style=FontFace(emphasis="BOLD", fill_color=(244, 244, 244)))
                 row = table.row()
                 row.cell(str(v.seq))
                 row.cell(format_clock(v.arrival_s))
@@ -114,6 +120,8 @@ class _SheetPDF(FPDF):
                 row.cell(names)
                 row.cell("\n".join(mask(c.nik) for c in v.cards))
                 address = v.cards[0].address + (f"\n{v.snap_m} m {L['snap']}" if v.snap_m > 150 else "")
+                if v.seq in in_search and rw_rt(v):
+                    address = f"{rw_rt(v)}\n{address}"
                 row.cell(address)
                 row.cell(str(len(v.cards)))
                 row.cell(P[v.precision])

@@ -35,6 +35,10 @@ class Card:
     kecamatan: str
     telepon: str = ""
     urgent: bool = False
+    #: The address's parts a courier searching a desa asks by (also inside ``address``).
+    dusun: str = ""
+    rt: str = ""
+    rw: str = ""
 
 
 @dataclass(frozen=True, slots=True)
