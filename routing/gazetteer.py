@@ -12,7 +12,7 @@ import json
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,18 +48,26 @@ class Gazetteer:
     """Named places, indexed by normalised desa and dusun names."""
 
     entries: tuple[GazetteerEntry, ...]
+    #: Per entry, its normalised ``(desa, dusun, kecamatan)``: computed once, not once per lookup
+    #: (a regency's gazetteer has hundreds of entries and a day hundreds of households).
+    names: tuple[tuple[str, str, str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names", tuple((normalise_name(e.desa), normalise_name(e.dusun),
+                                                 normalise_name(e.kecamatan)) for e in self.entries))
 
     def lookup(self, desa: str, dusun: str, kecamatan: str = "") -> tuple[GazetteerEntry, str, float] | None:
         """Best entry for a desa/dusun, as ``(entry, precision, score)``; ``None`` if nothing fits."""
         desa_n, dusun_n, kec_n = normalise_name(desa), normalise_name(dusun), normalise_name(kecamatan)
-        in_kec = [e for e in self.entries if not kec_n or not e.kecamatan
-                  or fuzz.ratio(normalise_name(e.kecamatan), kec_n) >= MIN_MATCH_SCORE]
-        desa_names = sorted({normalise_name(e.desa) for e in in_kec})
+        kec_fits = {k: not kec_n or not k or fuzz.ratio(k, kec_n) >= MIN_MATCH_SCORE
+                    for k in {n[2] for n in self.names}}
+        in_kec = [i for i, (_, _, k) in enumerate(self.names) if kec_fits[k]]
+        desa_names = sorted({self.names[i][0] for i in in_kec})
         best = process.extractOne(desa_n, desa_names, scorer=fuzz.ratio)
         if best is None or best[1] < MIN_MATCH_SCORE:
             return None
         desa_match, desa_score = best[0], float(best[1])
-        in_desa = [e for e in in_kec if normalise_name(e.desa) == desa_match]
+        in_desa = [self.entries[i] for i in in_kec if self.names[i][0] == desa_match]
         if dusun_n:
             named = {normalise_name(e.dusun): e for e in in_desa if e.dusun}
             hit = process.extractOne(dusun_n, list(named), scorer=fuzz.ratio)
