@@ -9,6 +9,7 @@ without system fonts.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import io
 from pathlib import Path
@@ -39,11 +40,17 @@ def navigation_url(visit: Visit) -> str:
             f"&travelmode=two-wheeler")
 
 
-def _qr_png(text: str) -> io.BytesIO:
+@functools.lru_cache(maxsize=4096)
+def _qr_png_bytes(text: str) -> bytes:
+    # Cached: all.pdf draws every stop's code again after the courier's own PDF did, and choosing
+    # the QR mask is most of a sheet's drawing time.
     buf = io.BytesIO()
     segno.make(text, error="m").save(buf, kind="png", scale=4, border=1)
-    buf.seek(0)
-    return buf
+    return buf.getvalue()
+
+
+def _qr_png(text: str) -> io.BytesIO:
+    return io.BytesIO(_qr_png_bytes(text))
 
 
 class _SheetPDF(FPDF):
