@@ -66,7 +66,9 @@ def gazetteer_build(extract: Path | None, place: str | None, boundaries: Path | 
         entries = build_from_place(place)
     entries.sort(key=lambda e: (e.kecamatan, e.desa, e.dusun))
     write_gazetteer(out, entries)
-    click.echo(f"{out}: {len({e.desa for e in entries})} desa, {sum(1 for e in entries if e.dusun)} dusun")
+    # Desa are counted per kecamatan: two kecamatan may each have a desa of the same name.
+    click.echo(f"{out}: {len({(e.kecamatan, e.desa) for e in entries})} desa, "
+               f"{sum(1 for e in entries if e.dusun)} dusun")
     if roadless:
         shown = ", ".join(roadless[:10]) + (", ..." if len(roadless) > 10 else "")
         click.echo(f"  {len(roadless)} desa without a road of the network inside: placed at the polygon's "
