@@ -61,6 +61,11 @@ class _SheetPDF(FPDF):
         self.plan, self.lang, self.L = plan, lang, LABELS[lang]
         self.synthetic_note = synthetic_note
         self.route: Route | None = None
+        #: The route of the page being drawn, its first page, and each route's pages (first, last):
+        #: the footer of a courier's last page is drawn after the next courier's section began.
+        self.page_route: Route | None = None
+        self.first_page = 1
+        self.spans: list[tuple[int, int]] = []
         self.set_margins(8, 8, 8)
         self.set_auto_page_break(True, margin=12)
         fonts = _font_dir()
@@ -73,6 +78,8 @@ class _SheetPDF(FPDF):
         r = self.route
         if r is None:
             return
+        if self.page_route is not r:
+            self.page_route, self.first_page = r, self.page_no()
         L = self.L
         self.set_font("DejaVu", "B", 13)
         self.cell(120, 6, L["title"])
@@ -92,17 +99,19 @@ class _SheetPDF(FPDF):
         self.ln(2)
 
     def footer(self) -> None:
-        if self.route is None:
+        if self.page_route is None:
             return
         self.set_y(-10)
         self.set_font("DejaVu", "", 7)
         codes = "; ".join(f"{c} = {t}" for c, t in legend(self.lang))
         self.cell(0, 4, f"{self.L['legend']}: {codes}", new_x="LMARGIN", new_y="NEXT")
-        self.cell(0, 4, f"{self.route.courier_id} - {self.L['page']} {self.page_no()}", align="R")
+        self.cell(0, 4, f"{self.page_route.courier_id} - {self.L['page']} {self.page_no() - self.first_page + 1}",
+                  align="R")
 
     def route_section(self, route: Route) -> None:
         self.route = route
         self.add_page()
+        first = self.page_no()
         L, P = self.L, PRECISION_LABELS[self.lang]
         widths = (8, 11, 40, 28, 58, 11, 18, 24, 30, 33, 16)
         heads = (L["no"], L["eta"], L["name"], L["nik"], L["address"], L["n_cards"], L["precision"], L["phone"],
@@ -141,6 +150,7 @@ class _SheetPDF(FPDF):
         self.cell(90, 5, f"{L['return']}: {format_clock(route.end_s)}")
         self.cell(90, 5, f"{L['sign_courier']}: ....................")
         self.cell(0, 5, f"{L['sign_officer']}: ....................")
+        self.spans.append((first, self.page_no()))
 
 
 def route_pdf(plan: Plan, routes: list[Route], lang: str = "id", synthetic_note: str = "") -> bytes:
@@ -149,3 +159,30 @@ def route_pdf(plan: Plan, routes: list[Route], lang: str = "id", synthetic_note:
     for r in routes:
         pdf.route_section(r)
     return bytes(pdf.output())
+
+
+def route_pdfs(plan: Plan, routes: list[Route], lang: str = "id",
+               synthetic_note: str = "") -> tuple[list[bytes], bytes]:
+    """Each route's PDF, and one PDF of them all, drawn once.
+
+    The whole day is laid out in one document (``all.pdf``) and each courier's pages are copied out
+    of it (pypdf): laying out the tables and loading the fonts are most of the drawing time, so
+    drawing every courier twice, once alone and once in the whole day, doubled it.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    pdf = _SheetPDF(plan, lang, synthetic_note)
+    for r in routes:
+        pdf.route_section(r)
+    whole = bytes(pdf.output())
+    reader = PdfReader(io.BytesIO(whole))
+    parts = []
+    for first, last in pdf.spans:
+        writer = PdfWriter()
+        for k in range(first - 1, last):
+            writer.add_page(reader.pages[k])
+        writer.add_metadata({"/Title": LABELS[lang]["title"], "/Creator": "ektp-route"})
+        buf = io.BytesIO()
+        writer.write(buf)
+        parts.append(buf.getvalue())
+    return parts, whole

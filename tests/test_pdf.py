@@ -71,3 +71,28 @@ def test_all_courier_files_owner_only(long_day):
     _, out = long_day
     for f in [*out.pdfs, *out.gpx, out.gpkg]:
         assert stat.S_IMODE(os.stat(f).st_mode) == 0o600, f
+
+
+def test_courier_pdfs_are_their_pages_of_all_pdf_numbered_from_one(tmp_path, demo_network):
+    """all.pdf is drawn once and each courier's PDF is copied out of it: every page's header and
+    footer name the same courier, page numbers start at 1 per courier, links stay with their stops."""
+    rows = village_rows(30) + village_rows(30, 100, "Tunggorono")
+    s = Settings(time_limit_s=2, couriers=2, service_base_s=1200)
+    plan = plan_day(read_records(records_csv(tmp_path / "in.csv", rows)), demo_network, s, MONDAY)
+    out = render_all(plan, tmp_path / "out")
+    assert [r.courier_id for r in plan.routes] == ["K01", "K02"]
+    pdfs = {p.name: p for p in out.pdfs}
+    whole = pdf_pages(pdfs["all.pdf"])
+    parts = {c: pdf_pages(pdfs[f"{c}.pdf"]) for c in ("K01", "K02")}
+    assert whole == parts["K01"] + parts["K02"]
+    for courier, pages in parts.items():
+        other = "K02" if courier == "K01" else "K01"
+        for k, page in enumerate(pages, start=1):
+            assert f"Kurir: {courier}" in page and f"{courier} - Halaman {k}" in page
+            assert f"Kurir: {other}" not in page and f"{other} - Halaman" not in page
+        reader = pypdf.PdfReader(pdfs[f"{courier}.pdf"])
+        links = [a.get_object()["/A"]["/URI"] for page in reader.pages for a in page.get("/Annots", [])]
+        route = next(r for r in plan.routes if r.courier_id == courier)
+        assert links == [f"https://www.google.com/maps/dir/?api=1&destination={v.point.lat:.6f},{v.point.lon:.6f}"
+                         "&travelmode=two-wheeler" for v in route.visits]
+        assert reader.metadata.title == "Lembar Rute Pengantaran e-KTP"
