@@ -6,12 +6,14 @@ Location indices are global here: 0 the office, 1..n stops, then the couriers' t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from routing.geo import LatLon
+from routing.households import normalise_name
 from routing.matrix import Snap, leg_paths
 from routing.network import RoadNetwork
 from routing.plan import Route, Visit
@@ -54,6 +56,57 @@ def drafts(jobs: Sequence[Job], solutions: Sequence[Solution]) -> tuple[list[Rou
                                       tuple(st.arrival_s for st in seq), solution.starts_s[v], solution.ends_s[v],
                                       keep[vehicle.start], keep[vehicle.end]))
     return out, dropped
+
+
+def _rw_rt(stop: LocatedStop) -> tuple[int, int]:
+    def number(text: str) -> int:
+        digits = re.sub(r"\D", "", text)
+        # A household without RW or RT is asked for last.
+        return int(digits) if digits else 10**9
+
+    r = stop.household.first
+    return number(r.rw), number(r.rt)
+
+
+def search_place(stop: LocatedStop) -> tuple[str, str, str] | None:
+    """Where the courier searches for this stop's door, ``(precision, desa, dusun)`` normalised, or
+    ``None`` when the door is located."""
+    if not stop.searched:
+        return None
+    r, precision = stop.household.first, stop.location.precision
+    return precision, normalise_name(r.desa), normalise_name(r.dusun) if precision == "dusun" else ""
+
+
+def in_search_order(draft: RouteDraft, stops: Sequence[LocatedStop], problem: Problem) -> RouteDraft:
+    """The route with each run of consecutive stops searched in one desa (or dusun) put in RW, RT order.
+
+    Such stops share one point (the desa's or dusun's), so the ride is the same in any order and
+    the run ends when it did: only who is asked first changes, and the courier walks the desa
+    neighbourhood (RW) by neighbourhood. ``problem`` is the whole day's, in global indices. A run
+    is left in the solver's order when one of its stops has a time window or deadline, when its
+    stops do not share a point on the network, or when the solver waited inside it (a break).
+    """
+    order, arrivals = list(draft.stops), list(draft.arrivals_s)
+    k = 0
+    while k < len(order):
+        place = search_place(stops[order[k] - 1])
+        end = k + 1
+        while (place is not None and end < len(order) and search_place(stops[order[end] - 1]) == place
+               and stops[order[end] - 1].location.point == stops[order[k] - 1].location.point):
+            end += 1
+        run = order[k:end]
+        untimed = all(problem.deadline_s[i] < 0 and (problem.windows is None or problem.windows[i] is None)
+                      for i in run)
+        together = not problem.travel_s[np.ix_(run, run)].any()
+        back_to_back = all(arrivals[j + 1] == arrivals[j] + problem.service_s[order[j]] for j in range(k, end - 1))
+        if len(run) > 1 and untimed and together and back_to_back:
+            run.sort(key=lambda i: _rw_rt(stops[i - 1]))
+            t = arrivals[k]
+            for j, i in enumerate(run, start=k):
+                order[j], arrivals[j] = i, t
+                t += problem.service_s[i]
+        k = end
+    return replace(draft, stops=tuple(order), arrivals_s=tuple(arrivals))
 
 
 def build_routes(route_drafts: Sequence[RouteDraft], stops: Sequence[LocatedStop],

@@ -149,6 +149,9 @@ class Settings:
     #: Time at a stop: finding the door, checking identity, signature (s), plus per card (s).
     service_base_s: int = 240
     service_per_card_s: int = 60
+    #: Time added at a household located only by its desa or dusun name: the courier asks around
+    #: for the door (s).
+    search_s: int = 300
     #: Cost of using one more courier, in seconds of travel it must save to be worth it.
     courier_fixed_cost_s: int = 3600
     #: Drop penalties in seconds of travel; urgent cards are far more expensive to leave out.
@@ -227,14 +230,14 @@ class Settings:
 #: Whole-number settings and their ranges. The upper bounds keep every cost the solver adds up
 #: inside 64 bits (penalties are multiplied by the cards at a stop and summed over the day).
 _WHOLE_LIMITS: dict[str, tuple[int, int]] = {
-    "service_base_s": (0, 24 * 3600), "service_per_card_s": (0, 24 * 3600),
+    "service_base_s": (0, 24 * 3600), "service_per_card_s": (0, 24 * 3600), "search_s": (0, 24 * 3600),
     "courier_fixed_cost_s": (0, 10**9), "drop_penalty_s": (0, 10**12), "urgent_drop_penalty_s": (0, 10**12),
     "snap_warn_m": (0, 100_000), "snap_max_m": (0, 100_000), "time_limit_s": (1, 24 * 3600),
     "max_attempts": (0, 100), "balance_cost": (0, 10**6), "keep_desa_cost": (0, 10**9),
 }
 
 _SIMPLE_KEYS = {
-    "couriers", "service_base_s", "service_per_card_s", "courier_fixed_cost_s", "drop_penalty_s",
+    "couriers", "service_base_s", "service_per_card_s", "search_s", "courier_fixed_cost_s", "drop_penalty_s",
     "urgent_drop_penalty_s", "snap_warn_m", "snap_max_m", "time_limit_s", "deterministic", "max_attempts",
     "group_by", "balance_cost", "keep_desa_cost",
 }
@@ -247,6 +250,7 @@ def load_settings(path: Path | None) -> Settings:
 
         depot = [-7.5530, 112.2330]
         service_base_s = 300
+        search_s = 600
         urgent_deadline = "12:00"
         [shift.mon_thu]
         start = "07:30"

@@ -405,7 +405,10 @@ def load_network(path: Path, speeds_kph: Mapping[str, float], cache_dir: Path | 
 
 
 def describe(G: Any) -> dict[str, Any]:
-    """Figures for ``network info``: nodes, edges, km by class, components, bounding box."""
+    """Figures for ``network info``: nodes, edges, km by class, components, bounding box.
+
+    ``km_by_class`` is road length: a two-way road counts once, not once per direction.
+    """
     import networkx as nx
 
     xs = [d["x"] for _, d in G.nodes(data=True)]

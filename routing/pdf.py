@@ -12,6 +12,7 @@ without system fonts.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import io
 from pathlib import Path
@@ -32,7 +33,9 @@ from routing.sheets import (
     cut_mark,
     km,
     long_date,
+    blocks,
     precision_label,
+    rw_rt,
 )
 
 _ORANGE = (176, 0, 0)
@@ -61,11 +64,17 @@ def navigation_url(visit: Visit) -> str:
             f"&travelmode=two-wheeler")
 
 
-def _qr_png(text: str) -> io.BytesIO:
+@functools.lru_cache(maxsize=4096)
+def _qr_png_bytes(text: str) -> bytes:
+    # Cached: choosing the QR mask is much of a sheet's drawing time, and a stop's code is the same
+    # wherever it is drawn.
     buf = io.BytesIO()
     segno.make(text, error="m").save(buf, kind="png", scale=4, border=1)
-    buf.seek(0)
-    return buf
+    return buf.getvalue()
+
+
+def _qr_png(text: str) -> io.BytesIO:
+    return io.BytesIO(_qr_png_bytes(text))
 
 
 class _SheetPDF(FPDF):
@@ -76,6 +85,11 @@ class _SheetPDF(FPDF):
         self.plan, self.lang, self.L = plan, lang, LABELS[lang]
         self.synthetic_note = synthetic_note
         self.route: Route | None = None
+        #: The route of the page being drawn, its first page, and each route's pages (first, last):
+        #: the footer of a courier's last page is drawn after the next courier's section began.
+        self.page_route: Route | None = None
+        self.first_page = 1
+        self.spans: list[tuple[int, int]] = []
         self.set_margins(8, 8, 8)
         self.set_auto_page_break(True, margin=12)
         fonts = _font_dir()
@@ -88,11 +102,13 @@ class _SheetPDF(FPDF):
         r = self.route
         if r is None:
             return
+        if self.page_route is not r:
+            self.page_route, self.first_page = r, self.page_no()
         L = self.L
         self.set_font("DejaVu", "B", 13)
         self.cell(120, 6, L["title"])
         self.set_font("DejaVu", "", 9)
-        self.cell(0, 6, f"{L['courier']}: {self.courier_label()}    "
+        self.cell(0, 6, f"{L['courier']}: {self.courier_label(r)}    "
                         f"{L['date']}: {long_date(self.plan.date, self.lang)}",
                   align="R", new_x="LMARGIN", new_y="NEXT")
         self.cell(0, 5, L["office"], new_x="LMARGIN", new_y="NEXT")
@@ -108,17 +124,18 @@ class _SheetPDF(FPDF):
         self.ln(2)
 
     def footer(self) -> None:
-        if self.route is None:
+        if self.page_route is None:
             return
         self.set_y(-10)
         self.set_font("DejaVu", "", 7)
         codes = "; ".join(f"{c} = {t}" for c, t in legend(self.lang))
         self.cell(0, 4, f"{self.L['legend']}: {codes}", new_x="LMARGIN", new_y="NEXT")
-        self.cell(0, 4, f"{self.courier_label()} - {self.L['page']} {self.page_no()}", align="R")
+        self.cell(0, 4, f"{self.courier_label(self.page_route)} - {self.L['page']} "
+                        f"{self.page_no() - self.first_page + 1}", align="R")
 
-    def courier_label(self) -> str:
-        """The courier id as printed in the header and footer (cut if absurdly long)."""
-        return "" if self.route is None else clip(self.route.label, MAX_CHARS["courier"], self.lang)
+    def courier_label(self, route: Route | None) -> str:
+        """The courier (id and name) as printed in the header and footer (cut if absurdly long)."""
+        return "" if route is None else clip(route.label, MAX_CHARS["courier"], self.lang)
 
     def lines(self, text: str, column: str) -> int:
         """How many lines fpdf2 wraps ``text`` to in a table cell of ``column`` (current font)."""
@@ -181,6 +198,7 @@ class _SheetPDF(FPDF):
     def route_section(self, route: Route) -> None:
         self.route = route
         self.add_page()
+        first = self.page_no()
         L = self.L
         heads = (L["no"], L["eta"], L["name"], L["nik"], L["address"], L["n_cards"], L["precision"], L["phone"],
                  L["received"], L["outcome"], "QR")
@@ -191,7 +209,13 @@ class _SheetPDF(FPDF):
                         headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
                         repeat_headings=1, v_align="TOP", text_align="LEFT") as table:
             table.row(heads)
+            searched = [b for b in blocks(route, self.lang) if b.heading]
+            heading_at = {b.visits[0].seq: b.heading for b in searched}
+            in_search = {v.seq for b in searched for v in b.visits}
             for v in route.visits:
+                if v.seq in heading_at:
+                    table.row().cell(self.fit(heading_at[v.seq], "address")[0], colspan=len(heads),
+                                     style=FontFace(emphasis="BOLD", fill_color=(244, 244, 244)))
                 for k, (names, niks, phones) in enumerate(self.household_rows(v)):
                     row = table.row()
                     if k:  # the same household, continued: no second QR code or outcome boxes
@@ -212,6 +236,8 @@ class _SheetPDF(FPDF):
                     row.cell(names)
                     row.cell(niks)
                     address, _ = self.fit(v.cards[0].address, "address")
+                    if v.seq in in_search and rw_rt(v):
+                        address = f"{rw_rt(v)}\n{address}"
                     row.cell(address + (f"\n{v.snap_m} m {L['snap']}" if v.snap_m > 150 else ""))
                     row.cell(str(len(v.cards)))
                     row.cell(self.fit(precision_label(v, self.lang), "precision")[0])
@@ -224,6 +250,7 @@ class _SheetPDF(FPDF):
         self.cell(90, 5, f"{L['return']}: {format_clock(route.end_s)}")
         self.cell(90, 5, f"{L['sign_courier']}: ....................")
         self.cell(0, 5, f"{L['sign_officer']}: ....................")
+        self.spans.append((first, self.page_no()))
 
 
 def route_pdf(plan: Plan, routes: list[Route], lang: str = "id", synthetic_note: str = "") -> bytes:
@@ -232,3 +259,30 @@ def route_pdf(plan: Plan, routes: list[Route], lang: str = "id", synthetic_note:
     for r in routes:
         pdf.route_section(r)
     return bytes(pdf.output())
+
+
+def route_pdfs(plan: Plan, routes: list[Route], lang: str = "id",
+               synthetic_note: str = "") -> tuple[list[bytes], bytes]:
+    """Each route's PDF, and one PDF of them all, drawn once.
+
+    The whole day is laid out in one document (``all.pdf``) and each courier's pages are copied out
+    of it (pypdf): laying out the tables and loading the fonts are most of the drawing time, so
+    drawing every courier twice, once alone and once in the whole day, doubled it.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    pdf = _SheetPDF(plan, lang, synthetic_note)
+    for r in routes:
+        pdf.route_section(r)
+    whole = bytes(pdf.output())
+    reader = PdfReader(io.BytesIO(whole))
+    parts = []
+    for first, last in pdf.spans:
+        writer = PdfWriter()
+        for k in range(first - 1, last):
+            writer.add_page(reader.pages[k])
+        writer.add_metadata({"/Title": LABELS[lang]["title"], "/Creator": "ektp-route"})
+        buf = io.BytesIO()
+        writer.write(buf)
+        parts.append(buf.getvalue())
+    return parts, whole

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from routing.assemble import Job, build_routes, drafts
+from routing.assemble import Job, build_routes, drafts, in_search_order
 from routing.clock import format_clock
 from routing.config import Settings
 from routing.couriers import Courier
@@ -110,7 +110,8 @@ def build_part(located: LocatedDay, members: Sequence[int], ends: Terminals, net
     travel, dist = with_open_end(matrix.time_s, ends.nodes), with_open_end(matrix.dist_m, ends.nodes)
     n_terminals = travel.shape[0] - len(stops) - 1
     urgent_deadline = settings.urgent_deadline_s if settings.urgent_deadline_s else -1
-    service = [0] + [settings.service_s(len(s.household.records)) for s in stops] + [0] * n_terminals
+    service = [0] + [settings.service_s(len(s.household.records)) + (settings.search_s if s.searched else 0)
+                     for s in stops] + [0] * n_terminals
     deadline = [-1] + [urgent_deadline if s.household.urgent else -1 for s in stops] + [-1] * n_terminals
     penalty = [0] + [(settings.urgent_drop_penalty_s if s.household.urgent else settings.drop_penalty_s)
                      * len(s.household.records) for s in stops] + [0] * n_terminals
@@ -258,6 +259,7 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
     routes = []
     for part, job, solution in zip(parts, jobs, solutions):
         route_drafts, dropped = drafts([job], [solution])
+        route_drafts = [in_search_order(d, part.stops, part.problem) for d in route_drafts]
         routes += build_routes(route_drafts, part.stops, part.terminals.nodes, located.depot, part.travel_s,
                                part.dist_m, part.problem.service_s, network)
         for i in dropped:

@@ -59,6 +59,10 @@ class Card:
     kecamatan: str
     telepon: str = ""
     urgent: bool = False
+    #: The address's parts a courier searching a desa asks by (also inside ``address``).
+    dusun: str = ""
+    rt: str = ""
+    rw: str = ""
 
     def __post_init__(self) -> None:
         _check_types(self)

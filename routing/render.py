@@ -36,7 +36,7 @@ from routing.files import (
 )
 from routing.gis import write_geopackage
 from routing.gpx import route_gpx
-from routing.pdf import route_pdf
+from routing.pdf import route_pdfs
 from routing.plan import Plan, to_json
 from routing.sheets import render_sheet
 
@@ -116,9 +116,11 @@ def write_pdfs(plan: Plan, folder: Path, lang: str = "id") -> tuple[Path, ...]:
     """A4 PDF route sheet per courier, and ``all.pdf`` with every courier for printing."""
     target = private_dir(folder / "sheets")
     note = SYNTHETIC_NOTE if plan.synthetic else ""
-    paths = [write_private(target / f"{r.courier_id}.pdf", route_pdf(plan, [r], lang, note)) for r in plan.routes]
-    if plan.routes:
-        paths.append(write_private(target / "all.pdf", route_pdf(plan, list(plan.routes), lang, note)))
+    if not plan.routes:
+        return ()
+    parts, whole = route_pdfs(plan, list(plan.routes), lang, note)
+    paths = [write_private(target / f"{r.courier_id}.pdf", part) for r, part in zip(plan.routes, parts)]
+    paths.append(write_private(target / "all.pdf", whole))
     return tuple(paths)
 
 

@@ -12,10 +12,12 @@ different pages, and long text is cut with a visible mark (:func:`clip`). The fu
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from jinja2 import Environment, select_autoescape
 
 from routing.clock import format_clock
+from routing.households import normalise_name
 from routing.nik import mask
 from routing.outcomes import legend
 from routing.plan import Card, Plan, Route, Visit
@@ -30,6 +32,8 @@ LABELS = {
         "depart": "Berangkat dari kantor", "return": "Kembali ke kantor",
         "legend": "Kode hasil", "page": "Halaman", "sign_courier": "Tanda tangan kurir",
         "sign_officer": "Petugas dispatch", "snap": "dari jalan", "cut": "dipotong", "continued": "lanjutan",
+        "search_desa": "Cari di Desa {desa}", "search_dusun": "Cari di Dusun {dusun}, Desa {desa}",
+        "search_kec": "Kec. {kecamatan}", "search_hint": "tanya warga; urut RW/RT",
     },
     "en": {
         "title": "e-KTP Delivery Route Sheet", "office": "Dispendukcapil Kabupaten Jombang",
@@ -40,6 +44,8 @@ LABELS = {
         "depart": "Leave the office", "return": "Back at the office",
         "legend": "Outcome codes", "page": "Page", "sign_courier": "Courier's signature",
         "sign_officer": "Dispatch officer", "snap": "from the road", "cut": "cut", "continued": "continued",
+        "search_desa": "Search in Desa {desa}", "search_dusun": "Search in Dusun {dusun}, Desa {desa}",
+        "search_kec": "Kec. {kecamatan}", "search_hint": "ask around; in RW/RT order",
     },
 }
 
@@ -101,6 +107,50 @@ def km(metres: int) -> str:
     return f"{metres / 1000:.1f}"
 
 
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Consecutive visits of a sheet: doors searched for in one desa or dusun (``heading`` says
+    where), or located doors (``heading`` empty)."""
+
+    heading: str
+    visits: tuple[Visit, ...]
+
+
+def _search_place(v: Visit) -> tuple[str, str, str] | None:
+    if v.precision not in ("desa", "dusun"):
+        return None
+    c = v.cards[0]
+    return v.precision, normalise_name(c.desa), normalise_name(c.dusun) if v.precision == "dusun" else ""
+
+
+def blocks(route: Route, lang: str = "id") -> list[Block]:
+    """The route's visits in riding order, runs of households located only by desa or dusun under a
+    heading such as ``Cari di Desa Jabon (Kec. Jombang) - tanya warga; urut RW/RT``."""
+    L = LABELS[lang]
+    out: list[Block] = []
+    run: list[Visit] = []
+    for v in route.visits + (None,):
+        if run and (v is None or _search_place(v) != _search_place(run[0])):
+            heading = ""
+            if _search_place(run[0]) is not None:
+                c = run[0].cards[0]
+                heading = L[f"search_{run[0].precision}"].format(desa=c.desa.strip(), dusun=c.dusun.strip())
+                if c.kecamatan.strip():
+                    heading += " (" + L["search_kec"].format(kecamatan=c.kecamatan.strip()) + ")"
+                heading += " - " + L["search_hint"]
+            out.append(Block(heading, tuple(run)))
+            run = []
+        if v is not None:
+            run.append(v)
+    return out
+
+
+def rw_rt(v: Visit) -> str:
+    """``RW 005 / RT 002`` of a visit's household, or empty when the address has neither."""
+    c = v.cards[0]
+    return f"RW {c.rw.strip() or '-'} / RT {c.rt.strip() or '-'}" if c.rw.strip() or c.rt.strip() else ""
+
+
 _TEMPLATE = """<!DOCTYPE html>
 <html lang="{{ lang }}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -117,6 +167,7 @@ table.stops th, table.stops td { border: 1px solid #444; padding: 1.2mm; vertica
   overflow-wrap: break-word; }
 table.stops thead { display: table-header-group; background: #eee; }
 table.stops tr { page-break-inside: avoid; }
+tr.search td { background: #f4f4f4; font-weight: bold; }
 .urgent { font-weight: bold; color: #b00; }
 .sign { min-width: 40mm; }
 .codes span { white-space: nowrap; margin-right: 2mm; }
@@ -141,7 +192,9 @@ footer { margin-top: 4mm; display: flex; gap: 30mm; }
 <thead><tr><th>{{ L.no }}</th><th>{{ L.eta }}</th><th>{{ L.name }}</th><th>{{ L.nik }}</th><th>{{ L.address }}</th>
 <th>{{ L.n_cards }}</th><th>{{ L.precision }}</th><th>{{ L.phone }}</th><th class="sign">{{ L.received }}</th><th>{{ L.outcome }}</th></tr></thead>
 <tbody>
-{% for v in route.visits %}{% for part in parts(v.cards) %}
+{% for b in blocks %}
+{% if b.heading %}<tr class="search"><td colspan="10">{{ clip(b.heading, C.address) }}</td></tr>{% endif %}
+{% for v in b.visits %}{% for part in parts(v.cards) %}
 {% if loop.first %}<tr>
  <td><b>{{ v.seq }}</b></td>
  <td>{{ clock(v.arrival_s) }}</td>
@@ -152,7 +205,7 @@ footer { margin-top: 4mm; display: flex; gap: 30mm; }
  <td>{% for c in part %}<div{% if c.urgent %} class="urgent"{% endif %}>{{ clip(c.nama, C.name) }}{% if c.urgent %} ({{ L.urgent }}){% endif %}</div>{% endfor %}</td>
  <td>{% for c in part %}<div>{{ clip(mask(c.nik), C.nik) }}</div>{% endfor %}</td>
 {% if loop.first %}
- <td>{{ clip(v.cards[0].address, C.address) }}{% if v.snap_m > 150 %}<div class="small">{{ v.snap_m }} m {{ L.snap }}</div>{% endif %}</td>
+ <td>{% if b.heading and rw_rt(v) %}<div><b>{{ rw_rt(v) }}</b></div>{% endif %}{{ clip(v.cards[0].address, C.address) }}{% if v.snap_m > 150 %}<div class="small">{{ v.snap_m }} m {{ L.snap }}</div>{% endif %}</td>
  <td>{{ v.cards|length }}</td>
  <td>{{ precision(v) }}</td>
 {% else %}
@@ -167,6 +220,7 @@ footer { margin-top: 4mm; display: flex; gap: 30mm; }
 {% endif %}
 </tr>
 {% endfor %}{% endfor %}
+{% endfor %}
 </tbody></table>
 <p class="small">{{ L.legend }}: {% for code, text in codes %}{{ code }} = {{ text }}{% if not loop.last %}; {% endif %}{% endfor %}.
 {{ L.return }}: {{ clock(route.end_s) }}.</p>
@@ -187,5 +241,5 @@ def render_sheet(plan: Plan, route: Route, lang: str = "id", synthetic_note: str
         lang=lang, L=LABELS[lang], codes=legend(lang), route=route,
         date_iso=plan.date.isoformat(), date_long=long_date(plan.date, lang), clock=format_clock, km=km,
         mask=mask, synthetic=plan.synthetic, synthetic_note=synthetic_note, C=MAX_CHARS, col_widths=COLUMN_PERCENT,
-        clip=lambda text, limit: clip(text, limit, lang), parts=household_parts,
+        clip=lambda text, limit: clip(text, limit, lang), parts=household_parts, blocks=blocks(route, lang), rw_rt=rw_rt,
         precision=lambda v: precision_label(v, lang))

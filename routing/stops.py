@@ -29,12 +29,15 @@ OnlineGeocoder = Callable[[str], "tuple[float, float] | None"]
 
 #: Precisions at which the courier must ask around, so the officer is told.
 _VAGUE = ("dusun", "desa", "online")
+#: Precisions at which the door is searched for in a desa or dusun: search time is added, and the
+#: sheet groups such households under "cari di Desa X" in RW/RT order.
+SEARCHED = ("desa", "dusun")
 
 
 def card_of(r: Record) -> Card:
     """The courier's view of a record."""
     return Card(row=r.row, nik=r.nik, nama=r.nama, address=r.address(), desa=r.desa, kecamatan=r.kecamatan,
-                telepon=r.telepon, urgent=r.urgent)
+                telepon=r.telepon, urgent=r.urgent, dusun=r.dusun, rt=r.rt, rw=r.rw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,11 @@ class LocatedStop:
     location: Location
     snap: Snap
     snap_m: int
+
+    @property
+    def searched(self) -> bool:
+        """Located only by its desa or dusun name: the courier asks around for the door."""
+        return self.location.precision in SEARCHED
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,3 +87,13 @@ def test_cli_bad_config_exit_2_one_line(tmp_path, text):
     line = one_line_error(run_cli("plan", DATA / "valid.csv", "--network", tmp_path / "none.osm", "--out",
                                   tmp_path / "o", "--config", f))
     assert str(f) in line
+
+
+def test_search_time_default_and_from_toml(tmp_path):
+    assert Settings().search_s == 300
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("search_s = 600\n", encoding="utf-8")
+    assert load_settings(cfg).search_s == 600
+    cfg.write_text("search_s = -60\n", encoding="utf-8")
+    with pytest.raises(InputError, match="search_s must be a whole number >= 0, got -60"):
+        load_settings(cfg)

@@ -205,3 +205,24 @@ def test_bz2_extract_loads_like_plain_xml(tmp_path, demo_files):
     a = load_network(demo_files.network, DEFAULT_SPEEDS_KPH, None)
     b = load_network(packed, DEFAULT_SPEEDS_KPH, None)
     assert (a.n_nodes, a.n_edges) == (b.n_nodes, b.n_edges) and np.array_equal(a.time_ms, b.time_ms)
+
+
+def test_network_info_counts_a_two_way_road_once(tmp_path):
+    """``network info`` km by class: a two-way road is its length, not twice it; a one-way road once too."""
+    from conftest import run_ektp
+
+    from routing.geo import haversine_m
+    from routing.network import describe
+
+    a, b, c = LatLon(O.lat, O.lon), LatLon(O.lat + 0.009, O.lon), LatLon(O.lat + 0.009, O.lon + 0.0045)
+    osm = write_osm(tmp_path / "two.osm", {1: (a.lat, a.lon), 2: (b.lat, b.lon), 3: (c.lat, c.lon)},
+                    [([1, 2], {"highway": "residential"}), ([2, 3], {"highway": "tertiary", "oneway": "yes"})])
+    info = describe(load_graph(osm, DEFAULT_SPEEDS_KPH))
+    assert info["edges"] == 3  # the two-way road is still two directed edges
+    assert info["km_by_class"]["residential"] == pytest.approx(haversine_m(a, b) / 1000, rel=0.005)
+    assert info["km_by_class"]["tertiary"] == pytest.approx(haversine_m(b, c) / 1000, rel=0.005)
+    done = run_ektp(["network", "info", osm], tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = {line.split()[0]: float(line.split()[1]) for line in done.stdout.splitlines()
+             if line.strip().startswith(("residential", "tertiary"))}
+    assert lines == {"residential": pytest.approx(1.00, abs=0.01), "tertiary": pytest.approx(0.50, abs=0.01)}

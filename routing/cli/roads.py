@@ -23,29 +23,56 @@ def gazetteer() -> None:
 @click.option("--osm", "extract", type=_FILE, default=None,
               help="OpenStreetMap XML extract (.osm, .osm.bz2) to read place points and boundaries from.")
 @click.option("--place", default=None, help="Download from OpenStreetMap instead (online), e.g. 'Kabupaten Jombang'.")
+@click.option("--boundaries", type=_FILE, default=None,
+              help="Desa polygons (GeoJSON, Kemendagri or BIG/RBI layer): one point per desa where its roads "
+                   "are densest. Needs --network.")
+@click.option("--network", "network_file", type=_FILE, default=None,
+              help="Road network (GraphML or OSM extract) the --boundaries points are placed on.")
 @click.option("--out", "out", required=True, type=_FILE, help="Gazetteer CSV to write.")
-def gazetteer_build(extract: Path | None, place: str | None, out: Path) -> None:
-    """Build a gazetteer CSV (kecamatan, desa, dusun, lat, lon) from OpenStreetMap places.
+@config_opt
+def gazetteer_build(extract: Path | None, place: str | None, boundaries: Path | None, network_file: Path | None,
+                    out: Path, config: Path | None) -> None:
+    """Build a gazetteer CSV (kecamatan, desa, dusun, lat, lon).
 
-    Reads place=village/hamlet/neighbourhood points and desa (admin_level=7) boundaries. The office
-    may also keep its own gazetteer CSV with the same columns.
+    From OpenStreetMap: place=village/hamlet/neighbourhood points and desa (admin_level=7)
+    boundaries. From a desa polygon layer and a road network: each desa's point is put on a road
+    where the desa's roads are densest (village roads count more than main roads), which is where
+    its houses are, not at the polygon's centre (often rice fields). The office may also keep its
+    own gazetteer CSV with the same columns.
 
     \b
     Examples:
+      ektp-route gazetteer build --boundaries desa_kemendagri_3517.geojson --network jombang.graphml --out gazetteer.csv
       ektp-route gazetteer build --osm jombang.osm.bz2 --out gazetteer.csv
       ektp-route gazetteer build --place "Kabupaten Jombang, Jawa Timur, Indonesia" --out gazetteer.csv
     """
-    from routing.gazetteer import build_from_extract, build_from_place, write_gazetteer
+    from routing.gazetteer import build_from_boundaries, build_from_extract, build_from_place, write_gazetteer
 
-    if extract is not None and place is None:
+    if sum(x is not None for x in (extract, place, boundaries)) != 1:
+        raise InputError("give exactly one of --osm EXTRACT, --place NAME or --boundaries DESA.geojson")
+    if (boundaries is None) != (network_file is None):
+        raise InputError("--boundaries and --network go together: the desa points are placed on the network's roads")
+    roadless: list[str] = []
+    if boundaries is not None and network_file is not None:
+        from routing.network import default_cache_dir, load_network
+
+        speeds = load_settings(config).speeds_kph
+        entries, roadless = build_from_boundaries(boundaries, load_network(network_file, speeds, default_cache_dir()),
+                                                  speeds)
+    elif extract is not None:
         entries = build_from_extract(extract)
-    elif place is not None and extract is None:
-        entries = build_from_place(place)
     else:
-        raise InputError("give exactly one of --osm EXTRACT or --place NAME")
+        assert place is not None
+        entries = build_from_place(place)
     entries.sort(key=lambda e: (e.kecamatan, e.desa, e.dusun))
     write_gazetteer(out, entries)
-    click.echo(f"{out}: {len({e.desa for e in entries})} desa, {sum(1 for e in entries if e.dusun)} dusun")
+    # Desa are counted per kecamatan: two kecamatan may each have a desa of the same name.
+    click.echo(f"{out}: {len({(e.kecamatan, e.desa) for e in entries})} desa, "
+               f"{sum(1 for e in entries if e.dusun)} dusun")
+    if roadless:
+        shown = ", ".join(roadless[:10]) + (", ..." if len(roadless) > 10 else "")
+        click.echo(f"  {len(roadless)} desa without a road of the network inside: placed at the polygon's "
+                   f"representative point ({shown})")
 
 
 @main.group()
