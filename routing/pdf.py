@@ -29,11 +29,11 @@ from routing.plan import Card, Plan, Route, Visit
 from routing.sheets import (
     LABELS,
     MAX_CHARS,
+    blocks,
     clip,
     cut_mark,
     km,
     long_date,
-    blocks,
     precision_label,
     rw_rt,
 )
