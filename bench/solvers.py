@@ -2,20 +2,25 @@
 
 Part 1, e-KTP-shaped days: stops clustered in desa around the office, 4 min service plus 1 min
 per extra card, 07:30-16:00 shifts with a fixed 12:00-13:00 break, 1 h fixed cost per courier,
-travel by haversine x 1.3 at 25 km/h (whole seconds). Every solver's routes are re-timed by one
-evaluator here (break inserted, shift checked), so the objective, couriers x fixed cost + total
-route time, is measured the same way for all. PyVRP has no breaks: its shift is shortened by the
-break, and the evaluator reports any overrun.
+travel by haversine x 1.3 at 25 km/h (whole seconds). Every solver's routes, ektp-route's included,
+are judged by one evaluator here: re-timed from 07:30 with the break inserted, objective = couriers x
+fixed cost + total route time, and one feasibility rule (every stop planned exactly once, no route
+back after the shift ends). The ratio ektp-route / best other is printed twice: over feasible plans
+only (an infeasible ektp-route plan counts as a loss, infinite ratio; infeasible others are left
+out), and over all plans (what the ratio would be if infeasible plans counted).
 
-ektp-route runs its own search (solve_portfolio, as the planner does) on every core and VROOM gets the same
-number of threads; PyVRP is single-threaded.
+ektp-route runs its own search (solve_portfolio, as the planner does) on every core; VROOM gets the
+same number of threads; PyVRP (single-threaded) runs one seed per core side by side, in separate
+processes, and the best feasible plan is kept. PyVRP has no breaks: its shift is shortened by the
+break and by the longest wait the evaluator can impose before it (see :func:`longest_wait`), so its
+routes fit when re-timed.
 
 Part 2, standard instances in ../shared/bench/instances: Solomon and Gehring-Homberger VRPTW and
 CVRPLIB X, gap of each solver's distance to the best known solution (distances scaled by 10 and
 rounded for the integer solvers, reported in the instances' own units).
 
 Usage: python bench/solvers.py [--stops 200 500 1000] [--time-limit 30] [--std-time-limit 60]
-                               [--instances R101 C101 RC101 X-n101-k25] [--seed 1] [--skip-std]
+                               [--instances R101 C101 RC101 X-n101-k25] [--seeds 1 2 3] [--skip-std]
 Needs: pip install -e ".[bench]"  (pyvrp, pyvroom)
 """
 
@@ -25,8 +30,10 @@ import argparse
 import datetime as dt
 import json
 import math
+import multiprocessing
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,10 +75,38 @@ def ektp_day(n: int, seed: int) -> Day:
     return Day(travel, service, int(math.ceil(1.6 * work / SHIFT.working_s)) + 2)
 
 
+def longest_wait(day: Day) -> int:
+    """Longest idle time :func:`evaluate` can put before the break on one route, in seconds.
+
+    The evaluator's break rules: a ride that starts by 12:00 and would arrive after it gets the hour
+    added (the break is taken on the way, nothing lost beyond the hour); a delivery that would
+    overlap 12:00-13:00 waits until 13:00. So every departure is at or before 12:00 or after 13:00,
+    every arrival too (a ride crossing 12:00 arrives after 13:00), and the only idle time is a
+    courier arriving at ``a <= 12:00`` with ``a + service > 12:00``: idle ``12:00 - a``, which is
+    less than that stop's service, so at most the longest service minus one second. It happens at
+    most once a route (after the break every time is past 13:00). A route's end is therefore at
+    most its travel + service, plus the break, plus this: a model without breaks whose routes'
+    travel + service fit in the shift minus the break minus this fits when re-timed.
+    """
+    return max(day.service[1:], default=1) - 1
+
+
 def evaluate(day: Day, routes: list[list[int]]) -> dict:
-    """Re-time routes from 07:30 with the fixed break; objective = couriers x 1 h + route time."""
-    total, overrun, planned = 0, 0, 0
+    """Judge any solver's plan: re-time from 07:30 with the fixed break, check every stop and the shift.
+
+    Returns the objective (couriers x fixed cost + route time, break and waits included), couriers,
+    stops planned, stops missing, routes overrunning the shift and by how many minutes in total, and
+    ``feasible``: every stop planned exactly once and no overrun. One rule for every solver.
+    """
+    n = len(day.service) - 1
+    visits = [i for r in routes for i in r]
+    if any(not 1 <= i <= n for i in visits):
+        raise ValueError("a route names a location that is not a stop (a solver wrapper bug)")
+    planned = len(set(visits))
+    repeated = len(visits) - planned
+    total, overrun, overrun_s, waited = 0, 0, 0, 0
     b0, b1 = SHIFT.break_start_s, SHIFT.break_end_s
+    assert b0 is not None and b1 is not None
     for r in routes:
         if not r:
             continue
@@ -83,14 +118,37 @@ def evaluate(day: Day, routes: list[list[int]]) -> dict:
             t = arrive
             if i:
                 if t < b1 and t + day.service[i] > b0:  # no delivery during the break
+                    waited = max(waited, b0 - t)
                     t = max(t, b1)
                 t += day.service[i]
-                planned += 1
             prev = i
         total += t - SHIFT.start_s
         overrun += t > SHIFT.end_s
+        overrun_s += max(0, t - SHIFT.end_s)
+    # The reasoning in longest_wait, checked on every plan judged.
+    assert waited <= longest_wait(day), (waited, longest_wait(day))
     used = sum(1 for r in routes if r)
-    return {"objective": used * FIXED + total, "couriers": used, "planned": planned, "overrun": overrun}
+    return {"objective": used * FIXED + total, "couriers": used, "planned": planned, "missing": n - planned,
+            "repeated": repeated, "overrun": overrun, "overrun_min": overrun_s / 60,
+            "feasible": planned == n and not repeated and not overrun}
+
+
+def ratios(results: dict[str, dict]) -> tuple[float | None, float, str]:
+    """ektp-route / best other: over feasible plans only, over all plans, and which other was best.
+
+    Feasible only: an infeasible ektp-route plan is a loss (infinite ratio) whatever its objective;
+    infeasible other plans are left out; ``None`` when ektp-route is feasible and no other is.
+    """
+    ours = results["ektp-route"]
+    others = {k: r for k, r in results.items() if k != "ektp-route"}
+    all_ratio = ours["objective"] / min(r["objective"] for r in others.values())
+    feasible = {k: r["objective"] for k, r in others.items() if r["feasible"]}
+    if not ours["feasible"]:
+        return math.inf, all_ratio, "-"
+    if not feasible:
+        return None, all_ratio, "-"
+    best = min(feasible, key=lambda k: feasible[k])
+    return ours["objective"] / feasible[best], all_ratio, best
 
 
 THREADS = os.cpu_count() or 1
@@ -131,6 +189,7 @@ def run_vroom(day: Day, limit: int) -> list[list[int]]:
 
 
 def run_pyvrp(day: Day, limit: int, seed: int = 1) -> list[list[int]]:
+    """One PyVRP search (single-threaded), shift shortened by the break and the longest wait."""
     from pyvrp import Model
     from pyvrp.stop import MaxRuntime
 
@@ -138,7 +197,8 @@ def run_pyvrp(day: Day, limit: int, seed: int = 1) -> list[list[int]]:
     locs = [m.add_location(0, 0) for _ in day.service]
     m.add_depot(locs[0])
     m.add_vehicle_type(num_available=day.vehicles, fixed_cost=FIXED, tw_early=SHIFT.start_s, tw_late=SHIFT.end_s,
-                       shift_duration=SHIFT.working_s, unit_distance_cost=0, unit_duration_cost=1)
+                       shift_duration=SHIFT.working_s - longest_wait(day), unit_distance_cost=0,
+                       unit_duration_cost=1)
     for i in range(1, len(day.service)):
         m.add_client(locs[i], service_duration=day.service[i])
     for a, la in enumerate(locs):
@@ -147,6 +207,25 @@ def run_pyvrp(day: Day, limit: int, seed: int = 1) -> list[list[int]]:
                 m.add_edge(la, lb, distance=int(day.travel[a, b]), duration=int(day.travel[a, b]))
     res = m.solve(stop=MaxRuntime(limit), seed=seed, display=False)
     return [[int(a.idx) + 1 for a in r if a.is_client()] for r in res.best.routes()]  # client idx is 0-based
+
+
+PYVRP_SEEDS = tuple(range(1, THREADS + 1))
+
+
+def run_pyvrp_cores(day: Day, limit: int) -> tuple[list[list[int]], str]:
+    """PyVRP on the cores ektp-route gets: one seed per core in its own process, best feasible kept.
+
+    Plans are compared by :func:`evaluate` (feasible first, then objective), as ektp-route's
+    portfolio compares its starts by its own day cost.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=len(PYVRP_SEEDS), mp_context=ctx) as pool:
+        plans = list(pool.map(run_pyvrp, [day] * len(PYVRP_SEEDS), [limit] * len(PYVRP_SEEDS), PYVRP_SEEDS))
+    judged = [evaluate(day, p) for p in plans]
+    best = min(range(len(plans)), key=lambda k: (not judged[k]["feasible"], judged[k]["objective"]))
+    note = ", ".join(f"seed {s} {j['objective'] / 3600:.2f}{'' if j['feasible'] else ' infeasible'}"
+                     for s, j in zip(PYVRP_SEEDS, judged))
+    return plans[best], f"kept seed {PYVRP_SEEDS[best]} ({note})"
 
 
 # --- standard instances -------------------------------------------------------------------------
@@ -197,7 +276,7 @@ def std_ektp(inst: dict, limit: int) -> list[list[int]]:
     service = tuple(int(round(s * scale)) for s in inst["service"])
     horizon = int(inst["tw"][0][1] * scale) if inst["tw"] is not None else min(86_400, int(travel.max() * n))
     windows = None if inst["tw"] is None else \
-        (None,) + tuple((int(math.ceil(e * scale)), int(l * scale)) for e, l in inst["tw"][1:])
+        (None,) + tuple((int(math.ceil(e * scale)), int(late * scale)) for e, late in inst["tw"][1:])
     p = Problem(travel, service, (0,) + (100 * int(travel.max()),) * (n - 1),
                 tuple(Vehicle(f"V{k}", Shift(0, max(horizon, 1)), capacity=inst["capacity"])
                       for k in range(inst["vehicles"])), 0, (-1,) * n, windows=windows,
@@ -254,6 +333,65 @@ def std_pyvrp(inst: dict, limit: int) -> list[list[int]]:
     return [[int(a.idx) + 1 for a in r if a.is_client()] for r in res.best.routes()]  # client idx is 0-based
 
 
+def _ratio(r: float | None) -> str:
+    return "n/a" if r is None else "inf" if math.isinf(r) else f"{r:.4f}"
+
+
+def _median(rs: list[float | None]) -> str:
+    known = [r for r in rs if r is not None]
+    return _ratio(float(np.median(known))) if known else "n/a"
+
+
+def days(stops: list[int], seeds: list[int], limit: int) -> None:
+    """Part 1: every solver on the same e-KTP days, judged by :func:`evaluate`, ratios and a summary."""
+    print(f"== e-KTP days, {limit} s each, objective = couriers x 1 h + total route time (h); "
+          f"PyVRP seeds {', '.join(map(str, PYVRP_SEEDS))} side by side ==")
+    print(f"{'stops':>6} {'solver':<11} {'objective_h':>11} {'couriers':>8} {'planned':>8} {'overrun':>7} "
+          f"{'over_min':>8} {'feasible':>8} {'wall_s':>7}")
+    summary = []
+    for n in stops:
+        feasible_only: list[float | None] = []
+        all_plans: list[float | None] = []
+        for seed in seeds:
+            day = ektp_day(n, seed)
+            results, notes = {}, {}
+            for name in ("ektp-route", "vroom", "pyvrp"):
+                t0 = time.perf_counter()
+                if name == "pyvrp":
+                    routes, notes[name] = run_pyvrp_cores(day, limit)
+                else:
+                    routes = run_ektp(day, limit) if name == "ektp-route" else run_vroom(day, limit)
+                wall = time.perf_counter() - t0
+                ev = evaluate(day, routes)
+                results[name] = ev
+                extra = f"  {ev['repeated']} visits repeated" if ev["repeated"] else ""
+                print(f"{n:>6} {name:<11} {ev['objective'] / 3600:>11.2f} {ev['couriers']:>8} {ev['planned']:>8} "
+                      f"{ev['overrun']:>7} {ev['overrun_min']:>8.1f} {'yes' if ev['feasible'] else 'NO':>8} "
+                      f"{wall:>7.1f}   seed {seed}{extra}  {notes.get(name, '')}", flush=True)
+            feas, every, best = ratios(results)
+            feasible_only.append(feas)
+            all_plans.append(every)
+            print(f"{n:>6} ratio ektp-route / best other: feasible plans only {_ratio(feas)} (best feasible other: "
+                  f"{best}), all plans {_ratio(every)}   seed {seed}", flush=True)
+            summary.append((n, seed, results, feas, every))
+        print(f"{n:>6} median over {len(seeds)} seeds: feasible plans only {_median(feasible_only)}, "
+              f"all plans {_median(all_plans)}", flush=True)
+
+    def cell(r: dict) -> str:
+        text = f"{r['objective'] / 3600:.2f} ({r['couriers']})"
+        if r["missing"] or r["repeated"]:
+            text += f", {r['missing']} stops missing" + (f", {r['repeated']} repeated" if r["repeated"] else "")
+        if r["overrun"]:
+            text += f", {r['overrun']} over by {r['overrun_min']:.1f} min"
+        return text
+
+    print("\n| stops | seed | ektp-route | VROOM | PyVRP | ratio, feasible plans | ratio, all plans |")
+    print("|---|---|---|---|---|---|---|")
+    for n, seed, results, feas, every in summary:
+        print(f"| {n} | {seed} | {cell(results['ektp-route'])} | {cell(results['vroom'])} | "
+              f"{cell(results['pyvrp'])} | {_ratio(feas)} | {_ratio(every)} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--stops", type=int, nargs="+", default=[200, 500, 1000])
@@ -262,34 +400,14 @@ def main() -> None:
     ap.add_argument("--instances", nargs="+",
                     default=["C101", "R101", "RC101", "X-n101-k25", "X-n256-k16"])
     ap.add_argument("--seeds", type=int, nargs="+", default=[1],
-                    help="one day per seed; with several, the median ratio is printed (single runs under ~1 %% are noise)")
+                    help="one day per seed; with several, the median ratios are printed "
+                         "(single runs under ~1 %% are noise)")
     ap.add_argument("--skip-std", action="store_true")
     ap.add_argument("--skip-days", action="store_true")
     args = ap.parse_args()
 
     if not args.skip_days:
-        print(f"== e-KTP days, {args.time_limit} s each, objective = couriers x 1 h + total route time (h) ==")
-        print(f"{'stops':>6} {'solver':<11} {'objective_h':>11} {'couriers':>8} {'planned':>8} {'overrun':>7} {'wall_s':>7}")
-        for n in args.stops:
-            ratios = []
-            for seed in args.seeds:
-                day = ektp_day(n, seed)
-                results = {}
-                for name, fn in (("ektp-route", run_ektp), ("vroom", run_vroom), ("pyvrp", run_pyvrp)):
-                    t0 = time.perf_counter()
-                    routes = fn(day, args.time_limit)
-                    wall = time.perf_counter() - t0
-                    ev = evaluate(day, routes)
-                    results[name] = ev
-                    print(f"{n:>6} {name:<11} {ev['objective'] / 3600:>11.2f} {ev['couriers']:>8} {ev['planned']:>8} "
-                          f"{ev['overrun']:>7} {wall:>7.1f}   seed {seed}", flush=True)
-                others = [r["objective"] for k, r in results.items()
-                          if k != "ektp-route" and r["planned"] == n and not r["overrun"]]
-                if others:
-                    ratios.append(results["ektp-route"]["objective"] / min(others))
-                    print(f"{n:>6} ratio ektp-route / best other feasible: {ratios[-1]:.4f}   seed {seed}", flush=True)
-            if len(ratios) > 1:
-                print(f"{n:>6} median ratio over {len(ratios)} seeds: {float(np.median(ratios)):.4f}", flush=True)
+        days(args.stops, args.seeds, args.time_limit)
 
     if not args.skip_std:
         print(f"\n== standard instances, {args.std_time_limit} s each, gap of distance to best known ==")
