@@ -72,17 +72,20 @@ class Result:
     """Counts per target and fault, and the first example of each fault."""
 
     cases: Counter = field(default_factory=Counter)
+    codes: Counter = field(default_factory=Counter)
     faults: Counter = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)
 
-    def add(self, target: str, faults: list[str], what: str) -> None:
+    def add(self, target: str, faults: list[str], what: str, code: int | None = None) -> None:
         self.cases[target] += 1
+        self.codes[(target, code)] += 1
         for f in faults:
             self.faults[f] += 1
             self.examples.setdefault(f, f"{target}: {what}")
 
     def as_dict(self) -> dict[str, object]:
         return {"cases": dict(self.cases), "total": sum(self.cases.values()),
+                "exit_codes": {f"{t} {c}": n for (t, c), n in sorted(self.codes.items(), key=str)},
                 "faults": {f: self.faults.get(f, 0) for f in FAULTS}, "examples": self.examples}
 
 
@@ -108,6 +111,13 @@ class Fixture:
                                     env={"EKTP_CACHE_DIR": str(self.cache)})
         assert result.exit_code == 0, result.output
         self.plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+        # A ledger whose cards are out for delivery, for the outcomes cases (each case gets a copy).
+        self.ledger = base / "ledger.sqlite"
+        for args in (["import", str(rec), "--db", str(self.ledger), "--date", "2026-11-30"],
+                     ["plan", "--db", str(self.ledger), "--network", str(self.network), "--out", str(base / "db-out"),
+                      "--date", "2026-11-30", "--deterministic", "-qq"]):
+            result = CliRunner().invoke(main, args, env={"EKTP_CACHE_DIR": str(self.cache)})
+            assert result.exit_code == 0, result.output
 
     @staticmethod
     def write_records(path: Path, rows: list[dict[str, str]]) -> Path:
@@ -180,7 +190,8 @@ def _case(target: str, fx: Fixture, case_dir: Path, rng: random.Random) -> tuple
                 "urgent_deadline", "drop_penalty_s", "max_attempts"]
         key = rng.choice(keys)
         literal = rng.choice([json.dumps(value), str(rng.randint(-10**20, 10**20)), "true", "[1, 2]", "{}",
-                              "1.5", '"12:00"', "[-7.55, 112.23]", "[]"])
+                              "1.5", '"12:00"', "[-7.55, 112.23]", "[]", str(rng.randint(0, 600)),
+                              str(rng.randint(1, 5)), '"desa"', "false"])
         table = rng.choice(["", "[shift.mon_thu]\n", "[speeds_kph]\n", "[columns]\n"])
         text = f"{table}{key} = {literal}\n" if rng.random() < 0.9 else value
         (inputs / "c.toml").write_bytes(text.encode("utf-8", "surrogatepass"))
@@ -211,6 +222,7 @@ def _case(target: str, fx: Fixture, case_dir: Path, rng: random.Random) -> tuple
         csv.writer(text).writerows([header, row])
         (inputs / "hasil.csv").write_bytes(text.getvalue().encode("utf-8", "surrogatepass"))
         db = inputs / "ledger.sqlite"
+        shutil.copyfile(fx.ledger, db)
         return ["outcomes", str(inputs / "hasil.csv"), "--db", str(db), "--date", "2026-11-30"], -1, f"outcomes {row}"[:80]
     if target == "plan_json":
         plan = json.loads(json.dumps(fx.plan))
@@ -331,7 +343,7 @@ def run(cases: int, seed: int = 1, subprocess_share: float = 0.02, workdir: Path
                 r = runner.invoke(main, args, env=env, catch_exceptions=True)
                 code, output, exc = r.exit_code, r.output, r.exception
             faults = _judge(case_dir, out, code, output, exc, data_rows, before, args[0] == "render")
-            result.add(target, faults, what)
+            result.add(target, faults, what, code)
             shutil.rmtree(case_dir, ignore_errors=True)
             if progress and (k + 1) % 100 == 0:
                 rate = (k + 1) / (time.monotonic() - t0)
@@ -360,6 +372,9 @@ def main_cli() -> None:
         return
     print(f"{data['total']} cases in {time.monotonic() - t0:.0f} s (seed {args.seed})")
     print("cases per target: " + ", ".join(f"{t} {result.cases[t]}" for t in TARGETS))
+    for t in TARGETS:
+        codes = sorted((c, n) for (tt, c), n in result.codes.items() if tt == t and c is not None)
+        print(f"  exit codes, {t}: " + ", ".join(f"{c}: {n}" for c, n in codes))
     for fault in FAULTS:
         print(f"  {fault:<15} {result.faults.get(fault, 0)}" + (f"   e.g. {result.examples[fault]!r}"[:160]
                                                                  if fault in result.examples else ""))

@@ -1,5 +1,7 @@
 """Real OR-Tools solves on small integer problems."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -131,3 +133,28 @@ def test_portfolio_is_no_worse_than_each_strategy_and_deterministic():
     assert day_cost(p, best) == min(day_cost(p, s) for s in singles)
     assert best == solve_portfolio(p, 6, deterministic=True, workers=2)
     check_timeline(p, best)
+
+
+def test_a_plan_starved_by_the_clock_is_searched_on_until_every_stop_is_placed():
+    """A large day on a busy machine can come back with most stops dropped and couriers idle."""
+    import numpy as np
+
+    from routing.problem import Problem, Solution, Stop, Vehicle
+    from routing.solve import complete, starved
+
+    rng = np.random.default_rng(3)
+    pts = rng.uniform(0, 4000, (61, 2))
+    travel = (np.linalg.norm(pts[:, None] - pts[None], axis=2) / 6).astype(np.int64)
+    n = len(pts)
+    problem = Problem(travel, (0,) + (240,) * (n - 1), (0,) + (100_000,) * (n - 1),
+                      tuple(Vehicle(f"K{k}", MON_THU) for k in range(4)), 3600, (-1,) * n)
+    # What a timed-out first solution looks like: five stops on one route, the rest "dropped".
+    t = MON_THU.start_s
+    partial = Solution(((Stop(1, t + 600), Stop(2, t + 1200), Stop(3, t + 1800), Stop(4, t + 2400),
+                         Stop(5, t + 3000)), (), (), ()), (t,) * 4, (t + 3600, t, t, t), tuple(range(6, n)), 0, "2")
+    assert starved(problem, partial)
+    done = complete(problem, partial, time_limit_s=2)
+    assert not done.dropped and not starved(problem, done)
+    assert sorted(s.location for r in done.routes for s in r) == list(range(1, n))
+    full = Solution(done.routes, done.starts_s, done.ends_s, (7,), 0, "1")
+    assert not starved(problem, dataclasses.replace(full, routes=tuple(r or (Stop(7, t),) for r in full.routes)))
