@@ -13,7 +13,8 @@ from routing.demo import VILLAGES
 from routing.fleet import default_fleet
 from routing.gazetteer import Gazetteer, GazetteerEntry
 from routing.nik import mask
-from routing.pipeline import build_problem, plan_day
+from routing.fleet import terminals
+from routing.pipeline import build_part, plan_day
 from routing.progress import SILENT
 from routing.records import read_records
 from routing.render import render_all
@@ -122,7 +123,10 @@ def test_search_time_is_a_setting(tmp_path, demo_network):
     for search_s in (0, 900):
         settings = Settings(couriers=1, search_s=search_s)
         located = locate_stops(records, demo_network, settings, GAZETTEER, None, None, SILENT)
-        problem = build_problem(located, demo_network, settings, default_fleet(settings), MONDAY, SILENT).problem
+        fleet = default_fleet(settings)
+        ends = terminals(demo_network, settings, fleet, settings.shift_for(MONDAY))
+        members = list(range(len(located.stops)))
+        problem = build_part(located, members, ends, demo_network, settings, MONDAY, SILENT).problem
         for i, s in enumerate(located.stops, start=1):
             extra = search_s if s.location.precision == "desa" else 0
             assert problem.service_s[i] == settings.service_s(len(s.household.records)) + extra
