@@ -10,6 +10,7 @@ from routing.config import MON_THU
 from routing.geo import LatLon
 from routing.geocode import Location
 from routing.households import group_households
+from routing.matrix import Snap
 from routing.problem import Problem, Vehicle
 from routing.stops import LocatedStop
 
@@ -19,7 +20,8 @@ ELSEWHERE = LatLon(-7.560, 112.230)
 
 def stop(k, rw, rt, precision="desa", point=JABON, desa="Jabon", dusun=""):
     (h,) = group_households([rec(k + 1, k, rw=rw, rt=rt, desa=desa, dusun=dusun, alamat=f"Gang {k}")])
-    return LocatedStop(f"S{k:03d}", h, Location(point, precision), node=0, snap_m=0)
+    on_road = Snap(edge=0, reverse=-1, tail=0, head=1, fraction=0.0, distance_m=0, point=point)
+    return LocatedStop(f"S{k:03d}", h, Location(point, precision), snap=on_road, snap_m=0)
 
 
 def day(stops, service=(0, 300, 400, 500, 600, 700), deadline=None, windows=None):
