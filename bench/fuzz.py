@@ -76,12 +76,12 @@ class Result:
     faults: Counter = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)
 
-    def add(self, target: str, faults: list[str], what: str, code: int | None = None) -> None:
+    def add(self, target: str, faults: list[str], what: str, code: int | None = None, detail: str = "") -> None:
         self.cases[target] += 1
         self.codes[(target, code)] += 1
         for f in faults:
             self.faults[f] += 1
-            self.examples.setdefault(f, f"{target}: {what}")
+            self.examples.setdefault(f, f"{target}: {what} -> {detail[-300:]}")
 
     def as_dict(self) -> dict[str, object]:
         return {"cases": dict(self.cases), "total": sum(self.cases.values()),
@@ -343,7 +343,9 @@ def run(cases: int, seed: int = 1, subprocess_share: float = 0.02, workdir: Path
                 r = runner.invoke(main, args, env=env, catch_exceptions=True)
                 code, output, exc = r.exit_code, r.output, r.exception
             faults = _judge(case_dir, out, code, output, exc, data_rows, before, args[0] == "render")
-            result.add(target, faults, what, code)
+            result.add(target, faults, what, code, output.strip().splitlines()[-1] if output.strip() else "")
+            if faults and progress:
+                print(f"case {k}: {faults} {target}: {what!r} -> {output.strip()[-300:]!r}", file=sys.stderr)
             shutil.rmtree(case_dir, ignore_errors=True)
             if progress and (k + 1) % 100 == 0:
                 rate = (k + 1) / (time.monotonic() - t0)

@@ -179,7 +179,20 @@ def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[list[object]]:
             raise InputError(f"{path}: no sheet named {sheet!r}; sheets: {', '.join(book.sheetnames)}")
         ws = book[sheet] if sheet else book.worksheets[0]
         # From row 1 even when the sheet starts lower, so that row numbers are the spreadsheet's.
-        for row in ws.iter_rows(min_row=1, values_only=True):
+        rows = ws.iter_rows(min_row=1, values_only=True)
+        row_no = 0
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                break
+            except (SyntaxError, ValueError, KeyError, TypeError) as exc:
+                # The sheet's XML is read lazily: a broken cell (e.g. a character reference no text may
+                # hold, which ElementTree raises as a SyntaxError subclass) surfaces only here.
+                raise InputError(f"{where(path, row_no + 1)}: the workbook's sheet cannot be read there "
+                                 f"({exc.__class__.__name__}: {str(exc)[:120]}); open it in Excel and save it "
+                                 "again, or export CSV") from None
+            row_no += 1
             yield list(row)
     finally:
         book.close()

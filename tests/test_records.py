@@ -269,3 +269,20 @@ def test_cli_records_with_two_nik_columns_is_one_line_exit_2(tmp_path, demo_file
     line = one_line_error(run_cli("plan", f, "--network", demo_files.network, "--out", tmp_path / "o",
                                   "--date", "2026-11-30", "--time-limit", "1", "-q"))
     assert "columns 'nik' and 'NIK'" in line and "row 1" in line
+
+
+def test_an_xlsx_whose_sheet_xml_cannot_be_read_is_one_line_and_exit_2(tmp_path):
+    """Found by bench/fuzz.py: a lone surrogate written into a cell breaks the sheet's XML."""
+    import subprocess
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["nik", "nama", "alamat", "rt", "rw", "dusun", "desa", "kecamatan"])
+    book.active.append(["3517094507900003", "\ud800", "Jl. Melati 5", "1", "2", "Caruk Kulon", "Jabon", "Jombang"])
+    book.save(tmp_path / "kartu.xlsx")
+    result = subprocess.run(["ektp-route", "plan", str(tmp_path / "kartu.xlsx"), "--network", str(tmp_path / "n.osm"),
+                             "--out", str(tmp_path / "out"), "--date", "2026-11-30"], capture_output=True, text=True)
+    assert result.returncode == 2, result.stderr
+    (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("ektp-route: error")]
+    assert "kartu.xlsx, row 2" in line and "cannot be read" in line and "Traceback" not in result.stderr
