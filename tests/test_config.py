@@ -95,5 +95,5 @@ def test_search_time_default_and_from_toml(tmp_path):
     cfg.write_text("search_s = 600\n", encoding="utf-8")
     assert load_settings(cfg).search_s == 600
     cfg.write_text("search_s = -60\n", encoding="utf-8")
-    with pytest.raises(InputError, match="search_s must be a whole number >= 0, got -60"):
+    with pytest.raises(InputError, match="search_s must be a whole number 0..86400, got -60"):
         load_settings(cfg)

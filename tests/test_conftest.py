@@ -14,7 +14,7 @@ def test_shared_tests_deselected_with_one_line_when_the_folder_is_absent(tmp_pat
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
          "tests/test_matrix.py::test_snap_validates_itself",
-         "tests/test_households_geocode.py::test_real_kemendagri_desa_centroids_as_gazetteer"],
+         "tests/test_gazetteer.py::test_real_kemendagri_desa_centroids_as_gazetteer"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
     notes = [line for line in run.stdout.splitlines() if "marked 'shared' deselected" in line]

@@ -7,7 +7,7 @@ from conftest import SHARED, write_osm
 from routing.config import DEFAULT_SPEEDS_KPH
 from routing.geo import LatLon, haversine_m
 from routing.network import describe, load_graph
-from routing.roadstats import km_by_class
+from routing.roadstats import km_by_class, road_class
 
 O = LatLon(-7.56, 112.22)
 
@@ -25,8 +25,8 @@ def test_two_way_road_counted_once_one_way_once(tmp_path):
     km = km_by_class(G)
     assert km == {"primary": pytest.approx(primary, rel=1e-3), "residential": pytest.approx(residential, rel=1e-3)}
     assert list(km) == ["primary", "residential"]  # largest first
-    # describe() still adds both directions: this is what network info must stop doing.
-    assert describe(G)["km_by_class"]["residential"] == pytest.approx(2 * residential, rel=1e-3)
+    # network info (describe) shows the same: a two-way road once, not both directions.
+    assert describe(G)["km_by_class"] == km
 
 
 def test_second_road_between_the_same_junctions_counts_too():
@@ -51,8 +51,11 @@ def test_real_kediri_network_is_half_its_directed_edges():
     """RBI roads carry no one-way information: every road is two-way, so half the directed length."""
     G = load_graph(SHARED / "data" / "nearby" / "kota_kediri_rbi25k_roads.osm.bz2", DEFAULT_SPEEDS_KPH)
     km = km_by_class(G)
-    directed = describe(G)["km_by_class"]
-    assert set(km) == set(directed)
+    directed: dict[str, float] = {}
+    for _, _, d in G.edges(data=True):
+        cls = road_class(d)
+        directed[cls] = directed.get(cls, 0.0) + float(d["length"]) / 1000
+    assert set(km) == set(directed) and describe(G)["km_by_class"] == km
     for cls in km:
         assert km[cls] == pytest.approx(directed[cls] / 2, rel=1e-9)
     assert 300 < sum(km.values()) < 345  # SOURCES.md: about 340 km, footpaths dropped for motorbikes
