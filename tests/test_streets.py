@@ -35,7 +35,8 @@ def street_data(page):
 
 
 def route_points(plan):
-    return [plan.depot] + [v.point for r in plan.routes for v in r.visits] + [p for r in plan.routes for p in r.geometry]
+    return ([plan.depot] + [v.point for r in plan.routes for v in r.visits]
+            + [p for r in plan.routes for p in r.geometry])
 
 
 def test_streets_are_the_roads_near_the_routes_each_once(small_day, demo_network):
