@@ -392,13 +392,15 @@ _SCRIPT = r"""
     var pts = [];
     // Streets under the route (their own pane below the overlay pane), names as text on a tap.
     map.createPane("streets").style.zIndex = 350;
+    // One canvas for all of them: hundreds of SVG paths make every pan and zoom slow on a phone.
+    var streetRenderer = L.canvas({pane: "streets", tolerance: 6});
     var streets = L.layerGroup();
     D.streets.lines.forEach(function (s) {
       var ll = [];
       for (var i = 0; i + 1 < s[1].length; i += 2) ll.push([s[1][i], s[1][i + 1]]);
       var named = s[0] >= 0;
-      var line = L.polyline(ll, {pane: "streets", color: "#777", weight: 2, opacity: 0.85, interactive: named,
-                                 className: "ektp-street"});
+      var line = L.polyline(ll, {pane: "streets", renderer: streetRenderer, color: "#777", weight: 2,
+                                 opacity: 0.85, interactive: named});
       if (named) line.bindTooltip(el("span", "", D.streets.names[s[0]]), {sticky: true});
       streets.addLayer(line);
     });
