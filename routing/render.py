@@ -105,7 +105,8 @@ def write_streets(streets: Streets | None, folder: Path) -> Path | None:
     if streets is None:
         path.unlink(missing_ok=True)
         return None
-    return write_json(path, streets_to_json(streets))
+    # Compact: pretty-printed, a day's coordinates would take a line each.
+    return write_private(path, json.dumps(streets_to_json(streets), ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
 def read_streets(folder: Path) -> Streets | None:

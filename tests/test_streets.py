@@ -9,10 +9,11 @@ import pytest
 from conftest import MONDAY, records_csv, run_cli, village_rows
 
 from maps.routes import courier_map, spread_leg, spread_offsets
-from routing.config import Settings
+from routing.config import DEFAULT_SPEEDS_KPH, Settings
 from routing.day import DayInputs, run_day
 from routing.errors import InputError
 from routing.geo import LatLon, haversine_m
+from routing.network import NAME_CHARS, load_network
 from routing.pipeline import plan_day
 from routing.plan import read_plan
 from routing.records import read_records
@@ -157,3 +158,13 @@ def test_stops_sharing_a_point_are_set_apart_on_rings():
     assert spread_offsets([p]) == [(0, 0)] and spread_leg((0, 0)) is None
     left, top, width, deg = spread_leg((0, -20))  # marker straight above its point: leg points down
     assert (left, top, width, deg) == (12, 24, 8, 90)
+
+
+def test_street_names_survive_the_network_cache(tmp_path, demo_files):
+    first = load_network(demo_files.network, DEFAULT_SPEEDS_KPH, tmp_path)
+    assert list(tmp_path.glob("network-*.npz"))
+    again = load_network(demo_files.network, DEFAULT_SPEEDS_KPH, tmp_path)
+    assert first.edge_name is not None and again.edge_name is not None
+    assert again.edge_name.tolist() == first.edge_name.tolist()
+    assert "Jl. Seberang" in set(again.edge_name.tolist())
+    assert max(len(n) for n in again.edge_name.tolist()) <= NAME_CHARS
