@@ -11,6 +11,11 @@ so and keeps working in memory. "Kirim hasil" shows a summary and writes
 ``hasil_K01_2026-11-30.csv`` (one row per card, the columns ``ektp-route outcomes`` reads) as a
 download and, where the browser offers it, through the share sheet (WhatsApp).
 
+The map carries the streets around the route from the road network (:mod:`routing.streets`) as
+thin grey lines under the route, named ones with their name on a tap, so the courier sees every
+street to the door with no tiles; stops sharing one point are set apart on a ring with a leg to
+the point (:func:`maps.routes.spread_offsets`), so each can be tapped.
+
 Personal data: the page holds what the printed sheet holds (names, masked NIK, address, phone,
 ETA, coordinates). The full NIK is in the page's data too, because the exported file must name
 each card for the ledger; it is never shown, only the masked form is.
@@ -22,6 +27,7 @@ import re
 from typing import Any
 
 from maps.offline import TILES_URL, offline_page
+from maps.routes import spread_leg, spread_offsets
 from routing.clock import format_clock
 from routing.demo import SYNTHETIC_NOTE
 from routing.files import safe_filename
@@ -30,6 +36,8 @@ from routing.outcomes import legend
 from routing.pdf import navigation_url
 from routing.plan import Plan, Route, Visit
 from routing.sheets import LABELS, PRECISION_LABELS, km, long_date
+from routing.streets import RADIUS_M, Streets
+from routing.streets import to_json as streets_json
 
 #: Outcome codes that mean the card was not handed over (MD, the holder died, is not a failure
 #: the courier can retry, but the card is not delivered either).
@@ -129,6 +137,9 @@ button { font: inherit; padding: 8px 10px; border: 1px solid #666; border-radius
   font: bold 12px/22px Arial, sans-serif; box-shadow: 0 0 3px rgba(0,0,0,.6); box-sizing: border-box; }
 .stop-icon.delivered { background: #1b7f2a; }
 .stop-icon.failed { background: #b00; }
+.stop-icon .leg { position: absolute; height: 0; border-top: 2px solid #333; transform-origin: 0 0;
+  pointer-events: none; }
+.stop-icon .num { position: relative; }
 .office-icon { background: #000; color: #fff; font: bold 11px/18px Arial, sans-serif; text-align: center;
   border-radius: 3px; }
 @media (min-width: 900px) {
@@ -312,10 +323,21 @@ _SCRIPT = r"""
     }
     if (markers[s.id]) markers[s.id].setIcon(iconFor(s));
   }
+  // A stop sharing its point with others is drawn s.dx, s.dy pixels away, with a leg to the point.
   function iconFor(s) {
     var k = kind(state.stops[s.id]);
-    return L.divIcon({className: "stop-icon" + (k ? " " + k : ""), html: el("span", "", String(s.seq)),
-                      iconSize: [26, 26]});
+    var box = el("span");
+    if (s.leg) {
+      var leg = el("span", "leg");
+      leg.style.left = s.leg[0] + "px";
+      leg.style.top = s.leg[1] + "px";
+      leg.style.width = s.leg[2] + "px";
+      leg.style.transform = "rotate(" + s.leg[3] + "deg)";
+      box.appendChild(leg);
+    }
+    box.appendChild(el("span", "num", String(s.seq)));
+    return L.divIcon({className: "stop-icon" + (k ? " " + k : ""), html: box,
+                      iconSize: [26, 26], iconAnchor: [13 - s.dx, 13 - s.dy]});
   }
 
   function record(s, code) {
@@ -368,6 +390,22 @@ _SCRIPT = r"""
     map = L.map("map");
     L.tileLayer(D.tiles, {maxZoom: 19, attribution: "\u00a9 OpenStreetMap"}).addTo(map);
     var pts = [];
+    // Streets under the route (their own pane below the overlay pane), names as text on a tap.
+    map.createPane("streets").style.zIndex = 350;
+    // One canvas for all of them: hundreds of SVG paths make every pan and zoom slow on a phone.
+    var streetRenderer = L.canvas({pane: "streets", tolerance: 6});
+    var streets = L.layerGroup();
+    D.streets.lines.forEach(function (s) {
+      var ll = [];
+      for (var i = 0; i + 1 < s[1].length; i += 2) ll.push([s[1][i], s[1][i + 1]]);
+      var named = s[0] >= 0;
+      var line = L.polyline(ll, {pane: "streets", renderer: streetRenderer, color: "#777", weight: 2,
+                                 opacity: 0.85, interactive: named});
+      if (named) line.bindTooltip(el("span", "", D.streets.names[s[0]]), {sticky: true});
+      streets.addLayer(line);
+    });
+    streets.addTo(map);
+    map._ektpStreets = streets;
     if (D.geometry.length) L.polyline(D.geometry, {color: "#1f77b4", weight: 4, opacity: 0.8}).addTo(map);
     D.terminals.forEach(function (t) {
       var div = el("div", "", t.label);
@@ -481,9 +519,11 @@ def _tel(phone: str) -> str:
     return f"tel:{digits}" if re.search(r"\d", digits) else ""
 
 
-def _stop(v: Visit, lang: str) -> dict[str, Any]:
+def _stop(v: Visit, lang: str, offset: tuple[int, int]) -> dict[str, Any]:
     lat, lon = round(v.point.lat, 6), round(v.point.lon, 6)
+    leg = spread_leg(offset, 26)
     return {
+        "dx": offset[0], "dy": offset[1], "leg": list(leg) if leg else None,
         "id": v.stop_id, "seq": v.seq, "eta": format_clock(v.arrival_s), "lat": lat, "lon": lon,
         "precision": PRECISION_LABELS[lang].get(v.precision, v.precision),
         "ask": v.precision in ("dusun", "desa"),
@@ -504,7 +544,16 @@ def result_file_name(plan: Plan, route: Route) -> str:
     return f"hasil_{safe_filename(route.courier_id)}_{plan.date.isoformat()}.csv"
 
 
-def courier_page(plan: Plan, route: Route, lang: str = "id") -> str:
+def _streets(plan: Plan, route: Route, streets: Streets | None) -> dict[str, Any]:
+    """The streets near this route as ``{"names": [...], "lines": [[name index or -1, [lat, lon, ...]]]}``."""
+    if streets is None:
+        return {"names": [], "lines": []}
+    near = streets.near([plan.depot, *(v.point for v in route.visits), *route.geometry], RADIUS_M)
+    data = streets_json(near)
+    return {"names": data["names"], "lines": data["lines"]}
+
+
+def courier_page(plan: Plan, route: Route, lang: str = "id", streets: Streets | None = None) -> str:
     """One courier's offline page as a self-contained HTML document.
 
     Parameters
@@ -515,6 +564,8 @@ def courier_page(plan: Plan, route: Route, lang: str = "id") -> str:
         The courier's route; its stops in visit order.
     lang
         ``id`` (Bahasa Indonesia) or ``en``.
+    streets
+        The day's streets (:func:`routing.streets.streets_around`); those near this route are drawn.
     """
     if lang not in PAGE_LABELS:
         raise ValueError(f"language {lang!r} not available; choose from {sorted(PAGE_LABELS)}")
@@ -531,7 +582,8 @@ def courier_page(plan: Plan, route: Route, lang: str = "id") -> str:
         "columns": list(RESULT_COLUMNS), "codes": legend(lang), "labels": PAGE_LABELS[lang],
         "tiles": TILES_URL, "depot": {"lat": plan.depot.lat, "lon": plan.depot.lon}, "terminals": terminals,
         "geometry": [[round(p.lat, 6), round(p.lon, 6)] for p in route.geometry],
-        "stops": [_stop(v, lang) for v in route.visits],
+        "stops": [_stop(v, lang, off) for v, off in zip(route.visits, spread_offsets([v.point for v in route.visits]))],
+        "streets": _streets(plan, route, streets),
     }
     title = f"{LABELS[lang]['courier']} {route.courier_id} - {plan.date.isoformat()}"
     return offline_page(title, lang, _CSS, _BODY, data, _SCRIPT)

@@ -12,6 +12,12 @@ branca compiles every rendered script snippet as a Jinja template once more, so 
 an address would be evaluated as Python on the officer's machine (``{{ lipsum.__globals__.os... }}``)
 or, malformed, stop the drawing. No brace from the data reaches a script: :func:`js_string` and
 :func:`html_text` encode ``{`` and ``}``.
+
+The streets around the routes (:mod:`routing.streets`, from the road network) are drawn as thin
+grey lines in a pane under the routes, so the map shows the way with no tiles; named streets
+show their name on hover or tap. Stops that share one point (households located at a desa's
+point) are drawn apart on a ring of a few pixels around it, each with a thin leg to the true
+point (:func:`spread_offsets`), so every one can be tapped at any zoom.
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ import base64
 import functools
 import html
 import json
+import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import folium
@@ -32,6 +40,8 @@ from routing.clock import format_clock
 from routing.geo import LatLon
 from routing.plan import Plan, Route, Visit
 from routing.sheets import MAX_CHARS, clip
+from routing.streets import RADIUS_M, Streets
+from routing.streets import to_json as streets_json
 
 #: Longest address shown in a popup, in characters (the sheet and routes.csv have it in full).
 POPUP_ADDRESS_CHARS = 300
@@ -44,6 +54,9 @@ _CSS = """<style>
   width: 24px; height: 24px; line-height: 20px; text-align: center; font: bold 12px Arial, sans-serif;
   box-shadow: 0 0 3px rgba(0,0,0,.6); box-sizing: border-box; }
 .stop-marker.urgent { border-color: #ff0; }
+.stop-marker { position: relative; }
+.spread-leg { position: absolute; height: 0; border-top: 2px solid #333; transform-origin: 0 0;
+  pointer-events: none; }
 .depot-marker { background: #000; color: #fff; padding: 2px 4px; font: bold 11px Arial, sans-serif;
   border-radius: 3px; white-space: nowrap; }
 .synthetic-banner { position: fixed; top: 8px; left: 50px; z-index: 1000; background: #fff; color: #b00;
@@ -141,6 +154,105 @@ class RawHtml(Element):
         self.markup = markup
 
 
+#: Pixels from one marker's centre to the next on a ring of stops sharing a point, and from the
+#: point to the first ring; a marker is 24 px wide.
+SPREAD_STEP_PX = 27
+SPREAD_FIRST_RING_PX = 20
+
+#: Radius of a stop marker, px: the leg to the true point starts at its edge.
+MARKER_RADIUS_PX = 12
+
+
+def spread_offsets(points: Sequence[LatLon]) -> list[tuple[int, int]]:
+    """Screen offsets (px, x right, y down) that set apart markers sharing one point.
+
+    Points equal to 6 decimals (about 0.1 m) form a group; a lone point stays where it is (0, 0).
+    A group is laid on rings around its point, the first :data:`SPREAD_FIRST_RING_PX` out, each
+    next ring :data:`SPREAD_STEP_PX` further, each ring holding as many markers as fit without
+    overlapping, in the order given (visit order), starting at the top and going clockwise.
+    Offsets are in pixels, not metres, so the markers stay apart at every zoom.
+    """
+    groups: dict[tuple[float, float], list[int]] = {}
+    for i, p in enumerate(points):
+        groups.setdefault((round(p.lat, 6), round(p.lon, 6)), []).append(i)
+    out = [(0, 0)] * len(points)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        ring, radius, at = 0, float(SPREAD_FIRST_RING_PX), 0
+        while at < len(members):
+            fits = max(3, int(2 * math.pi * radius / SPREAD_STEP_PX))
+            here = members[at:at + fits]
+            for j, i in enumerate(here):
+                angle = 2 * math.pi * j / len(here) + ring * 0.5 - math.pi / 2
+                out[i] = (round(radius * math.cos(angle)), round(radius * math.sin(angle)))
+            at += len(here)
+            ring += 1
+            radius += SPREAD_STEP_PX
+    return out
+
+
+def spread_leg(offset: tuple[int, int], size_px: int = 2 * MARKER_RADIUS_PX) -> tuple[int, int, int, int] | None:
+    """The thin line from a moved marker's edge to its true point: ``(left, top, width, degrees)``.
+
+    In the marker icon's own pixels (its top-left corner at 0, 0, ``size_px`` square), for a
+    ``position: absolute`` element rotated about its left end; ``None`` for a marker not moved.
+    """
+    dx, dy = offset
+    dist = math.hypot(dx, dy)
+    if dist <= size_px / 2:
+        return None
+    ux, uy = -dx / dist, -dy / dist
+    c, r = size_px / 2, size_px / 2
+    return (round(c + r * ux), round(c + r * uy), round(dist - r), round(math.degrees(math.atan2(uy, ux))))
+
+
+def _icon_html(inner: str, offset: tuple[int, int]) -> str:
+    leg = spread_leg(offset)
+    if leg is None:
+        return inner
+    left, top, width, deg = leg
+    return (f'<div class="spread-leg" style="left:{left}px;top:{top}px;width:{width}px;'
+            f'transform:rotate({deg}deg)"></div>{inner}')
+
+
+class StreetLayer(MacroElement):
+    """The streets (:class:`routing.streets.Streets`) as thin grey lines in a pane under the routes.
+
+    The data travels as a JavaScript array literal: names HTML-escaped (Leaflet writes tooltips
+    as HTML), then JSON with ``< > & ' { }`` as ``\\u`` escapes; only arrays, numbers and strings, so
+    no brace is left for branca's Jinja pass and nothing can end the script. The layer group is
+    kept on the map as ``_ektpStreets`` (the browser tests count its lines).
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function (map, d) {"
+        " var names = d[0], g = L.layerGroup();"
+        " map.createPane('ektpStreets').style.zIndex = 350;"
+        " var renderer = L.canvas({pane: 'ektpStreets', tolerance: 6});"
+        " d[1].forEach(function (s) {"
+        "  var c = s[1], ll = [];"
+        "  for (var i = 0; i + 1 < c.length; i += 2) ll.push([c[i], c[i + 1]]);"
+        "  var named = s[0] >= 0;"
+        "  var line = L.polyline(ll, {pane: 'ektpStreets', renderer: renderer, color: '#777', weight: 2,"
+        "                             opacity: 0.85, interactive: named});"
+        "  if (named) line.bindTooltip(names[s[0]], {sticky: true});"
+        "  g.addLayer(line);"
+        " });"
+        " g.addTo(map);"
+        " map._ektpStreets = g;"
+        "})({{ this._parent.get_name() }}, {{ this.data }});"
+        "{% endmacro %}")
+
+    def __init__(self, streets: Streets) -> None:
+        super().__init__()
+        self._name = "StreetLayer"
+        data = streets_json(streets)
+        payload = [[html_text(n) for n in data["names"]], data["lines"]]
+        self.data = json.dumps(payload, ensure_ascii=True, separators=(",", ":")).translate(_JS_ESCAPES)
+
+
 def colour(k: int) -> str:
     """Colour of the k-th courier's route."""
     return PALETTE[k % len(PALETTE)]
@@ -167,8 +279,10 @@ def _terminal(target: folium.Map | folium.FeatureGroup, point: LatLon, label: st
     marker.add_to(target)
 
 
-def _add_route(target: folium.Map | folium.FeatureGroup, route: Route, k: int) -> None:
+def _add_route(target: folium.Map | folium.FeatureGroup, route: Route, k: int,
+               offsets: Sequence[tuple[int, int]] | None = None) -> None:
     col = colour(k)
+    offsets = offsets or spread_offsets([v.point for v in route.visits])
     if route.start is not None:
         _terminal(target, route.start, "MULAI", route)
     if route.end is not None:
@@ -177,18 +291,18 @@ def _add_route(target: folium.Map | folium.FeatureGroup, route: Route, k: int) -
         line = folium.PolyLine([(p.lat, p.lon) for p in route.geometry], color=col, weight=4, opacity=0.8)
         line.add_child(SafeTooltip(_courier(route)))
         line.add_to(target)
-    for v in route.visits:
+    for v, (dx, dy) in zip(route.visits, offsets):
         urgent = " urgent" if any(c.urgent for c in v.cards) else ""
         icon = folium.DivIcon(
-            html=f'<div class="stop-marker{urgent}" style="background:{col}">{v.seq}</div>',
-            icon_size=(24, 24), icon_anchor=(12, 12), class_name="ektp-stop")
+            html=_icon_html(f'<div class="stop-marker{urgent}" style="background:{col}">{v.seq}</div>', (dx, dy)),
+            icon_size=(24, 24), icon_anchor=(12 - dx, 12 - dy), class_name="ektp-stop")
         marker = folium.Marker((v.point.lat, v.point.lon), icon=icon)
         marker.add_child(SafeTooltip(f"{v.seq}. {format_clock(v.arrival_s)}"))
         marker.add_child(SafePopup(_popup_html(route, v)))
         marker.add_to(target)
 
 
-def _base(plan: Plan, points: list[tuple[float, float]], banner: str) -> folium.Map:
+def _base(plan: Plan, points: list[tuple[float, float]], banner: str, streets: Streets | None) -> folium.Map:
     m = folium.Map(location=(plan.depot.lat, plan.depot.lon), zoom_start=14, control_scale=True,
                    prefer_canvas=False)
     # Only Leaflet is needed (DivIcon markers, lines, popups, layer control), and it is inlined:
@@ -204,6 +318,8 @@ def _base(plan: Plan, points: list[tuple[float, float]], banner: str) -> folium.
     depot = folium.Marker((plan.depot.lat, plan.depot.lon),
                           icon=folium.DivIcon(html='<div class="depot-marker">KANTOR</div>', icon_size=(52, 18),
                                               icon_anchor=(26, 9), class_name="ektp-depot"))
+    if streets is not None and len(streets):
+        m.add_child(StreetLayer(streets))
     depot.add_child(SafeTooltip("Kantor Dispendukcapil"))
     depot.add_to(m)
     if points:
@@ -213,22 +329,31 @@ def _base(plan: Plan, points: list[tuple[float, float]], banner: str) -> folium.
     return m
 
 
-def courier_map(plan: Plan, route: Route, k: int, banner: str = "") -> str:
-    """One courier's map as a standalone HTML page."""
+def courier_map(plan: Plan, route: Route, k: int, banner: str = "", streets: Streets | None = None) -> str:
+    """One courier's map as a standalone HTML page; ``streets`` near this route drawn under it."""
+    near = None
+    if streets is not None:
+        near = streets.near([plan.depot, *(v.point for v in route.visits), *route.geometry], RADIUS_M)
     m = _base(plan, [(p.lat, p.lon) for p in route.geometry] or [(v.point.lat, v.point.lon) for v in route.visits],
-              banner)
+              banner, near)
     _add_route(m, route, k)
     return m.get_root().render()
 
 
-def overview_map(plan: Plan, banner: str = "") -> str:
-    """All routes on one map, a layer per courier that can be switched on and off."""
+def overview_map(plan: Plan, banner: str = "", streets: Streets | None = None) -> str:
+    """All routes on one map, a layer per courier that can be switched on and off, over ``streets``.
+
+    Stops of different couriers at one point are set apart together (:func:`spread_offsets`).
+    """
     pts = [(v.point.lat, v.point.lon) for r in plan.routes for v in r.visits]
-    m = _base(plan, pts, banner)
+    m = _base(plan, pts, banner, streets)
+    every = spread_offsets([v.point for r in plan.routes for v in r.visits])
+    at = 0
     for k, route in enumerate(plan.routes):
+        offsets, at = every[at:at + len(route.visits)], at + len(route.visits)
         # Leaflet's layer control writes the name as HTML; folium writes it into the script as JSON.
         group = folium.FeatureGroup(name=html_text(f"{_courier(route)} ({len(route.visits)} stop)"))
-        _add_route(group, route, k)
+        _add_route(group, route, k, offsets)
         group.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return m.get_root().render()

@@ -29,6 +29,7 @@ from routing.plan import Plan
 from routing.progress import SILENT, Progress
 from routing.records import RecordSet, read_records
 from routing.render import Outputs, render_all
+from routing.streets import streets_around
 
 LANGUAGES = ("id", "en")
 
@@ -182,7 +183,7 @@ def run_day(inputs: DayInputs, progress: Progress = SILENT) -> DayResult:
         plan = plan_day(records, network, settings, inputs.day, gazetteer, confirmed=confirmed,
                         online=online_geocoder() if inputs.geocode_online else None, couriers=fleet,
                         synthetic=inputs.synthetic, progress=progress, learned=learned)
-        outputs = render_all(plan, inputs.out, inputs.lang)
+        outputs = render_all(plan, inputs.out, inputs.lang, streets=streets_around(network, plan))
         progress.note(f"plan.json, route sheets, maps, GPX and GeoPackage written to {inputs.out}")
         recorded = None
         if inputs.db is not None:

@@ -45,7 +45,10 @@ OVERPASS_FILTER = (
 )
 
 #: Bump when the arrays or the way they are derived change, so old caches are not reused.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
+
+#: Longest street name kept per edge, in characters (names live in a fixed-width array).
+NAME_CHARS = 80
 
 def _values(tag: Any) -> list[str]:
     if tag is None or (isinstance(tag, float) and np.isnan(tag)):
@@ -125,6 +128,9 @@ class RoadNetwork:
         True for nodes in the largest strongly connected component: reachable from and to each other.
     source
         What the network was loaded from, for the plan's provenance.
+    edge_name
+        Per edge, the street's name (``""`` where the data has none; several merged ways' names
+        joined by `` / ``), for the maps; ``None`` when the network carries no names at all.
     """
 
     node_lat: np.ndarray
@@ -138,6 +144,7 @@ class RoadNetwork:
     geom_lon: np.ndarray
     main: np.ndarray
     source: str
+    edge_name: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n, e = len(self.node_lat), len(self.indices)
@@ -147,6 +154,8 @@ class RoadNetwork:
             raise ValueError("inconsistent CSR arrays")
         if len(self.time_ms) != e or len(self.length_dm) != e or len(self.geom_ptr) != e + 1:
             raise ValueError("edge arrays differ in length")
+        if self.edge_name is not None and len(self.edge_name) != e:
+            raise ValueError("edge names differ in length")
         if (self.time_ms <= 0).any():
             raise ValueError("every edge needs a positive travel time")
 
@@ -176,7 +185,10 @@ class RoadNetwork:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Arrays for the cache file."""
-        return {k: getattr(self, k) for k in _ARRAY_FIELDS}
+        arrays = {k: getattr(self, k) for k in _ARRAY_FIELDS}
+        if self.edge_name is not None:
+            arrays["edge_name"] = self.edge_name
+        return arrays
 
 
 _ARRAY_FIELDS = ("node_lat", "node_lon", "indptr", "indices", "time_ms", "length_dm",
@@ -311,14 +323,14 @@ def graph_to_network(G: Any, source: str) -> RoadNetwork:
     index = {n: i for i, n in enumerate(nodes)}
     lat = np.array([G.nodes[n]["y"] for n in nodes], dtype=np.float64)
     lon = np.array([G.nodes[n]["x"] for n in nodes], dtype=np.float64)
-    best: dict[tuple[int, int], tuple[float, float, Any]] = {}
+    best: dict[tuple[int, int], tuple[float, float, Any, str]] = {}
     for u, v, d in G.edges(data=True):
         if u == v:
             continue
         key = (index[u], index[v])
         t = float(d["travel_time"])
         if key not in best or t < best[key][0]:
-            best[key] = (t, float(d["length"]), d.get("geometry"))
+            best[key] = (t, float(d["length"]), d.get("geometry"), _edge_name(d.get("name")))
     keys = sorted(best)
     src = np.array([k[0] for k in keys], dtype=np.int64)
     dst = np.array([k[1] for k in keys], dtype=np.int32)
@@ -344,8 +356,19 @@ def graph_to_network(G: Any, source: str) -> RoadNetwork:
     graph = csr_matrix((np.ones(len(keys)), (src, dst)), shape=(n, n))
     _, labels = connected_components(graph, directed=True, connection="strong")
     main = labels == np.bincount(labels).argmax() if n else np.zeros(0, dtype=bool)
+    names = [best[k][3] for k in keys]
     return RoadNetwork(lat, lon, indptr, dst, time_ms, length_dm, np.array(geom_ptr, dtype=np.int64),
-                       np.array(g_lat), np.array(g_lon), main, source)
+                       np.array(g_lat), np.array(g_lon), main, source,
+                       np.array(names, dtype=str) if any(names) else None)
+
+
+def _edge_name(tag: Any) -> str:
+    """An edge's ``name`` tag as one short string: merged ways' distinct names joined, clipped."""
+    if tag is None or (isinstance(tag, float) and np.isnan(tag)):
+        return ""
+    parts = tag if isinstance(tag, (list, tuple)) else [tag]
+    names = list(dict.fromkeys(" ".join(str(p).split()) for p in parts if str(p).strip()))
+    return " / ".join(names)[:NAME_CHARS]
 
 
 def _cache_key(path: Path, speeds_kph: Mapping[str, float]) -> str:
@@ -384,7 +407,8 @@ def load_network(path: Path, speeds_kph: Mapping[str, float], cache_dir: Path | 
         if cached.exists():
             try:
                 with np.load(cached) as data:
-                    return RoadNetwork(**{k: data[k] for k in _ARRAY_FIELDS}, source=str(path))
+                    return RoadNetwork(**{k: data[k] for k in _ARRAY_FIELDS}, source=str(path),
+                                       edge_name=data["edge_name"] if "edge_name" in data else None)
             except (OSError, KeyError, ValueError):
                 log.warning("ignoring unreadable network cache %s", cached)
     if path.suffix.lower() == ".graphml":

@@ -3,6 +3,7 @@
 Layout of the output folder (documented in README)::
 
     plan.json          machine-readable plan (written before anything else)
+    streets.json       the streets around the routes, from the road network (drawn on the maps)
     unassigned.csv     valid cards not on a route, with reason
     rejected.csv       input rows that could not be read, with row, column, value and reason
     review.csv         cards whose location is approximate or was corrected
@@ -18,6 +19,7 @@ Layout of the output folder (documented in README)::
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from maps.routes import courier_map, overview_map
 from routing.clock import format_clock
 from routing.confirmed import REVIEW_COLUMNS, review_cells
 from routing.demo import SYNTHETIC_NOTE
+from routing.errors import InputError
 from routing.files import (
     private_dir,
     safe_filename,
@@ -39,6 +42,12 @@ from routing.gpx import route_gpx
 from routing.pdf import route_pdfs
 from routing.plan import Plan, to_json
 from routing.sheets import render_sheet
+from routing.streets import Streets
+from routing.streets import from_json as streets_from_json
+from routing.streets import to_json as streets_to_json
+
+#: The streets file beside ``plan.json``.
+STREETS_FILE = "streets.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,20 +99,55 @@ def write_sheets(plan: Plan, folder: Path, lang: str = "id") -> tuple[Path, ...]
                  for r in plan.routes)
 
 
-def write_maps(plan: Plan, folder: Path) -> tuple[Path, ...]:
-    """A map per courier and an overview map."""
+def write_streets(streets: Streets | None, folder: Path) -> Path | None:
+    """Write ``streets.json`` (private), or remove an older one when there are no streets."""
+    path = private_dir(folder) / STREETS_FILE
+    if streets is None:
+        path.unlink(missing_ok=True)
+        return None
+    # Compact: pretty-printed, a day's coordinates would take a line each.
+    return write_private(path, json.dumps(streets_to_json(streets), ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def read_streets(folder: Path) -> Streets | None:
+    """``streets.json`` from a plan's folder, or ``None`` when there is none.
+
+    Raises
+    ------
+    InputError
+        The file is there but unreadable (one line naming it).
+    """
+    path = Path(folder) / STREETS_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read ({exc.__class__.__name__})") from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InputError(f"{path}: not JSON ({exc}); delete it to draw the maps without streets") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: not a streets file; delete it to draw the maps without streets")
+    return streets_from_json(data, str(path))
+
+
+def write_maps(plan: Plan, folder: Path, streets: Streets | None = None) -> tuple[Path, ...]:
+    """A map per courier and an overview map, with ``streets`` drawn under the routes."""
     target = private_dir(folder / "maps")
     banner = SYNTHETIC_NOTE if plan.synthetic else ""
-    paths = [write_private(target / f"{r.courier_id}.html", courier_map(plan, r, k, banner))
+    paths = [write_private(target / f"{r.courier_id}.html", courier_map(plan, r, k, banner, streets))
              for k, r in enumerate(plan.routes)]
-    paths.append(write_private(target / "overview.html", overview_map(plan, banner)))
+    paths.append(write_private(target / "overview.html", overview_map(plan, banner, streets)))
     return tuple(paths)
 
 
-def write_courier_pages(plan: Plan, folder: Path, lang: str = "id") -> tuple[Path, ...]:
+def write_courier_pages(plan: Plan, folder: Path, lang: str = "id",
+                        streets: Streets | None = None) -> tuple[Path, ...]:
     """The courier's offline page per courier, ``kurir/K01.html`` (the id made file-name safe)."""
     target = private_dir(folder / "kurir")
-    return tuple(write_private(target / f"{safe_filename(r.courier_id)}.html", courier_page(plan, r, lang))
+    return tuple(write_private(target / f"{safe_filename(r.courier_id)}.html", courier_page(plan, r, lang, streets))
                  for r in plan.routes)
 
 
@@ -130,15 +174,25 @@ def write_gpx(plan: Plan, folder: Path) -> tuple[Path, ...]:
     return tuple(write_private(target / f"{r.courier_id}.gpx", route_gpx(plan, r)) for r in plan.routes)
 
 
-def draw(plan: Plan, folder: Path, lang: str = "id", plan_json: Path | None = None) -> Outputs:
-    """Everything drawn from a plan (``plan.json`` must already be written, or is redrawn from)."""
+def draw(plan: Plan, folder: Path, lang: str = "id", plan_json: Path | None = None,
+         streets: Streets | None = None) -> Outputs:
+    """Everything drawn from a plan (``plan.json`` must already be written, or is redrawn from).
+
+    Without ``streets``, the maps get the streets of ``streets.json`` in ``folder`` if it is there
+    (``ektp-route render`` has no road network).
+    """
+    if streets is None:
+        streets = read_streets(folder)
     gpkg = write_geopackage(plan, private_dir(folder) / "routes.gpkg") if plan.routes else None
     return Outputs(folder, plan_json or folder / "plan.json", write_tables(plan, folder),
-                   write_sheets(plan, folder, lang), write_pdfs(plan, folder, lang), write_maps(plan, folder),
-                   write_gpx(plan, folder), gpkg, courier_pages=write_courier_pages(plan, folder, lang),
+                   write_sheets(plan, folder, lang), write_pdfs(plan, folder, lang),
+                   write_maps(plan, folder, streets), write_gpx(plan, folder), gpkg,
+                   courier_pages=write_courier_pages(plan, folder, lang, streets),
                    review_page=write_review_page(plan, folder, lang))
 
 
-def render_all(plan: Plan, folder: Path, lang: str = "id") -> Outputs:
-    """Everything a plan produces; ``plan.json`` is written first."""
-    return draw(plan, folder, lang, write_plan_json(plan, folder))
+def render_all(plan: Plan, folder: Path, lang: str = "id", streets: Streets | None = None) -> Outputs:
+    """Everything a plan produces; ``plan.json`` is written first, then ``streets.json`` (or an old one removed)."""
+    plan_json = write_plan_json(plan, folder)
+    write_streets(streets, folder)
+    return draw(plan, folder, lang, plan_json, streets)

@@ -52,7 +52,7 @@ def test_a_failure_while_drawing_leaves_the_ledger_as_it_was(tmp_path, demo_file
     inputs = DayInputs(demo_files.network, tmp_path / "out", MONDAY, Settings(time_limit_s=1), records=records,
                        db=db, cache_dir=tmp_path)
 
-    def broken(plan, folder, lang="id"):
+    def broken(plan, folder, lang="id", streets=None):
         raise OSError("disk full while drawing the sheets")
 
     monkeypatch.setattr(day_mod, "render_all", broken)

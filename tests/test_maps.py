@@ -1,16 +1,27 @@
 """Maps: what reaches a script is encoded for it, and a real headless Chromium (Debian's) opens the maps
 with the network blocked, every field and courier id full of hostile text."""
 
+import collections
 import dataclasses
 import json
+import random
 import re
 
+import numpy as np
 import pytest
-from conftest import card, hand_plan, unchecked_id
+from conftest import MONDAY, SHARED, card, hand_plan, nik_for, records_csv, unchecked_id, village_rows
 
-from maps.routes import courier_map, js_string, overview_map
+from maps.routes import colour, courier_map, js_string, overview_map
+from routing.config import DEFAULT_SPEEDS_KPH, Settings
+from routing.files import safe_filename
+from routing.geo import LatLon
+from routing.network import load_network
+from routing.pipeline import plan_day
 from routing.plan import Rejected, Review, Unassigned, from_json
+from routing.records import read_records
+from routing.render import render_all
 from routing.sheets import MAX_CHARS, render_sheet
+from routing.streets import Street, Streets, streets_around
 
 
 def open_offline(browser, path):
@@ -219,3 +230,192 @@ def test_js_string_leaves_nothing_that_ends_a_script_or_a_literal():
     for text in ("</script>", "<!--", "`${x}`", "\u2028\u2029", "'\"\\", "{{x}}", "&amp;"):
         out = js_string(text)
         assert not set(out) & set("<>&'{}\u2028\u2029") and out.startswith('"') and out.endswith('"')
+
+
+# Streets from the road network, and stops that share a point (issue 12) ------------------------
+
+def leaflet_map(page):
+    """The folium map object's global name on a map page."""
+    return page.evaluate("Object.keys(window).find(function (k) { return k.indexOf('map_') === 0; })")
+
+
+def click_every_stop_marker(page, route, zoom=None):
+    """Click each stop's marker as a user would (it must be the topmost thing under the pointer) and
+    check its popup opens; with ``zoom``, the map is first centred on the stop's true point."""
+    name = leaflet_map(page)
+    for v in route.visits:
+        if zoom is not None:
+            page.evaluate(f"void {name}.setView([{v.point.lat}, {v.point.lon}], {zoom}, {{animate: false}})")
+            page.wait_for_timeout(50)
+        page.locator(".ektp-stop .stop-marker", has_text=re.compile(rf"^{v.seq}$")).click(timeout=3000)
+        popup = page.locator(".leaflet-popup-content")
+        assert popup.count() == 1 and f"Stop {v.seq}" in popup.text_content()
+        page.evaluate(f"void {name}.closePopup()")
+        page.wait_for_selector(".leaflet-popup", state="detached")  # it fades out first
+
+
+def inked(page, pane):
+    """Pixels drawn on the canvas of a map pane (the streets share one canvas; 0 if there is none)."""
+    return page.evaluate("""(sel) => {
+      var c = document.querySelector(sel);
+      if (!c || !c.width || !c.height) return 0;
+      var d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data, n = 0;
+      for (var i = 3; i < d.length; i += 4) if (d[i]) n++;
+      return n; }""", f".leaflet-{pane}-pane canvas")
+
+
+def street_count(page):
+    """Street lines on a folium map: Leaflet layers in the streets group, and whether its canvas shows them."""
+    layers = page.evaluate("(function (m) { return m._ektpStreets ? m._ektpStreets.getLayers().length : 0; })"
+                           f"({leaflet_map(page)})")
+    return layers, inked(page, "ektpStreets") > 0
+
+
+@pytest.fixture(scope="module")
+def kediri_day(tmp_path_factory):
+    """A day on the real Kota Kediri roads: 16 houses 15 m beside real roads (three of them, and one
+    more, sharing one point as desa-located households do), planned for two couriers and drawn with
+    the streets around the routes."""
+    net = load_network(SHARED / "data" / "nearby" / "kota_kediri_rbi25k_roads.osm.bz2", DEFAULT_SPEEDS_KPH, None)
+    tails = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
+    main = np.nonzero(net.main)[0]
+    centre = (float(np.median(net.node_lat[main])), float(np.median(net.node_lon[main])))
+    depot_node = main[np.argmin((net.node_lat[main] - centre[0]) ** 2 + (net.node_lon[main] - centre[1]) ** 2)]
+    # Edges of the connected part within about 2 km of the office, long enough to stand a house beside.
+    near = [e for e in range(net.n_edges) if net.main[tails[e]] and net.main[net.indices[e]]
+            and net.length_dm[e] > 800
+            and abs(net.node_lat[tails[e]] - net.node_lat[depot_node]) < 0.018
+            and abs(net.node_lon[tails[e]] - net.node_lon[depot_node]) < 0.018]
+    rng = random.Random(12)
+    rows = []
+    for k, e in enumerate(rng.sample(near, 13)):
+        lo = net.geom_ptr[e]
+        lat = (net.geom_lat[lo] + net.geom_lat[lo + 1]) / 2 + 15 / 111_320  # 15 m north of the road
+        lon = (net.geom_lon[lo] + net.geom_lon[lo + 1]) / 2
+        rows.append(dict(nik=nik_for(k + 1), nama=f"Warga {k}", alamat=f"Jl. Nyata No. {k}", rt="1", rw="1",
+                         desa="Kediri", kecamatan="Kota", lat=f"{lat:.6f}", lon=f"{lon:.6f}"))
+    for k in range(3):  # other households at the first one's point: one stop each, all at one point
+        rows.append(dict(rows[0], nik=nik_for(50 + k), nama=f"Tetangga {k}", alamat=f"Gang Sempit {k}"))
+    tmp = tmp_path_factory.mktemp("kediri")
+    settings = Settings(time_limit_s=1, couriers=2,
+                        depot=LatLon(float(net.node_lat[depot_node]), float(net.node_lon[depot_node])))
+    plan = plan_day(read_records(records_csv(tmp / "in.csv", rows)), net, settings, MONDAY)
+    assert plan.summary()["cards_planned"] == len(rows)
+    streets = streets_around(net, plan)
+    return plan, streets, render_all(plan, tmp / "out", streets=streets)
+
+
+@pytest.mark.shared
+def test_real_roads_courier_map_shows_streets_and_every_stop_opens(browser, kediri_day):
+    plan, streets, out = kediri_day
+    for route in plan.routes:
+        page, errors, dialogs, requests = open_offline(browser, out.folder / "maps" / f"{route.courier_id}.html")
+        layers, drawn = street_count(page)
+        # Streets near the route are drawn as lines of their own, on a canvas under the route (one line).
+        assert drawn and layers > 10 * page.locator(".leaflet-overlay-pane path").count() >= 10
+        assert page.locator(".ektp-stop").count() == len(route.visits)
+        click_every_stop_marker(page, route, zoom=18)
+        assert not errors and not dialogs
+        assert all(u.startswith(("file:", "data:", "https://tile.openstreetmap.org/")) for u in requests)
+        page.close()
+    page, errors, _, _ = open_offline(browser, out.folder / "maps" / "overview.html")
+    assert street_count(page) == (len(streets), True) and len(streets) > 50
+    for route in plan.routes:
+        click_every_stop_marker(page, route, zoom=18)
+    assert not errors
+    page.close()
+
+
+@pytest.mark.shared
+def test_real_roads_stops_at_one_point_are_apart(browser, kediri_day):
+    plan, _, out = kediri_day
+    at = collections.Counter((v.point.lat, v.point.lon) for r in plan.routes for v in r.visits)
+    shared = [(r, v) for r in plan.routes for v in r.visits if at[(v.point.lat, v.point.lon)] > 1]
+    assert len(shared) == 4
+    page, errors, _, _ = open_offline(browser, out.folder / "maps" / "overview.html")
+    r0, v0 = shared[0]
+    page.evaluate(f"void {leaflet_map(page)}.setView([{v0.point.lat}, {v0.point.lon}], 18, {{animate: false}})")
+    boxes = []
+    for r, v in shared:
+        k = plan.routes.index(r)
+        (marker,) = [m for m in page.locator(f".ektp-stop .stop-marker[style*='{colour(k)}']").all()
+                     if m.inner_text() == str(v.seq)]
+        boxes.append(marker.bounding_box())
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert abs(a["x"] - b["x"]) >= 20 or abs(a["y"] - b["y"]) >= 20, (a, b)
+    assert not errors
+    page.close()
+
+
+@pytest.mark.shared
+def test_real_roads_courier_page_shows_streets_and_every_stop_opens(browser, kediri_day):
+    plan, _, out = kediri_day
+
+    route = plan.routes[0]
+    page, errors, dialogs, _ = open_offline(browser, out.folder / "kurir" / f"{safe_filename(route.courier_id)}.html")
+    lines = page.evaluate("JSON.parse(document.getElementById('ektp-data').textContent).streets.lines.length")
+    assert inked(page, "streets") > 1000
+    assert lines > 10 * page.locator(".leaflet-overlay-pane path").count() >= 10
+    for v in route.visits:
+        page.locator(f"#stop-{v.seq} h2").click()  # centres the map on the stop, zoom 17
+        page.wait_for_timeout(100)
+        page.locator(".stop-icon .num", has_text=re.compile(rf"^{v.seq}$")).click(timeout=3000)
+        page.wait_for_selector(f"#stop-{v.seq}.flash", timeout=2000)
+    assert not errors and not dialogs
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def one_point_day(tmp_path_factory, demo_network):
+    """Seven households in one desa, six of them located at one point (as the gazetteer places them)."""
+    rows = village_rows(7)
+    for r in rows[1:6]:
+        r.update(lat=rows[0]["lat"], lon=rows[0]["lon"])
+    rows[6].update(lat=f"{float(rows[0]['lat']) + 0.004:.6f}")  # 450 m north: apart from the ring
+    tmp = tmp_path_factory.mktemp("onepoint")
+    plan = plan_day(read_records(records_csv(tmp / "in.csv", rows)), demo_network,
+                    Settings(time_limit_s=1, couriers=1), MONDAY)
+    return plan, render_all(plan, tmp / "out")
+
+
+def test_stops_sharing_a_point_can_each_be_opened(browser, one_point_day):
+    plan, out = one_point_day
+    (route,) = plan.routes
+    points = {(v.point.lat, v.point.lon) for v in route.visits}
+    assert len(route.visits) == 7 and len(points) == 2  # six stops at one point, one elsewhere
+    for path in (out.folder / "maps" / "K01.html", out.folder / "maps" / "overview.html"):
+        page, errors, dialogs, _ = open_offline(browser, path)
+        click_every_stop_marker(page, route)  # at the zoom the map opens with
+        for zoom in (15, 19):
+            click_every_stop_marker(page, route, zoom=zoom)
+        assert not errors and not dialogs
+        page.close()
+    page, errors, dialogs, _ = open_offline(browser, out.folder / "kurir" / "K01.html")
+    for v in route.visits:
+        page.locator(".stop-icon .num", has_text=re.compile(rf"^{v.seq}$")).click(timeout=3000)
+        page.wait_for_selector(f"#stop-{v.seq}.flash", timeout=2000)
+    # The moved markers carry a leg back to the true point.
+    assert page.locator(".stop-icon .leg").count() == 6
+    assert not errors and not dialogs
+    page.close()
+
+
+def test_hostile_street_name_is_text_in_its_tooltip(browser, tmp_path, one_point_day):
+
+    plan, _ = one_point_day
+    route = plan.routes[0]
+    p = route.visits[0].point
+    evil = "".join(PAYLOADS)
+    streets = Streets((Street((p, LatLon(p.lat + 0.001, p.lon + 0.001)), evil),
+                       Street((p, LatLon(p.lat - 0.001, p.lon)), "")))
+    path = tmp_path / "map.html"
+    path.write_text(courier_map(plan, route, 0, "", streets), encoding="utf-8")
+    page, errors, dialogs, _ = open_offline(browser, path)
+    assert street_count(page) == (2, True)
+    page.evaluate(f"{leaflet_map(page)}._ektpStreets.eachLayer(function (l) "
+                  "{ if (l.getTooltip()) l.openTooltip(); })")
+    assert page.locator(".leaflet-tooltip").text_content() == evil
+    assert page.locator("img[src=x], [onerror], [onload]").count() == 0
+    assert not errors and not dialogs
+    page.close()
