@@ -273,3 +273,38 @@ def test_no_path_is_an_error_not_a_wrong_answer(one_way_loop):
         leg_paths(net, [(dead_end, n1)])
     (a,) = snap(net, [LatLon(O.lat, O.lon + 0.001)])
     assert leg_paths(net, [(a, a)]) == {(a, a): [a.point]}
+
+
+@pytest.mark.shared
+def test_a_real_roads_day_of_houses_near_roads_flags_none_as_far_from_a_road(kediri, tmp_path):
+    """Through the whole pipeline: review.csv lists no house within 40 m of a road as far from one."""
+    import csv
+
+    from routing.pipeline import plan_day
+    from routing.records import read_records
+    from routing.render import write_tables
+
+    from conftest import MONDAY, nik_for, records_csv
+
+    net = kediri
+    t, h = tails(net), net.indices
+    rng = np.random.default_rng(21)
+    # Long roads, houses near their middle: under the old junction snap most would be flagged.
+    roads = np.nonzero(net.main[t] & net.main[h] & (net.length_dm >= 4000))[0]
+    rows = []
+    for k, e in enumerate(rng.choice(roads, 40), start=1):
+        length = shape_length(shape_of(net, e))
+        p = along(net, e, float(rng.uniform(0.4, 0.6)) * length, float(rng.uniform(5, 40)) * rng.choice([-1, 1]))
+        rows.append(dict(nik=nik_for(k), nama=f"Warga {k}", alamat=f"Jl. Kediri {k}", rt="1", rw="1", dusun="",
+                         desa="Kediri", kecamatan="Kota", lat=f"{p.lat:.7f}", lon=f"{p.lon:.7f}"))
+    depot = along(net, int(roads[0]), 10.0)
+    settings = Settings(depot=depot, time_limit_s=2, couriers=3)
+    plan = plan_day(read_records(records_csv(tmp_path / "in.csv", rows)), net, settings, MONDAY)
+    assert plan.cards_planned == 40
+    assert max(v.snap_m for r in plan.routes for v in r.visits) <= 41
+    write_tables(plan, tmp_path / "out")
+    with open(tmp_path / "out" / "review.csv", encoding="utf-8-sig") as f:
+        notes = [row["note"] for row in csv.DictReader(f)]
+    assert not [n for n in notes if "from the nearest road" in n]
+    houses = [LatLon(float(r["lat"]), float(r["lon"])) for r in rows]
+    assert sum(nearest_main_node_m(net, p) > settings.snap_warn_m for p in houses) >= 20  # the old way
