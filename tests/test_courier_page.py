@@ -7,7 +7,7 @@ import re
 import stat
 
 import pytest
-from conftest import HOSTILE, MONDAY, only_tiles, open_offline_page, read_download, run_ektp, unchecked_id
+from conftest import HOSTILE, MONDAY, nik_for, only_tiles, open_offline_page, read_download, records_csv, run_ektp, unchecked_id
 
 from maps.courier_page import RESULT_COLUMNS, courier_page, result_file_name
 from maps.offline import json_block
@@ -139,6 +139,33 @@ def test_outcomes_are_kept_exported_and_recorded_in_the_ledger(browser, ledger_d
     assert counts["failed"] == len(tr.cards) + len(at.cards)
     status = run_ektp(["status", "--db", db, "--date", MONDAY.isoformat()], tmp_path)
     assert status.returncode == 0 and f"delivered: {len(dt_visit.cards)}" in status.stdout
+
+    # The next day, on a copy of the ledger: a new card of the delivered household is planned at the
+    # point the phone recorded (precision gps), and the cards not at home (TR) are planned again.
+    import shutil
+    import sqlite3
+
+    nextdb = tmp_path / "next.sqlite"
+    shutil.copyfile(db, nextdb)
+    con = sqlite3.connect(nextdb)
+    con.row_factory = sqlite3.Row
+    known = dict(con.execute("SELECT alamat, rt, rw, dusun, desa, kecamatan, no_kk FROM cards WHERE nik = ?",
+                             (dt_visit.cards[0].nik,)).fetchone())
+    con.close()
+    newcomer = nik_for(9876)
+    card_file = records_csv(tmp_path / "kartu_besok.csv", [dict(known, nik=newcomer, nama="Adik Baru")])
+    files = ledger_day[0]
+    tomorrow = run_ektp(["plan", card_file, "--db", nextdb, "--network", files.network, "--gazetteer",
+                         files.gazetteer, "--out", tmp_path / "besok", "--date", "2026-12-01", "--deterministic",
+                         "-q"], tmp_path)
+    assert tomorrow.returncode in (0, 4), tomorrow.stderr
+    planned = {nik: v for r in json.loads((tmp_path / "besok" / "plan.json").read_text())["routes"]
+               for v in r["visits"] for nik in v["cards"]}
+    assert planned[newcomer]["precision"] == "gps"
+    assert planned[newcomer]["lat"] == pytest.approx(GPS["latitude"], abs=1e-7)
+    assert planned[newcomer]["lon"] == pytest.approx(GPS["longitude"], abs=1e-7)
+    assert all(c.nik in planned for c in tr.cards)  # not at home yesterday: on today's sheet again
+    assert not any(c.nik in planned for c in dt_visit.cards)  # delivered: never planned again
 
     # "Hapus data hari ini": only after the courier confirms is the day gone from the phone.
     page.locator("#clear").click()
