@@ -16,7 +16,7 @@ from pathlib import Path
 
 import folium
 import xstatic.pkg.leaflet as xleaflet
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from jinja2 import Template
 
 from routing.clock import format_clock
@@ -125,9 +125,16 @@ def _base(plan: Plan, points: list[tuple[float, float]], banner: str) -> folium.
     m.get_root().header.add_child(folium.Element(_CSS))
     if banner:
         m.get_root().html.add_child(folium.Element(f'<div class="synthetic-banner">{html.escape(banner)}</div>'))
-    folium.Marker((plan.depot.lat, plan.depot.lon), tooltip="Kantor Dispendukcapil",
-                  icon=folium.DivIcon(html='<div class="depot-marker">KANTOR</div>', icon_size=(52, 18),
-                                      icon_anchor=(26, 9), class_name="ektp-depot")).add_to(m)
+    # The office's name comes from its config: escaped, and bound through SafePopup (not a folium
+    # tooltip, whose template literal would run ``${...}``).
+    root = m.get_root()
+    if isinstance(root, Figure):
+        root.title = html.escape(plan.office_name)
+    depot = folium.Marker((plan.depot.lat, plan.depot.lon), tooltip="Kantor Dispendukcapil",
+                          icon=folium.DivIcon(html='<div class="depot-marker">KANTOR</div>', icon_size=(52, 18),
+                                              icon_anchor=(26, 9), class_name="ektp-depot"))
+    depot.add_child(SafePopup(f"<b>{html.escape(plan.office_name)}</b>"))
+    depot.add_to(m)
     if points:
         lats = [p[0] for p in points] + [plan.depot.lat]
         lons = [p[1] for p in points] + [plan.depot.lon]
