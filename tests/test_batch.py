@@ -399,7 +399,8 @@ def test_batch_three_offices_two_plans_and_one_clear_error(tmp_path):
 
 def _start(args: list[str], log: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.Popen(args, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env, cwd=log.parent)
+    with log.open("w") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=log.parent)
 
 
 @pytest.mark.slow
