@@ -466,3 +466,27 @@ def test_a_worker_killed_mid_run_still_gives_every_office_its_deterministic_plan
         assert run.returncode == 4, run.stderr
         assert _routes(out / office_id / "plan.json") == _routes(alone / "plan.json"), office_id
         assert report[office_id]["cards_planned"] == read_plan(alone / "plan.json").cards_planned
+
+
+# -- the command line -----------------------------------------------------------------------------
+
+def test_batch_command_refuses_a_bad_manifest_before_starting_a_cluster(tmp_path):
+    manifest = tmp_path / "kantor.toml"
+    manifest.write_text(_office(id='"../../etc"'), encoding="utf-8")
+    done = run_ektp(["batch", manifest, "--out", tmp_path / "out"], tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "office 1, key 'id', value '../../etc'" in lines[0], done.stderr
+    assert not (tmp_path / "out").exists()
+    both = run_ektp(["batch", manifest, "--out", tmp_path / "out", "--workers", 2, "--scheduler", "tcp://h:8786"],
+                    tmp_path)
+    assert both.returncode == 2 and "not both" in both.stderr
+
+
+@pytest.mark.slow
+def test_batch_command_without_its_scheduler_exits_3(tmp_path):
+    manifest = tmp_path / "kantor.toml"
+    manifest.write_text(_office(), encoding="utf-8")
+    done = run_ektp(["batch", manifest, "--out", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:1"], tmp_path)
+    assert done.returncode == 3 and "Traceback" not in done.stderr
+    assert "Dask scheduler tcp://127.0.0.1:1: cannot connect" in done.stderr
