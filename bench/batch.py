@@ -172,6 +172,7 @@ def main() -> None:
 
     walls: dict[int, float] = {}
     per_office: dict[str, float] = {}
+    per_office_cpu: dict[str, float] = {}
     for n in args.workers:
         t0 = time.perf_counter()
         with connect(workers=n) as client:
@@ -181,18 +182,24 @@ def main() -> None:
             rss = client.run(_peak_rss_mib)
             kept = client.run(_kept)
         walls[n] = result.wall_s
+        cpu = sum(r.cpu_s for r in result.offices)
         print(f"\n== {n} worker(s), one thread each: {result.wall_s:.1f} s for {len(offices)} office-days "
               f"(cluster start and imports {started:.1f} s, not counted)")
         for line in table(result):
             print("  " + line)
+        print(f"  processor time of the tasks: {cpu:.1f} s, i.e. {cpu / result.wall_s:.2f} cores busy on average "
+              f"over the run ({n} possible)")
         for address, mib in sorted(rss.items()):
             print(f"  worker {address}: peak memory {mib:.0f} MiB; {kept[address]}")
         if n == min(args.workers):
             per_office = {r.id: r.wall_s for r in result.offices}
+            per_office_cpu = {r.id: r.cpu_s for r in result.offices}
     print(f"\nload average after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     costs = sorted(per_office.values())
-    print(f"cost per office-day on one core ({min(args.workers)} worker run): mean {statistics.mean(costs):.1f} s, "
-          f"min {costs[0]:.1f} s, max {costs[-1]:.1f} s")
+    cpus = sorted(per_office_cpu.values())
+    print(f"cost per office-day ({min(args.workers)} worker run): wall mean {statistics.mean(costs):.1f} s "
+          f"(min {costs[0]:.1f}, max {costs[-1]:.1f}); processor time mean {statistics.mean(cpus):.1f} s "
+          f"(min {cpus[0]:.1f}, max {cpus[-1]:.1f})")
     if 1 in walls and 2 in walls:
         speedup = walls[1] / walls[2]
         print(f"speed-up 1 -> 2 workers: {speedup:.2f}x (target >= 1.8x: {'met' if speedup >= 1.8 else 'NOT met'})")

@@ -277,6 +277,8 @@ class OfficeResult:
 
     ``exit_code`` is the one ``plan`` would have given: 0 every card planned, 4 some unassigned or
     rejected, 2 unusable input, 5 ledger busy, 1 a bug or a task the cluster could not finish.
+    ``wall_s`` is the task's time on its worker, ``cpu_s`` the processor time its worker process
+    spent meanwhile (the office's cost, whatever else the machine was doing).
     """
 
     id: str
@@ -290,6 +292,7 @@ class OfficeResult:
     wall_s: float = 0.0
     error: str = ""
     exit_code: int = EXIT_OK
+    cpu_s: float = 0.0
     folder: str = ""
     worker: str = ""
     solver_workers: int = 1
@@ -356,7 +359,7 @@ def plan_office(office_id: str, inputs: DayInputs) -> OfficeResult:
     Outputs go to a temporary folder beside ``inputs.out`` and are renamed to ``inputs.out`` once
     complete (before a ledger records the plan). Any error becomes the office's one-line error.
     """
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     target = inputs.out
     tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex}")
     worker = _worker_address()
@@ -380,7 +383,8 @@ def plan_office(office_id: str, inputs: DayInputs) -> OfficeResult:
     partial = s["cards_unassigned"] + s["cards_rejected"] > 0
     return OfficeResult(office_id, inputs.day.isoformat(), s["cards_in"], s["cards_planned"], s["cards_unassigned"],
                         s["cards_rejected"], s["couriers_used"], s["distance_m"], time.perf_counter() - t0,
-                        exit_code=EXIT_PARTIAL if partial else EXIT_OK, folder=str(target), worker=worker,
+                        exit_code=EXIT_PARTIAL if partial else EXIT_OK, cpu_s=time.process_time() - c0,
+                        folder=str(target), worker=worker,
                         solver_workers=int(result.plan.meta.get("solver_workers", 1)))
 
 
@@ -416,7 +420,8 @@ class BatchResult:
         """``batch.json``: the run, then one object per office (the table's figures)."""
         return {"format": BATCH_FORMAT, "cluster": self.cluster, "workers": self.workers,
                 "wall_s": round(self.wall_s, 3), "exit_code": self.exit_code,
-                "offices": [{**dataclasses.asdict(r), "wall_s": round(r.wall_s, 3)} for r in self.offices]}
+                "offices": [{**dataclasses.asdict(r), "wall_s": round(r.wall_s, 3), "cpu_s": round(r.cpu_s, 3)}
+                            for r in self.offices]}
 
 
 @contextmanager
