@@ -375,7 +375,8 @@ def plan_office(office_id: str, inputs: DayInputs) -> OfficeResult:
         return OfficeResult.failed(office_id, inputs.day, str(exc), exc.exit_code, time.perf_counter() - t0, worker)
     except Exception as exc:  # a bug while planning this office: say so, and let the others finish
         shutil.rmtree(tmp, ignore_errors=True)
-        _log.exception("office %s", office_id)
+        if os.environ.get("EKTP_DEBUG"):  # the traceback for a bug report, as `plan` gives it
+            _log.exception("office %s", office_id)
         return OfficeResult.failed(office_id, inputs.day, f"internal error ({exc.__class__.__name__}: {exc}); "
                                    f"plan this office alone with EKTP_DEBUG=1 and report it", EXIT_INTERNAL,
                                    time.perf_counter() - t0, worker)
