@@ -196,7 +196,7 @@ _SCRIPT = r"""
 
   // Header
   document.getElementById("title").textContent = T.title + " " + D.courier + " - " + D.date_long;
-  document.getElementById("meta").textContent = [D.shift, fmt(T.stops_n, {n: D.stops.length}),
+  document.getElementById("meta").textContent = [D.office, D.shift, fmt(T.stops_n, {n: D.stops.length}),
     fmt(T.cards_n, {n: D.n_cards}), D.km + " km", fmt(T.finish, {time: D.finish})].join(" \u00b7 ");
   document.getElementById("send").textContent = T.send;
   document.getElementById("clear").textContent = T.clear;
@@ -575,7 +575,8 @@ def courier_page(plan: Plan, route: Route, lang: str = "id", streets: Streets | 
         if point is not None:
             terminals.append({"label": label, "lat": point.lat, "lon": point.lon})
     data = {
-        "courier": route.courier_id, "date": plan.date.isoformat(), "date_long": long_date(plan.date, lang),
+        "courier": route.courier_id, "office": plan.office_name, "date": plan.date.isoformat(),
+        "date_long": long_date(plan.date, lang),
         "shift": route.shift.label(), "finish": format_clock(route.end_s), "km": km(route.distance_m),
         "n_cards": route.n_cards, "synthetic": SYNTHETIC_NOTE if plan.synthetic else "",
         "storage_key": storage_key(plan, route), "csv_name": result_file_name(plan, route),

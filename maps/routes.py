@@ -33,7 +33,7 @@ from pathlib import Path
 
 import folium
 import xstatic.pkg.leaflet as xleaflet
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from routing.clock import format_clock
@@ -315,12 +315,16 @@ def _base(plan: Plan, points: list[tuple[float, float]], banner: str, streets: S
     if banner:
         banner_html = f'<div class="synthetic-banner">{html_text(banner)}</div>'
         root.html.add_child(RawHtml(banner_html))  # type: ignore[attr-defined]
+    if isinstance(root, Figure):
+        root.title = html_text(plan.office_name)
     depot = folium.Marker((plan.depot.lat, plan.depot.lon),
                           icon=folium.DivIcon(html='<div class="depot-marker">KANTOR</div>', icon_size=(52, 18),
                                               icon_anchor=(26, 9), class_name="ektp-depot"))
     if streets is not None and len(streets):
         m.add_child(StreetLayer(streets))
     depot.add_child(SafeTooltip("Kantor Dispendukcapil"))
+    # The office's name comes from its config: escaped, and bound through SafePopup.
+    depot.add_child(SafePopup(f"<b>{html_text(plan.office_name)}</b>"))
     depot.add_to(m)
     if points:
         lats = [p[0] for p in points] + [plan.depot.lat]

@@ -23,6 +23,10 @@ from routing.records import ALIASES
 #: Approximate position of the Dispendukcapil office in Jombang town (Jl. KH. Wahid Hasyim
 #: area, near the alun-alun). Override with ``--depot`` or ``depot = [lat, lon]``.
 DEFAULT_DEPOT = LatLon(-7.5530, 112.2330)
+#: The office whose name heads every sheet and page; each office sets its own (``office_name``).
+DEFAULT_OFFICE_NAME = "Dispendukcapil Kabupaten Jombang"
+#: Longest office name accepted: it heads an A4 sheet on one line.
+OFFICE_NAME_MAX = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +145,8 @@ class Settings:
 
     #: Where every route starts and ends.
     depot: LatLon = DEFAULT_DEPOT
+    #: The office's name, at the head of its route sheets and pages.
+    office_name: str = DEFAULT_OFFICE_NAME
     #: Shift for Monday-Thursday, and for Friday (Friday prayers make the break longer).
     shift_mon_thu: Shift = MON_THU
     shift_friday: Shift = FRIDAY
@@ -168,6 +174,10 @@ class Settings:
     #: Solver wall-clock budget in seconds, or a solution limit for reproducible plans.
     time_limit_s: int = 30
     deterministic: bool = False
+    #: Searches run side by side for one day (processes); ``None`` means one per core. A deterministic
+    #: plan depends on it (the portfolio's starts are shared out by it), so ``batch``, whose workers
+    #: search in their own process, plans with 1 and ``plan --solver-workers 1`` gives the same plan.
+    solver_workers: int | None = None
     #: Solve independent groups in parallel: "desa", "kecamatan" or "none" (one problem).
     group_by: str = "none"
     #: Cost per second of the longest courier day (0: off); evens out the work.
@@ -188,6 +198,15 @@ class Settings:
             raise InputError(f"setting couriers must be a whole number 1..10000, got {shown(self.couriers)}")
         if not isinstance(self.deterministic, bool):
             raise InputError(f"setting deterministic must be true or false, got {shown(self.deterministic)}")
+        if self.solver_workers is not None and (not isinstance(self.solver_workers, int)
+                                                or isinstance(self.solver_workers, bool)
+                                                or not 1 <= self.solver_workers <= 256):
+            raise InputError(f"solver_workers must be a whole number 1..256, got {self.solver_workers!r}")
+        if (not isinstance(self.office_name, str) or not self.office_name.strip()
+                or len(self.office_name) > OFFICE_NAME_MAX
+                or any(not ch.isprintable() for ch in self.office_name)):
+            raise InputError(f"office_name must be one line of 1..{OFFICE_NAME_MAX} printable characters, "
+                             f"got {shown(self.office_name)}")
         if self.group_by not in ("none", "desa", "kecamatan"):
             raise InputError(f"setting group_by must be \"none\", \"desa\" or \"kecamatan\", "
                              f"got {shown(self.group_by)}")
@@ -239,7 +258,7 @@ _WHOLE_LIMITS: dict[str, tuple[int, int]] = {
 _SIMPLE_KEYS = {
     "couriers", "service_base_s", "service_per_card_s", "search_s", "courier_fixed_cost_s", "drop_penalty_s",
     "urgent_drop_penalty_s", "snap_warn_m", "snap_max_m", "time_limit_s", "deterministic", "max_attempts",
-    "group_by", "balance_cost", "keep_desa_cost",
+    "group_by", "balance_cost", "keep_desa_cost", "office_name", "solver_workers",
 }
 
 
@@ -249,6 +268,7 @@ def load_settings(path: Path | None) -> Settings:
     Example file::
 
         depot = [-7.5530, 112.2330]
+        office_name = "Dispendukcapil Kabupaten Jombang"
         service_base_s = 300
         search_s = 600
         urgent_deadline = "12:00"

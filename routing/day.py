@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from routing.gazetteer import read_gazetteer
 from routing.geocode import online_geocoder
 from routing.learning import Learned
 from routing.ledger import Ledger, import_and_due, planning_lock
-from routing.network import default_cache_dir, load_network
+from routing.network import default_cache_dir, load_network_kept
 from routing.pipeline import plan_day
 from routing.plan import Plan
 from routing.progress import SILENT, Progress
@@ -154,12 +155,17 @@ def _record(db: Path, plan: Plan, progress: Progress) -> int:
             time.sleep(1.0)
 
 
-def run_day(inputs: DayInputs, progress: Progress = SILENT) -> DayResult:
+def run_day(inputs: DayInputs, progress: Progress = SILENT,
+            publish: Callable[[Outputs], Outputs] | None = None) -> DayResult:
     """Plan one office's day from its files and write every output.
 
     With a ledger, the whole run holds the ledger's planning lock (a second planner waits or stops
     with exit 5), and the plan is recorded only after every output is written: a failure anywhere
     leaves the ledger as it was, so the next run plans the same cards again.
+
+    ``publish``, if given, is called once every output is written to ``inputs.out`` and before the
+    plan is recorded; it returns where the outputs are now (``batch`` writes into a temporary folder
+    and renames it into place there, so the ledger never records a plan whose folder is not final).
 
     Raises
     ------
@@ -177,14 +183,16 @@ def run_day(inputs: DayInputs, progress: Progress = SILENT) -> DayResult:
         confirmed = read_store(store)
         if confirmed:
             progress.note(f"{len(confirmed)} confirmed locations from {store}")
-        network = load_network(inputs.network, settings.speeds_kph, inputs.cache_dir or default_cache_dir())
+        network = load_network_kept(inputs.network, settings.speeds_kph, inputs.cache_dir or default_cache_dir())
         progress.note(f"road network {inputs.network}: {network.n_nodes} nodes, {network.n_edges} edges")
         fleet = read_couriers(inputs.couriers_file, settings.shift_for(inputs.day)) if inputs.couriers_file else None
         plan = plan_day(records, network, settings, inputs.day, gazetteer, confirmed=confirmed,
                         online=online_geocoder() if inputs.geocode_online else None, couriers=fleet,
                         synthetic=inputs.synthetic, progress=progress, learned=learned)
         outputs = render_all(plan, inputs.out, inputs.lang, streets=streets_around(network, plan))
-        progress.note(f"plan.json, route sheets, maps, GPX and GeoPackage written to {inputs.out}")
+        if publish is not None:
+            outputs = publish(outputs)
+        progress.note(f"plan.json, route sheets, maps, GPX and GeoPackage written to {outputs.folder}")
         recorded = None
         if inputs.db is not None:
             recorded = _record(inputs.db, plan, progress)

@@ -9,6 +9,7 @@ Loaded networks are cached by file content so the daily run does not parse the s
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -426,6 +427,33 @@ def load_network(path: Path, speeds_kph: Mapping[str, float], cache_dir: Path | 
         except OSError as exc:
             log.warning("could not write network cache %s: %s", cached, exc)
     return network
+
+
+#: Networks a process keeps in memory (:func:`load_network_kept`): a batch worker plans one office
+#: after another, and offices of one province share a few network files.
+KEEP_NETWORKS = 4
+
+
+def load_network_kept(path: Path, speeds_kph: Mapping[str, float], cache_dir: Path | None = None) -> RoadNetwork:
+    """:func:`load_network`, remembered by this process while the file stays the same.
+
+    The key is the path as given, the file's size, modification time (ns) and inode, the speeds and
+    the cache folder, so an edited or replaced file is loaded again. The network returned is shared
+    by every caller in the process: treat its arrays as read-only.
+    """
+    path = Path(path)
+    try:
+        st = path.stat()
+    except OSError:
+        return load_network(path, speeds_kph, cache_dir)  # says what is wrong with the file
+    return _kept(str(path), st.st_size, st.st_mtime_ns, st.st_ino, tuple(sorted(speeds_kph.items())),
+                 None if cache_dir is None else str(cache_dir))
+
+
+@functools.lru_cache(maxsize=KEEP_NETWORKS)
+def _kept(path: str, size: int, mtime_ns: int, inode: int, speeds: tuple[tuple[str, float], ...],
+          cache_dir: str | None) -> RoadNetwork:
+    return load_network(Path(path), dict(speeds), None if cache_dir is None else Path(cache_dir))
 
 
 def describe(G: Any) -> dict[str, Any]:

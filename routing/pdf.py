@@ -111,7 +111,7 @@ class _SheetPDF(FPDF):
         self.cell(0, 6, f"{L['courier']}: {self.courier_label(r)}    "
                         f"{L['date']}: {long_date(self.plan.date, self.lang)}",
                   align="R", new_x="LMARGIN", new_y="NEXT")
-        self.cell(0, 5, L["office"], new_x="LMARGIN", new_y="NEXT")
+        self.cell(0, 5, self.plan.office_name, new_x="LMARGIN", new_y="NEXT")
         self.cell(0, 5, f"{L['shift']}: {r.shift.label()}    {L['stops']}/{L['cards']}: {len(r.visits)}/{r.n_cards}"
                         f"    {L['km']}: {km(r.distance_m)} km    {L['depart']}: {format_clock(r.start_s)}"
                         f"    {L['finish']}: {format_clock(r.end_s)}", new_x="LMARGIN", new_y="NEXT")

@@ -245,13 +245,14 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
               if couriers is None else [len(fleet)] * len(parts))
     jobs = [job_for(p, f, k, bool(settings.keep_desa_cost)) for p, f, k in zip(parts, feasible_of, counts)]
     total = sum(len(f) for f in feasible_of) or 1
-    workers = min(len(jobs), os.cpu_count() or 1)
+    cores = settings.solver_workers or os.cpu_count() or 1
+    workers = min(len(jobs), cores)
     limits = [max(1, round(settings.time_limit_s * workers * len(f) / total)) if len(jobs) > 1
               else settings.time_limit_s for f in feasible_of]
     mode = "deterministic" if settings.deterministic else f"up to {settings.time_limit_s} s"
     progress.note(f"solving {sum(len(f) for f in feasible_of)} stops in {len(jobs)} group(s) with up to "
                   f"{sum(len(j.problem.vehicles) for j in jobs)} couriers ({mode})")
-    solutions = solve_many([j.problem for j in jobs], limits, settings.deterministic, workers, progress)
+    solutions = solve_many([j.problem for j in jobs], limits, settings.deterministic, workers, progress, cores)
 
     fixed = settings.couriers if couriers is None else len(couriers)
     binding = (f"all {fixed} couriers' shifts ({shift.label()}) are full" if fixed
@@ -278,4 +279,5 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
                 meta={"shift": shift.label(), "couriers_available": sum(len(j.problem.vehicles) for j in jobs),
                       "time_limit_s": settings.time_limit_s, "deterministic": settings.deterministic,
                       "group_by": settings.group_by, "groups": len(jobs),
-                      "depot_snap_m": located.depot.distance_m})
+                      "depot_snap_m": located.depot.distance_m, "solver_workers": cores,
+                      "office_name": settings.office_name})

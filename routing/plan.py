@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from routing.config import Shift
+from routing.config import DEFAULT_OFFICE_NAME, Shift
 from routing.couriers import courier_id_problem
 from routing.errors import InputError
 from routing.files import shown, strip_controls, undecoded
@@ -223,6 +223,12 @@ class Plan:
         niks = [c.nik for r in self.routes for v in r.visits for c in v.cards] + [u.card.nik for u in self.unassigned]
         if len(niks) != len(set(niks)):
             raise ValueError("a NIK appears more than once among planned and unassigned cards")
+
+    @property
+    def office_name(self) -> str:
+        """The office at the head of the sheets (``meta.office_name``; Jombang for older plans)."""
+        name = self.meta.get("office_name")
+        return name if isinstance(name, str) and name.strip() else DEFAULT_OFFICE_NAME
 
     @property
     def cards_planned(self) -> int:

@@ -238,7 +238,7 @@ def render_sheet(plan: Plan, route: Route, lang: str = "id", synthetic_note: str
     if lang not in LABELS:
         raise ValueError(f"language {lang!r} not available; choose from {sorted(LABELS)}")
     return _SHEET.render(
-        lang=lang, L=LABELS[lang], codes=legend(lang), route=route,
+        lang=lang, L={**LABELS[lang], "office": plan.office_name}, codes=legend(lang), route=route,
         date_iso=plan.date.isoformat(), date_long=long_date(plan.date, lang), clock=format_clock, km=km,
         mask=mask, synthetic=plan.synthetic, synthetic_note=synthetic_note, C=MAX_CHARS, col_widths=COLUMN_PERCENT,
         clip=lambda text, limit: clip(text, limit, lang), parts=household_parts, blocks=blocks(route, lang), rw_rt=rw_rt,

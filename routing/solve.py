@@ -244,16 +244,17 @@ def solve_portfolio(problem: Problem, time_limit_s: int = 30, deterministic: boo
 
 
 def solve_many(problems: Sequence[Problem], limits: Sequence[int], deterministic: bool, workers: int,
-               progress: Progress = SILENT) -> list[Solution]:
+               progress: Progress = SILENT, cores: int | None = None) -> list[Solution]:
     """Solve independent problems (one per group), in parallel processes when there are several.
 
-    A single problem gets the portfolio (:func:`solve_portfolio`), one process per core; several are
-    shared out over ``workers`` processes, one search each.
+    A single problem gets the portfolio (:func:`solve_portfolio`) over ``cores`` processes (``None``:
+    one per core; 1: in this process, no pool); several are shared out over ``workers`` processes,
+    one search each (``workers`` 1: one after another in this process).
     """
     progress.start("solving", float(max(limits, default=0)) if not deterministic else None, "s")
     try:
         if len(problems) == 1:
-            return [solve_portfolio(problems[0], limits[0], deterministic, os.cpu_count() or 1, progress)]
+            return [solve_portfolio(problems[0], limits[0], deterministic, cores or os.cpu_count() or 1, progress)]
         if workers <= 1:
             return [solve(p, t, deterministic) for p, t in zip(problems, limits)]
         ctx = multiprocessing.get_context("spawn")

@@ -123,6 +123,12 @@ locations_opt = click.option("--locations", type=_FILE, default=None,
                              help="Confirmed-locations file (default: lokasi_terkonfirmasi.csv here, if it exists).")
 
 
+solver_workers_opt = click.option(
+    "--solver-workers", type=click.IntRange(1, 256), default=None,
+    help="Searches side by side, one process each (default: one per core). A deterministic plan "
+         "depends on it: `batch` plans with 1.")
+
+
 def planning_options(fn: F) -> F:
     """Options of every command that plans a day (``plan``, ``demo``)."""
     options = [
@@ -142,6 +148,7 @@ def planning_options(fn: F) -> F:
                      help="Solver time budget in seconds (default 30)."),
         click.option("--deterministic", is_flag=True, default=None,
                      help="Stop the search after a fixed number of solutions: same input, same plan."),
+        solver_workers_opt,
         config_opt,
         lang_opt,
         locations_opt,
@@ -169,7 +176,7 @@ class Planning:
         """Build from the keyword arguments :func:`planning_options` gave a command."""
         settings = load_settings(o["config"]).replace(
             couriers=o["couriers"], depot=o["depot"], time_limit_s=o["time_limit"],
-            deterministic=o["deterministic"] or None, group_by=o["group_by"],
+            deterministic=o["deterministic"] or None, group_by=o["group_by"], solver_workers=o["solver_workers"],
             balance_cost=BALANCE_COST if o["balance"] else None,
             keep_desa_cost=KEEP_DESA_COST if o["keep_desa"] else None)
         return cls(o["out"], settings, o["day"], o["lang"], o["locations"], o["couriers_file"])

@@ -1,0 +1,69 @@
+"""``batch``: many offices' days in one run, on a local Dask cluster or an existing one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from routing.cli.main import main
+from routing.cli.options import date_opt, lang_opt, quiet_opt, verbose_opt, verbosity
+from routing.cli.terminal import terminal_progress
+
+_FILE = click.Path(dir_okay=False, path_type=Path)
+_FOLDER = click.Path(file_okay=False, path_type=Path)
+
+
+@main.command()
+@click.argument("manifest", type=_FILE)
+@click.option("--out", "out", required=True, type=_FOLDER,
+              help="Folder for one sub-folder per office (as `plan --out` writes it) and batch.json.")
+@click.option("--workers", type=click.IntRange(1, 1024), default=None,
+              help="Worker processes of the local cluster, one thread each (default: one per core).")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:8786",
+              help="Run on an existing Dask cluster (`dask scheduler`, `dask worker`) instead.")
+@date_opt
+@click.option("--time-limit", type=click.IntRange(1, 3600), default=None,
+              help="Solver time budget per office in seconds (default: each office's config, else 30).")
+@click.option("--deterministic", is_flag=True, default=None,
+              help="Stop each search after a fixed number of solutions: same input, same plans.")
+@lang_opt
+@verbose_opt
+@quiet_opt
+@click.pass_context
+def batch(ctx: click.Context, manifest: Path, out: Path, workers: int | None, scheduler: str | None,
+          day: dt.date | None, time_limit: int | None, deterministic: bool | None, lang: str) -> None:
+    """Plan the day of every office in MANIFEST (TOML, one [[office]] table each) on a Dask cluster.
+
+    Each office's outputs land in OUT/<id>/ exactly as `plan` writes them; OUT/batch.json and
+    the printed table give each office's figures or its one-line error. An office that fails
+    stops no other. Exit 0 when every office planned every card, 4 otherwise.
+
+    \b
+    Examples:
+      ektp-route batch kantor.toml --out rute-2026-11-30 --date 2026-11-30
+      ektp-route batch kantor.toml --out rute --workers 2 --deterministic
+      ektp-route batch kantor.toml --out /bersama/rute --scheduler tcp://10.0.0.5:8786
+    """
+    from routing.batch import RunOptions, connect, dashboard_link, read_manifest, run_batch, table
+
+    if workers is not None and scheduler is not None:
+        raise click.UsageError("give --workers (a local cluster) or --scheduler (an existing one), not both")
+    offices = read_manifest(manifest)
+    options = RunOptions(day or dt.date.today(), lang, deterministic, time_limit)
+    progress = terminal_progress(verbosity(ctx))
+    level = verbosity(ctx)
+    with connect(workers, scheduler, logging.INFO if level > 1 else logging.WARNING if level == 1
+                 else logging.ERROR) as client:
+        link = dashboard_link(client)
+        if link:
+            progress.note(f"Dask dashboard: {link}")
+        progress.note(f"{len(offices)} offices on {len(client.scheduler_info().get('workers', {}))} worker(s)")
+        result = run_batch(offices, out, client, options, progress)
+    for line in table(result):
+        click.echo(line)
+    click.echo(f"Results: {out / 'batch.json'}")
+    sys.exit(result.exit_code)
