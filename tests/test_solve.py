@@ -158,3 +158,27 @@ def test_a_plan_starved_by_the_clock_is_searched_on_until_every_stop_is_placed()
     assert sorted(s.location for r in done.routes for s in r) == list(range(1, n))
     full = Solution(done.routes, done.starts_s, done.ends_s, (7,), 0, "1")
     assert not starved(problem, dataclasses.replace(full, routes=tuple(r or (Stop(7, t),) for r in full.routes)))
+
+
+@pytest.mark.parametrize("n", [1, 2, 5])
+def test_a_tiny_deterministic_day_ends_at_its_optimum_not_at_the_safety_clock(n):
+    """Found by bench/fuzz.py: --group-by desa --deterministic with a desa of one stop ran 600 s."""
+    import subprocess
+    import sys
+
+    code = f"""
+import numpy as np
+from routing.config import MON_THU
+from routing.problem import Problem, Vehicle
+from routing.solve import solve
+n = {n}
+pts = np.random.default_rng(1).uniform(0, 3000, (n + 1, 2))
+t = (np.linalg.norm(pts[:, None] - pts[None], axis=2) / 5).astype(np.int64)
+p = Problem(t, (0,) + (300,) * n, (0,) + (100000,) * n, (Vehicle("K01", MON_THU),), 3600, (-1,) * (n + 1))
+s = solve(p, 15, True)
+print(len(s.dropped), sorted(x.location for r in s.routes for x in r))
+"""
+    # A subprocess with a timeout: the old behaviour did not fail, it ran to OR-Tools' 600 s clock.
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split(maxsplit=1) == ["0", f"{list(range(1, n + 1))}\n"]
