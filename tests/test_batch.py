@@ -211,6 +211,22 @@ def test_plan_office_with_a_broken_records_file_fails_alone_with_one_line(tmp_pa
     assert list((tmp_path / "out").iterdir()) == [], "no folder, no temporary for a failed office"
 
 
+def test_a_bug_in_one_office_is_its_one_line_internal_error(tmp_path, small_day, monkeypatch):
+    import routing.batch
+
+    def broken_run_day(inputs, progress, publish):
+        (inputs.out / "sheets").mkdir(parents=True)  # half written when it broke
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(routing.batch, "run_day", broken_run_day)
+    files, records = small_day
+    (tmp_path / "out").mkdir()
+    result = plan_office("35.17", day_inputs(Office("35.17", files.network, records=records), tmp_path / "out",
+                                             RunOptions(MONDAY)))
+    assert result.exit_code == 1 and result.error.startswith("internal error (RuntimeError: boom second line)")
+    assert list((tmp_path / "out").iterdir()) == [], "the half-written temporary is removed"
+
+
 def test_publish_replaces_the_old_folder_and_leftovers_are_removed(tmp_path):
     out = tmp_path / "out"
     (out / "35.17").mkdir(parents=True)
