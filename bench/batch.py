@@ -212,6 +212,9 @@ def main() -> None:
     for n in args.workers:
         print(f"{n} worker(s): " + ", ".join(f"{w:.1f} s" for w in walls[n]) + f" (best {min(walls[n]):.1f} s)")
     if 1 in walls and 2 in walls:
+        pairs = [one / two for one, two in zip(walls[1], walls[2], strict=False)]
+        print("speed-up of each alternating pair: " + ", ".join(f"{x:.2f}x" for x in pairs)
+              + f" (median {statistics.median(pairs):.2f}x)")
         speedup = min(walls[1]) / min(walls[2])
         print(f"speed-up 1 -> 2 workers (best runs): {speedup:.2f}x "
               f"(target >= 1.8x: {'met' if speedup >= 1.8 else 'NOT met'})")

@@ -28,11 +28,15 @@ from routing.batch import (
     Office,
     OfficeResult,
     RunOptions,
+    WORKER_SATURATION,
+    connect,
     day_inputs,
     plan_office,
     publish,
     read_manifest,
     remove_leftovers,
+    scheduler_saturation,
+    submit_offices,
     table,
 )
 from routing.config import DEFAULT_OFFICE_NAME, DEFAULT_SPEEDS_KPH, Settings, load_settings
@@ -263,6 +267,53 @@ def test_office_result_accounting_and_exit_codes():
     assert [o["id"] for o in data["offices"]] == ["a", "c"] and data["exit_code"] == 4
 
 
+# -- the queue: a free worker takes the next office ---------------------------------------------
+
+def _held_office(office_id: str, event: str) -> str:
+    """A stand-in office task that runs until the test lets it go (no timing involved)."""
+    from distributed import Event
+
+    Event(event).wait(timeout=120)
+    return office_id
+
+
+def _queued(dask_scheduler) -> int:
+    return len(dask_scheduler.queued)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_offices_wait_at_the_scheduler_one_per_worker_until_a_worker_is_free():
+    from distributed import Event
+
+    with connect(workers=2) as client:
+        # Names, not codes: Dask groups tasks by the words that start their keys.
+        ids = ["jombang", "kediri", "sidoarjo", "malang", "blitar", "tuban"]
+        futures = submit_offices(client, ids, ["hold"] * len(ids), task=_held_office)
+        for _ in range(600):
+            running = {w: keys for w, keys in client.processing().items() if keys}
+            if sum(map(len, running.values())) == 2:
+                break
+            time.sleep(0.1)
+        # Each worker holds exactly the office it plans; the four others wait at the scheduler for
+        # whichever worker is free first (with Dask's defaults each worker would hold two, or all six
+        # would be given out up front).
+        assert sorted(map(len, running.values())) == [1, 1], running
+        assert client.run_on_scheduler(_queued) == 4
+        assert scheduler_saturation(client) == WORKER_SATURATION == 1.0
+        Event("hold", client=client).set()
+        assert client.gather(futures) == ids
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_an_existing_scheduler_that_hands_out_two_offices_per_worker_is_named_with_the_fix(caplog):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:  # Dask's defaults
+        with caplog.at_level("WARNING", logger="routing.batch"), connect(scheduler=cluster.scheduler_address):
+            pass
+    assert "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION=1.0 dask scheduler" in caplog.text
+
+
 # -- the network kept per process; the search kept in its process ------------------------------------
 
 def test_network_is_loaded_once_per_process_until_the_file_changes(tmp_path, small_day):
@@ -413,8 +464,8 @@ def test_batch_three_offices_two_plans_and_one_clear_error(tmp_path):
     assert oct((out / "batch.json").stat().st_mode & 0o777) == "0o600"
 
 
-def _start(args: list[str], log: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+def _start(args: list[str], log: Path, **extra_env: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), **extra_env}
     with log.open("w") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=log.parent)
 
@@ -429,7 +480,8 @@ def test_a_worker_killed_mid_run_still_gives_every_office_its_deterministic_plan
     dask = str(Path(sys.executable).with_name("dask")) if Path(sys.executable).with_name("dask").exists() else "dask"
     scheduler_file = tmp_path / "scheduler.json"
     procs = [_start([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                     "--scheduler-file", str(scheduler_file)], tmp_path / "scheduler.log")]
+                     "--scheduler-file", str(scheduler_file)], tmp_path / "scheduler.log",
+                    DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION="1.0")]  # as the README starts it
     try:
         for _ in range(600):
             if scheduler_file.exists() and scheduler_file.stat().st_size:
@@ -467,6 +519,7 @@ def test_a_worker_killed_mid_run_still_gives_every_office_its_deterministic_plan
                 p.kill()
     assert done.returncode == 4, done.stderr
     assert "Traceback" not in done.stderr and "Traceback" not in done.stdout
+    assert "WORKER_SATURATION" not in done.stderr, "a scheduler started as the README says needs no advice"
     report = {o["id"]: o for o in json.loads((out / "batch.json").read_text(encoding="utf-8"))["offices"]}
     assert report["35.71"]["exit_code"] == 2
     killed = [o for o in report.values() if o["id"] in str(keys)]
