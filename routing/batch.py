@@ -493,14 +493,11 @@ def _client(workers: int | None, scheduler: str | None, dask_log_level: int) -> 
         yield client
 
 
-def _saturation(dask_scheduler: Any) -> float:
-    return float(dask_scheduler.WORKER_SATURATION)
-
-
 def scheduler_saturation(client: Any) -> float | None:
     """The scheduler's tasks per worker thread (``worker-saturation``), or None when it will not say."""
     try:
-        return float(client.run_on_scheduler(_saturation))
+        # A lambda travels by value (cloudpickle), so a scheduler without ektp-route installed answers too.
+        return float(client.run_on_scheduler(lambda dask_scheduler: float(dask_scheduler.WORKER_SATURATION)))
     except Exception:  # noqa: BLE001  (an older or locked-down scheduler: the advice is a nicety)
         return None
 
