@@ -105,39 +105,39 @@ def html_text(value: str) -> str:
     return html.escape(value).replace("{", "&#123;").replace("}", "&#125;")
 
 
-class SafePopup(MacroElement):
-    """A popup whose HTML travels as a JSON string literal (:func:`js_string`).
+class _SafeBinding(MacroElement):
+    """Content bound to its parent layer by a Leaflet ``bind*`` call, as a JSON string literal.
 
-    folium's own Popup puts content in a JavaScript template literal and needs jQuery; there
-    ``${...}`` in an address would run.
+    folium's Popup and Tooltip put their text in a JavaScript template literal, where ``${...}``
+    in an address would run; here the content is always :func:`js_string`. ``method`` and
+    ``options`` are this module's constants, never data.
     """
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
-        "{{ this._parent.get_name() }}.bindPopup({{ this.content }}, {maxWidth: 260});"
+        "{{ this._parent.get_name() }}.{{ this.method }}({{ this.content }}, {{ this.options }});"
         "{% endmacro %}")
+
+    def __init__(self, name: str, method: str, content_html: str, options: str) -> None:
+        super().__init__()
+        self._name = name
+        self.method = method
+        self.content = js_string(content_html)
+        self.options = options
+
+
+class SafePopup(_SafeBinding):
+    """A popup from HTML the caller has escaped (folium's own Popup also needs jQuery)."""
 
     def __init__(self, content_html: str) -> None:
-        super().__init__()
-        self._name = "SafePopup"
-        self.content = js_string(content_html)
+        super().__init__("SafePopup", "bindPopup", content_html, "{maxWidth: 260}")
 
 
-class SafeTooltip(MacroElement):
-    """A tooltip from plain text: HTML-escaped, then a JSON string literal (:func:`js_string`).
-
-    Replaces folium's Tooltip, which writes its text into a JavaScript template literal.
-    """
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "{{ this._parent.get_name() }}.bindTooltip({{ this.content }}, {sticky: true});"
-        "{% endmacro %}")
+class SafeTooltip(_SafeBinding):
+    """A tooltip from plain text, HTML-escaped here."""
 
     def __init__(self, text: str) -> None:
-        super().__init__()
-        self._name = "SafeTooltip"
-        self.content = js_string(html_text(text))
+        super().__init__("SafeTooltip", "bindTooltip", html_text(text), "{sticky: true}")
 
 
 class RawHtml(Element):

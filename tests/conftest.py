@@ -114,6 +114,15 @@ def records_csv(path: Path, rows: Iterable[Mapping[str, object]]) -> Path:
     return path
 
 
+def outcomes_csv(path: Path, items: Iterable[Sequence[str]]) -> Path:
+    """The officer's typed outcomes CSV (the ``outcomes`` command's input): nik, outcome, recipient, time."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["nik", "outcome", "recipient", "time"])
+        w.writerows(items)
+    return path
+
+
 def nik_for(serial: int, female: bool = False) -> str:
     """A valid synthetic NIK for Kecamatan Jombang."""
     day = 15 + (40 if female else 0)

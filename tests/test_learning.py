@@ -7,7 +7,7 @@ import json
 import shutil
 
 import pytest
-from conftest import GAZ, MONDAY, nik_for, rec, records_csv, run_ektp
+from conftest import GAZ, MONDAY, nik_for, outcomes_csv, rec, records_csv, run_ektp
 
 from maps.courier_page import RESULT_COLUMNS
 from routing.geo import JOMBANG_BBOX, LatLon, haversine_m
@@ -48,15 +48,6 @@ def page_file(path, rows):
         w.writeheader()
         for r in rows:
             w.writerow({k: r.get(k, "") for k in RESULT_COLUMNS})
-    return path
-
-
-def typed_file(path, items):
-    """The officer's typed outcomes CSV: nik, outcome, recipient, time."""
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["nik", "outcome", "recipient", "time"])
-        w.writerows(items)
     return path
 
 
@@ -132,7 +123,7 @@ def test_two_files_at_once_and_the_same_file_twice(day1, ledger, tmp_path):
     k01 = page_file(tmp_path / "hasil_K01_2026-11-30.csv",
                     [gps(nik_for(1), "DT", DOOR_1, 12, recipient="Siti Aminah"),
                      gps(nik_for(3), "TR", DOOR_4, 9, note="pagar dikunci")])
-    typed = typed_file(tmp_path / "hasil_kantor.csv", [(nik_for(5), "DT", "Yuli", "10:40")])
+    typed = outcomes_csv(tmp_path / "hasil_kantor.csv", [(nik_for(5), "DT", "Yuli", "10:40")])
     done = run_ektp(["outcomes", k01, typed, "--db", ledger, "--date", MONDAY.isoformat()], tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"{k01}: 2 outcomes recorded, 0 already recorded, 0 refused; 1 delivered" in done.stdout

@@ -12,7 +12,7 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from conftest import DATA, nik_for, one_line_error, records_csv, run_cli
+from conftest import DATA, nik_for, one_line_error, outcomes_csv, records_csv, run_cli
 from conftest import sengon_rows as rows
 
 from routing.cli import main
@@ -24,14 +24,6 @@ from routing.records import read_records
 @pytest.fixture
 def runner():
     return CliRunner()
-
-
-def outcomes_csv(path, items):
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["nik", "outcome", "recipient", "time"])
-        w.writerows(items)
-    return path
 
 
 def plan_db(runner, db, network, out, day, *extra):
