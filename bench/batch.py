@@ -40,11 +40,12 @@ from pathlib import Path
 
 import numpy as np
 
+from maps.render import render_all
 from routing.batch import RunOptions, connect, read_manifest, run_batch, table
 from routing.config import DEFAULT_SPEEDS_KPH
 from routing.demo import generate
 from routing.geo import LatLon
-from routing.network import RoadNetwork, default_cache_dir, load_network
+from routing.roads.network import RoadNetwork, default_cache_dir, load_network
 
 NEARBY = Path(__file__).resolve().parents[2] / "shared" / "data" / "nearby"
 MONDAY = dt.date(2026, 11, 30)
@@ -170,14 +171,14 @@ def _peak_rss_mib() -> float:
 
 
 def _warm() -> int:
+    import maps.render  # noqa: F401
     import routing.day  # noqa: F401  (ortools, osmnx, scipy, folium, fpdf: imported once, not timed)
-    import routing.render  # noqa: F401
 
     return os.getpid()
 
 
 def _kept() -> str:
-    from routing.network import _kept
+    from routing.roads.network import _kept
 
     info = _kept.cache_info()
     return f"{info.currsize} networks kept, {info.hits} reuses"
@@ -219,7 +220,8 @@ def main() -> None:
             with connect(workers=n) as client:
                 client.run(_warm)
                 started = time.perf_counter() - t0
-                result = run_batch(offices, data / f"out-{n}", client, RunOptions(MONDAY, deterministic=True))
+                result = run_batch(offices, data / f"out-{n}", client, RunOptions(MONDAY, deterministic=True),
+                                   render_all)
                 rss = client.run(_peak_rss_mib)
                 kept = client.run(_kept)
             walls[n].append(result.wall_s)

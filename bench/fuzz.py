@@ -363,9 +363,9 @@ def main_cli() -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON only")
     args = parser.parse_args()
     # The portfolio's process pool would spawn two interpreters per plan; one core per case is enough here.
-    import routing.solve
+    import routing.solver.solve
 
-    routing.solve.os.cpu_count = lambda: 1  # type: ignore[attr-defined]
+    routing.solver.solve.os.cpu_count = lambda: 1  # type: ignore[attr-defined]
     t0 = time.monotonic()
     result = run(args.cases, args.seed, args.subprocess_share, progress=not args.json)
     data = result.as_dict()

@@ -43,10 +43,10 @@ from routing.gazetteer import Gazetteer, GazetteerEntry
 from routing.geo import LatLon, haversine_m
 from routing.learning import WRONG_PLAN_M
 from routing.ledger import Ledger, import_and_due, read_outcome_file
-from routing.network import load_network
 from routing.pipeline import plan_day
 from routing.plan import Plan
 from routing.records import read_records
+from routing.roads.network import load_network
 
 NEARBY = Path(__file__).resolve().parents[2] / "shared" / "data" / "nearby"
 ROADS = NEARBY / "kota_kediri_rbi25k_roads.osm.bz2"

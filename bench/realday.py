@@ -278,13 +278,13 @@ class Stamps:
 def in_process(records: Path, network: Path, gazetteer: Path, out: Path, time_limit: int, cache: Path,
                profile: bool) -> tuple[dict[str, float], dict[str, float]]:
     """The plan's stages, timed in this process: the same library calls ``run_day`` makes."""
+    from maps.render import render_all
     from routing.config import Settings
     from routing.gazetteer import read_gazetteer
     from routing.geo import LatLon
-    from routing.network import load_network
     from routing.pipeline import plan_day
     from routing.records import read_records
-    from routing.render import render_all
+    from routing.roads.network import load_network
 
     settings = Settings(depot=LatLon(*OFFICE), time_limit_s=time_limit)
     profiler = None
@@ -349,7 +349,7 @@ def main() -> None:
         sys.exit(f"bench/realday.py needs ../shared/data/nearby beside the checkout ({NEARBY} not found)")
 
     from routing.config import DEFAULT_SPEEDS_KPH
-    from routing.network import load_network
+    from routing.roads.network import load_network
 
     work = args.work or Path(tempfile.mkdtemp(prefix="ektp-realday-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -39,9 +39,10 @@ from pathlib import Path
 
 import numpy as np
 
-from routing.config import MON_THU, Shift
-from routing.problem import Problem, Vehicle
-from routing.solve import solve_portfolio
+from routing.clock import Shift
+from routing.config import MON_THU
+from routing.solver.problem import Problem, Vehicle
+from routing.solver.solve import solve_portfolio
 
 INSTANCES = Path(__file__).resolve().parents[2] / "shared" / "bench" / "instances"
 FIXED = 3600

@@ -11,7 +11,7 @@ so and keeps working in memory. "Kirim hasil" shows a summary and writes
 ``hasil_K01_2026-11-30.csv`` (one row per card, the columns ``ektp-route outcomes`` reads) as a
 download and, where the browser offers it, through the share sheet (WhatsApp).
 
-The map carries the streets around the route from the road network (:mod:`routing.streets`) as
+The map carries the streets around the route from the road network (:mod:`routing.roads.streets`) as
 thin grey lines under the route, named ones with their name on a tap, so the courier sees every
 street to the door with no tiles; stops sharing one point are set apart on a ring with a leg to
 the point (:func:`maps.routes.spread_offsets`), so each can be tapped.
@@ -27,17 +27,17 @@ import re
 from typing import Any
 
 from maps.offline import TILES_URL, offline_page
+from maps.pdf import navigation_url
 from maps.routes import spread_leg, spread_offsets
+from maps.sheets import LABELS, PRECISION_LABELS, km, long_date
 from routing.clock import format_clock
 from routing.demo import SYNTHETIC_NOTE
 from routing.files import safe_filename
 from routing.nik import mask
 from routing.outcomes import legend
-from routing.pdf import navigation_url
 from routing.plan import Plan, Route, Visit
-from routing.sheets import LABELS, PRECISION_LABELS, km, long_date
-from routing.streets import RADIUS_M, Streets
-from routing.streets import to_json as streets_json
+from routing.roads.streets import RADIUS_M, Streets
+from routing.roads.streets import to_json as streets_json
 
 #: Outcome codes that mean the card was not handed over (MD, the holder died, is not a failure
 #: the courier can retry, but the card is not delivered either).
@@ -565,7 +565,7 @@ def courier_page(plan: Plan, route: Route, lang: str = "id", streets: Streets | 
     lang
         ``id`` (Bahasa Indonesia) or ``en``.
     streets
-        The day's streets (:func:`routing.streets.streets_around`); those near this route are drawn.
+        The day's streets (:func:`routing.roads.streets.streets_around`); those near this route are drawn.
     """
     if lang not in PAGE_LABELS:
         raise ValueError(f"language {lang!r} not available; choose from {sorted(PAGE_LABELS)}")

@@ -14,12 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from maps.offline import TILES_URL, offline_page
+from maps.sheets import PRECISION_LABELS, long_date
 from routing.confirmed import REVIEW_COLUMNS, review_cells
 from routing.demo import SYNTHETIC_NOTE
 from routing.geo import JOMBANG_BBOX
 from routing.nik import mask
 from routing.plan import Plan, Review
-from routing.sheets import PRECISION_LABELS, long_date
 
 PAGE_LABELS = {
     "id": {

@@ -13,7 +13,7 @@ an address would be evaluated as Python on the officer's machine (``{{ lipsum.__
 or, malformed, stop the drawing. No brace from the data reaches a script: :func:`js_string` and
 :func:`html_text` encode ``{`` and ``}``.
 
-The streets around the routes (:mod:`routing.streets`, from the road network) are drawn as thin
+The streets around the routes (:mod:`routing.roads.streets`, from the road network) are drawn as thin
 grey lines in a pane under the routes, so the map shows the way with no tiles; named streets
 show their name on hover or tap. Stops that share one point (households located at a desa's
 point) are drawn apart on a ring of a few pixels around it, each with a thin leg to the true
@@ -36,12 +36,12 @@ import xstatic.pkg.leaflet as xleaflet
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
+from maps.sheets import MAX_CHARS, clip
 from routing.clock import format_clock
 from routing.geo import LatLon
 from routing.plan import Plan, Route, Visit
-from routing.sheets import MAX_CHARS, clip
-from routing.streets import RADIUS_M, Streets
-from routing.streets import to_json as streets_json
+from routing.roads.streets import RADIUS_M, Streets
+from routing.roads.streets import to_json as streets_json
 
 #: Longest address shown in a popup, in characters (the sheet and routes.csv have it in full).
 POPUP_ADDRESS_CHARS = 300
@@ -217,7 +217,7 @@ def _icon_html(inner: str, offset: tuple[int, int]) -> str:
 
 
 class StreetLayer(MacroElement):
-    """The streets (:class:`routing.streets.Streets`) as thin grey lines in a pane under the routes.
+    """The streets (:class:`routing.roads.streets.Streets`) as thin grey lines in a pane under the routes.
 
     The data travels as a JavaScript array literal: names HTML-escaped (Leaflet writes tooltips
     as HTML), then JSON with ``< > & ' { }`` as ``\\u`` escapes; only arrays, numbers and strings, so

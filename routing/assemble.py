@@ -14,10 +14,10 @@ import numpy as np
 
 from routing.geo import LatLon
 from routing.households import normalise_name
-from routing.matrix import Snap, leg_paths
-from routing.network import RoadNetwork
 from routing.plan import Route, Visit
-from routing.problem import Problem, Solution, Vehicle
+from routing.roads.matrix import Snap, leg_paths
+from routing.roads.network import RoadNetwork
+from routing.solver.problem import Problem, Solution, Vehicle
 from routing.stops import LocatedStop, card_of
 
 

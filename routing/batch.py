@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import math
 import os
@@ -41,8 +42,8 @@ from routing.day import DayInputs, run_day
 from routing.errors import EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EktpError, InputError, ServiceUnreachable
 from routing.files import write_json
 from routing.geo import LatLon
+from routing.outputs import Outputs, Writer
 from routing.progress import SILENT, Progress
-from routing.render import Outputs
 
 #: ``batch.json`` layout version.
 BATCH_FORMAT = 1
@@ -359,8 +360,8 @@ def _worker_address() -> str:
         return ""
 
 
-def plan_office(office_id: str, inputs: DayInputs) -> OfficeResult:
-    """Plan one office on the worker this runs on; the Dask task of :func:`run_batch`.
+def plan_office(office_id: str, inputs: DayInputs, write: Writer) -> OfficeResult:
+    """Plan one office on the worker this runs on, writing with ``write``; the Dask task of :func:`run_batch`.
 
     Outputs go to a temporary folder beside ``inputs.out`` and are renamed to ``inputs.out`` once
     complete (before a ledger records the plan). Any error becomes the office's one-line error.
@@ -375,7 +376,7 @@ def plan_office(office_id: str, inputs: DayInputs) -> OfficeResult:
         return _moved(outputs, tmp, target)
 
     try:
-        result = run_day(dataclasses.replace(inputs, out=tmp), SILENT, publish=put_in_place)
+        result = run_day(dataclasses.replace(inputs, out=tmp), write, SILENT, publish=put_in_place)
     except EktpError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         return OfficeResult.failed(office_id, inputs.day, str(exc), exc.exit_code, time.perf_counter() - t0, worker)
@@ -516,7 +517,7 @@ def _workers(client: Any) -> int:
 
 
 def submit_offices(client: Any, ids: Sequence[str], inputs: Sequence[Any],
-                   task: Callable[[str, Any], Any] = plan_office) -> list[Any]:
+                   task: Callable[[str, Any], Any]) -> list[Any]:
     """Submit one task per office, ``task(id, inputs)``, so that Dask queues them at the scheduler.
 
     One call, with keys that share the prefix ``plan_office``: Dask then sees one group of tasks
@@ -530,9 +531,9 @@ def submit_offices(client: Any, ids: Sequence[str], inputs: Sequence[Any],
                            retries=RETRIES, pure=False))
 
 
-def run_batch(offices: Sequence[Office], out: Path, client: Any, options: RunOptions,
+def run_batch(offices: Sequence[Office], out: Path, client: Any, options: RunOptions, write: Writer,
               progress: Progress = SILENT) -> BatchResult:
-    """Plan every office on the cluster behind ``client``; one office's failure stops no other.
+    """Plan every office on the cluster behind ``client``, written by ``write``; one office's failure stops no other.
 
     Writes ``out/<id>/`` per office (by the workers) and ``out/batch.json`` (here).
     """
@@ -550,7 +551,8 @@ def run_batch(offices: Sequence[Office], out: Path, client: Any, options: RunOpt
         except EktpError as exc:
             results[office.id] = OfficeResult.failed(office.id, office.day or options.day,
                                                      f"office {office.id}: {exc}", exc.exit_code)
-    submitted = submit_offices(client, [o.id for o, _ in ready], [i for _, i in ready])
+    submitted = submit_offices(client, [o.id for o, _ in ready], [i for _, i in ready],
+                               functools.partial(plan_office, write=write))
     futures: dict[Any, tuple[str, dt.date]] = {f: (o.id, i.day) for f, (o, i) in zip(submitted, ready, strict=True)}
 
     progress.start("offices", float(len(offices)), "offices")

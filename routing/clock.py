@@ -1,8 +1,14 @@
-"""Clock times: seconds after midnight inside, ``HH:MM`` only where people read or type them."""
+"""Clock times: seconds after midnight inside, ``HH:MM`` only where people read or type them.
+
+A courier's :class:`Shift` lives here, beside the clock it is measured in, so that the solver
+package depends on nothing of the project but this module and the progress protocol.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import numbers
+from dataclasses import dataclass
 
 from routing.errors import InputError, shown
 
@@ -26,3 +32,54 @@ def format_clock(seconds: int) -> str:
     """Seconds after midnight as ``HH:MM`` (rounded down), for output only."""
     seconds = int(seconds)
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def is_whole(value: object) -> bool:
+    """An integer that is not a bool (TOML's true would otherwise count as 1); numpy's count."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """A courier's working day in seconds after midnight, with an optional unpaid break."""
+
+    start_s: int
+    end_s: int
+    break_start_s: int | None = None
+    break_end_s: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("start_s", "end_s", "break_start_s", "break_end_s"):
+            value = getattr(self, name)
+            if not (value is None and name.startswith("break")) and not is_whole(value):
+                raise InputError(f"shift {name} must be whole seconds, got {shown(value)}")
+        if not 0 <= self.start_s < self.end_s <= 24 * 3600:
+            raise InputError(f"shift {format_clock(self.start_s)}-{format_clock(self.end_s)} is not a valid day")
+        if (self.break_start_s is None) != (self.break_end_s is None):
+            raise InputError("a break needs both a start and an end")
+        if self.break_start_s is not None and self.break_end_s is not None and not (
+            self.start_s < self.break_start_s < self.break_end_s < self.end_s
+        ):
+            raise InputError(
+                f"break {format_clock(self.break_start_s)}-{format_clock(self.break_end_s)} "
+                f"must lie inside the shift {format_clock(self.start_s)}-{format_clock(self.end_s)}"
+            )
+
+    @property
+    def break_s(self) -> int:
+        """Length of the break in seconds (0 when there is none)."""
+        if self.break_start_s is None or self.break_end_s is None:
+            return 0
+        return self.break_end_s - self.break_start_s
+
+    @property
+    def working_s(self) -> int:
+        """Time available for travel and service."""
+        return self.end_s - self.start_s - self.break_s
+
+    def label(self) -> str:
+        """``07:30-16:00 (istirahat 12:00-13:00)`` style text for sheets."""
+        text = f"{format_clock(self.start_s)}-{format_clock(self.end_s)}"
+        if self.break_start_s is not None and self.break_end_s is not None:
+            text += f" (istirahat {format_clock(self.break_start_s)}-{format_clock(self.break_end_s)})"
+        return text

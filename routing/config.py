@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import numbers
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from routing.clock import format_clock, parse_clock
+from routing.clock import Shift, is_whole, parse_clock
 from routing.errors import InputError, shown
 from routing.geo import LatLon
 from routing.records import ALIASES
@@ -27,57 +26,6 @@ DEFAULT_DEPOT = LatLon(-7.5530, 112.2330)
 DEFAULT_OFFICE_NAME = "Dispendukcapil Kabupaten Jombang"
 #: Longest office name accepted: it heads an A4 sheet on one line.
 OFFICE_NAME_MAX = 120
-
-
-@dataclass(frozen=True, slots=True)
-class Shift:
-    """A courier's working day in seconds after midnight, with an optional unpaid break."""
-
-    start_s: int
-    end_s: int
-    break_start_s: int | None = None
-    break_end_s: int | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("start_s", "end_s", "break_start_s", "break_end_s"):
-            value = getattr(self, name)
-            if not (value is None and name.startswith("break")) and not _is_whole(value):
-                raise InputError(f"shift {name} must be whole seconds, got {shown(value)}")
-        if not 0 <= self.start_s < self.end_s <= 24 * 3600:
-            raise InputError(f"shift {format_clock(self.start_s)}-{format_clock(self.end_s)} is not a valid day")
-        if (self.break_start_s is None) != (self.break_end_s is None):
-            raise InputError("a break needs both a start and an end")
-        if self.break_start_s is not None and self.break_end_s is not None and not (
-            self.start_s < self.break_start_s < self.break_end_s < self.end_s
-        ):
-            raise InputError(
-                f"break {format_clock(self.break_start_s)}-{format_clock(self.break_end_s)} "
-                f"must lie inside the shift {format_clock(self.start_s)}-{format_clock(self.end_s)}"
-            )
-
-    @property
-    def break_s(self) -> int:
-        """Length of the break in seconds (0 when there is none)."""
-        if self.break_start_s is None or self.break_end_s is None:
-            return 0
-        return self.break_end_s - self.break_start_s
-
-    @property
-    def working_s(self) -> int:
-        """Time available for travel and service."""
-        return self.end_s - self.start_s - self.break_s
-
-    def label(self) -> str:
-        """``07:30-16:00 (istirahat 12:00-13:00)`` style text for sheets."""
-        text = f"{format_clock(self.start_s)}-{format_clock(self.end_s)}"
-        if self.break_start_s is not None and self.break_end_s is not None:
-            text += f" (istirahat {format_clock(self.break_start_s)}-{format_clock(self.break_end_s)})"
-        return text
-
-
-def _is_whole(value: object) -> bool:
-    """An integer that is not a bool (TOML's true would otherwise count as 1); numpy's count."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _shift_from(table: object, what: str) -> Shift:
@@ -192,9 +140,9 @@ class Settings:
     def __post_init__(self) -> None:
         for name, (lo, hi) in _WHOLE_LIMITS.items():
             value = getattr(self, name)
-            if not _is_whole(value) or not lo <= value <= hi:
+            if not is_whole(value) or not lo <= value <= hi:
                 raise InputError(f"setting {name} must be a whole number {lo}..{hi}, got {shown(value)}")
-        if self.couriers is not None and (not _is_whole(self.couriers) or not 1 <= self.couriers <= 10_000):
+        if self.couriers is not None and (not is_whole(self.couriers) or not 1 <= self.couriers <= 10_000):
             raise InputError(f"setting couriers must be a whole number 1..10000, got {shown(self.couriers)}")
         if not isinstance(self.deterministic, bool):
             raise InputError(f"setting deterministic must be true or false, got {shown(self.deterministic)}")
@@ -210,7 +158,7 @@ class Settings:
         if self.group_by not in ("none", "desa", "kecamatan"):
             raise InputError(f"setting group_by must be \"none\", \"desa\" or \"kecamatan\", "
                              f"got {shown(self.group_by)}")
-        if self.urgent_deadline_s is not None and (not _is_whole(self.urgent_deadline_s)
+        if self.urgent_deadline_s is not None and (not is_whole(self.urgent_deadline_s)
                                                    or not 0 <= self.urgent_deadline_s <= 24 * 3600):
             raise InputError(f"setting urgent_deadline must be a clock time, got {shown(self.urgent_deadline_s)}")
         if not isinstance(self.depot, LatLon):

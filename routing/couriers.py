@@ -27,8 +27,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from routing.clock import format_clock, parse_clock
-from routing.config import Shift
+from routing.clock import Shift, format_clock, parse_clock
 from routing.errors import InputError, where
 from routing.files import read_rows, shown
 from routing.geo import LatLon

@@ -24,13 +24,13 @@ from routing.gazetteer import read_gazetteer
 from routing.geocode import online_geocoder
 from routing.learning import Learned
 from routing.ledger import Ledger, import_and_due, planning_lock
-from routing.network import default_cache_dir, load_network_kept
+from routing.outputs import Outputs, Writer
 from routing.pipeline import plan_day
 from routing.plan import Plan
 from routing.progress import SILENT, Progress
 from routing.records import RecordSet, read_records
-from routing.render import Outputs, render_all
-from routing.streets import streets_around
+from routing.roads.network import default_cache_dir, load_network_kept
+from routing.roads.streets import streets_around
 
 LANGUAGES = ("id", "en")
 
@@ -155,9 +155,12 @@ def _record(db: Path, plan: Plan, progress: Progress) -> int:
             time.sleep(1.0)
 
 
-def run_day(inputs: DayInputs, progress: Progress = SILENT,
+def run_day(inputs: DayInputs, write: Writer, progress: Progress = SILENT,
             publish: Callable[[Outputs], Outputs] | None = None) -> DayResult:
-    """Plan one office's day from its files and write every output.
+    """Plan one office's day from its files and write every output with ``write``.
+
+    ``write`` is ``maps.render.render_all`` (the command line passes it; the library never imports
+    the ``maps`` package, which imports the library).
 
     With a ledger, the whole run holds the ledger's planning lock (a second planner waits or stops
     with exit 5), and the plan is recorded only after every output is written: a failure anywhere
@@ -189,7 +192,7 @@ def run_day(inputs: DayInputs, progress: Progress = SILENT,
         plan = plan_day(records, network, settings, inputs.day, gazetteer, confirmed=confirmed,
                         online=online_geocoder() if inputs.geocode_online else None, couriers=fleet,
                         synthetic=inputs.synthetic, progress=progress, learned=learned)
-        outputs = render_all(plan, inputs.out, inputs.lang, streets=streets_around(network, plan))
+        outputs = write(plan, inputs.out, inputs.lang, streets=streets_around(network, plan))
         if publish is not None:
             outputs = publish(outputs)
         progress.note(f"plan.json, route sheets, maps, GPX and GeoPackage written to {outputs.folder}")

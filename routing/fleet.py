@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from routing.config import Settings, Shift
+from routing.clock import Shift
+from routing.config import Settings
 from routing.couriers import Courier
 from routing.errors import InputError
 from routing.geo import LatLon
-from routing.matrix import Snap, snap
-from routing.network import RoadNetwork
-from routing.problem import Vehicle
+from routing.roads.matrix import Snap, snap
+from routing.roads.network import RoadNetwork
+from routing.solver.problem import Vehicle
 
 
 def estimate_couriers(travel_s: np.ndarray, service_s: list[int], shift: Shift) -> int:

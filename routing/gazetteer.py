@@ -19,12 +19,12 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from routing import _osmnx
 from routing.errors import InputError, where
 from routing.files import read_rows, write_csv
 from routing.geo import EARTH_RADIUS_M, LatLon, parse_degrees
 from routing.households import normalise_name
-from routing.network import RoadNetwork
+from routing.roads import _osmnx
+from routing.roads.network import RoadNetwork
 
 log = logging.getLogger(__name__)
 

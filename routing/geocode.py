@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from routing import _osmnx
 from routing.errors import ServiceUnreachable
 from routing.gazetteer import Gazetteer
 from routing.geo import LatLon, in_bbox
 from routing.households import Household, address_text
 from routing.learning import Learned
+from routing.roads import _osmnx
 
 PRECISIONS = ("coordinates", "gps", "confirmed", "dusun", "desa", "online")
 

@@ -25,13 +25,13 @@ from routing.gazetteer import Gazetteer
 from routing.geo import LatLon
 from routing.households import normalise_name
 from routing.learning import Learned
-from routing.matrix import travel_matrix
-from routing.network import RoadNetwork
 from routing.plan import Plan, Rejected, Unassigned
-from routing.problem import Problem
 from routing.progress import SILENT, Progress
 from routing.records import RecordSet
-from routing.solve import solve_many
+from routing.roads.matrix import travel_matrix
+from routing.roads.network import RoadNetwork
+from routing.solver.problem import Problem
+from routing.solver.solve import solve_many
 from routing.stops import LocatedDay, LocatedStop, OnlineGeocoder, card_of, locate_stops
 
 

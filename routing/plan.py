@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from routing.config import DEFAULT_OFFICE_NAME, Shift
+from routing.clock import Shift
+from routing.config import DEFAULT_OFFICE_NAME
 from routing.couriers import courier_id_problem
 from routing.errors import InputError
 from routing.files import shown, strip_controls, undecoded

@@ -1,7 +1,7 @@
 """Stage: households located and met with the road network, or set aside with a reason.
 
 Records become households (:mod:`routing.households`), households get a location
-(:mod:`routing.geocode`), locations are snapped to the road network (:mod:`routing.matrix`).
+(:mod:`routing.geocode`), locations are snapped to the road network (:mod:`routing.roads.matrix`).
 A household that cannot be located or reached becomes ``Unassigned``; a doubtful one goes to
 the officer's review list.
 """
@@ -18,11 +18,11 @@ from routing.geo import JOMBANG_BBOX, LatLon
 from routing.geocode import Location, household_key, locate_all
 from routing.households import Household, group_households
 from routing.learning import Learned
-from routing.matrix import Snap, snap
-from routing.network import RoadNetwork
 from routing.plan import Card, Review, Unassigned
 from routing.progress import Progress
 from routing.records import Record, RecordSet
+from routing.roads.matrix import Snap, snap
+from routing.roads.network import RoadNetwork
 
 #: An online geocoder: an address query in, ``(lat, lon)`` or ``None`` out.
 OnlineGeocoder = Callable[[str], "tuple[float, float] | None"]

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from routing.config import DEFAULT_SPEEDS_KPH
-from routing.network import load_network
+from routing.roads.network import load_network
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("EKTP_SHARED") or ROOT.parent / "shared") / "data" / "nearby"

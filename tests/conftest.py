@@ -13,21 +13,21 @@ import io
 import os
 import shutil
 import subprocess
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 import pytest
 from playwright.sync_api import sync_playwright
 
+from maps.render import render_all
 from routing.config import DEFAULT_SPEEDS_KPH, MON_THU, Settings
 from routing.demo import VILLAGES, generate
 from routing.gazetteer import Gazetteer, GazetteerEntry
 from routing.geo import LatLon
-from routing.network import load_network
 from routing.pipeline import plan_day
 from routing.plan import Card, Plan, Route, Visit
 from routing.records import Record, read_records
-from routing.render import render_all
+from routing.roads.network import load_network
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[1]

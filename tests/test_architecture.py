@@ -20,8 +20,8 @@ def _imports(path: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("library, owner", [
-    ("ortools", "routing/solve.py"), ("osmnx", "routing/_osmnx.py"), ("folium", "maps/routes.py"),
-    ("geopandas", "routing/gis.py"), ("openpyxl", "routing/records.py"), ("fpdf", "routing/pdf.py"),
+    ("ortools", "routing/solver/solve.py"), ("osmnx", "routing/roads/_osmnx.py"), ("folium", "maps/routes.py"),
+    ("geopandas", "maps/gis.py"), ("openpyxl", "routing/records.py"), ("fpdf", "maps/pdf.py"),
     ("sqlite3", "routing/ledger.py"),
 ])
 def test_each_library_is_imported_by_exactly_one_module(library, owner):

@@ -10,8 +10,8 @@ from routing.config import MON_THU
 from routing.geo import LatLon
 from routing.geocode import Location
 from routing.households import group_households
-from routing.matrix import Snap
-from routing.problem import Problem, Vehicle
+from routing.roads.matrix import Snap
+from routing.solver.problem import Problem, Vehicle
 from routing.stops import LocatedStop
 
 JABON = LatLon(-7.565, 112.212)

@@ -20,15 +20,15 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, MONDAY, ROOT, records_csv, run_ektp, village_rows
-from routing import solve as solve_module
+
+from maps.render import render_all
 from routing.batch import (
+    WORKER_SATURATION,
     BatchResult,
     Office,
     OfficeResult,
     RunOptions,
-    WORKER_SATURATION,
     connect,
     day_inputs,
     plan_office,
@@ -42,11 +42,11 @@ from routing.batch import (
 from routing.config import DEFAULT_OFFICE_NAME, DEFAULT_SPEEDS_KPH, Settings, load_settings
 from routing.demo import generate
 from routing.errors import InputError
-from routing.network import load_network_kept
 from routing.pipeline import plan_day
 from routing.plan import read_plan
 from routing.records import read_records
-from routing.render import render_all
+from routing.roads.network import load_network_kept
+from routing.solver import solve as solve_module
 
 # -- the manifest ---------------------------------------------------------------------------------
 
@@ -190,7 +190,7 @@ def test_plan_office_writes_the_office_folder_whole_and_leaves_no_temporary(tmp_
     (out / "35.17").mkdir(parents=True)
     (out / "35.17" / "stale.txt").write_text("from yesterday's run")
     inputs = day_inputs(office, out, RunOptions(MONDAY, time_limit_s=1))
-    result = plan_office("35.17", inputs)
+    result = plan_office("35.17", inputs, render_all)
     assert result.ok and result.exit_code == 0 and result.cards_in == result.cards_planned == 12
     assert result.couriers == 1 and result.distance_m > 0 and result.folder == str(out / "35.17")
     # The old folder was replaced as a whole: yesterday's file is gone, today's outputs are all there.
@@ -209,7 +209,7 @@ def test_plan_office_with_a_broken_records_file_fails_alone_with_one_line(tmp_pa
     shutil.copy(DATA / "binary.csv", broken)
     (tmp_path / "out").mkdir()
     inputs = day_inputs(Office("35.71", files.network, records=broken), tmp_path / "out", RunOptions(MONDAY))
-    result = plan_office("35.71", inputs)
+    result = plan_office("35.71", inputs, render_all)
     assert not result.ok and result.exit_code == 2 and str(broken) in result.error
     assert "\n" not in result.error and "Traceback" not in result.error
     assert list((tmp_path / "out").iterdir()) == [], "no folder, no temporary for a failed office"
@@ -218,7 +218,7 @@ def test_plan_office_with_a_broken_records_file_fails_alone_with_one_line(tmp_pa
 def test_a_bug_in_one_office_is_its_one_line_internal_error(tmp_path, small_day, monkeypatch):
     import routing.batch
 
-    def broken_run_day(inputs, progress, publish):
+    def broken_run_day(inputs, write, progress, publish):
         (inputs.out / "sheets").mkdir(parents=True)  # half written when it broke
         raise RuntimeError("boom\nsecond line")
 
@@ -226,7 +226,7 @@ def test_a_bug_in_one_office_is_its_one_line_internal_error(tmp_path, small_day,
     files, records = small_day
     (tmp_path / "out").mkdir()
     result = plan_office("35.17", day_inputs(Office("35.17", files.network, records=records), tmp_path / "out",
-                                             RunOptions(MONDAY)))
+                                             RunOptions(MONDAY)), render_all)
     assert result.exit_code == 1 and result.error.startswith("internal error (RuntimeError: boom second line)")
     assert list((tmp_path / "out").iterdir()) == [], "the half-written temporary is removed"
 

@@ -7,15 +7,25 @@ import re
 import stat
 
 import pytest
-from conftest import HOSTILE, MONDAY, nik_for, only_tiles, open_offline_page, read_download, records_csv, run_ektp, unchecked_id
+from conftest import (
+    HOSTILE,
+    MONDAY,
+    nik_for,
+    only_tiles,
+    open_offline_page,
+    read_download,
+    records_csv,
+    run_ektp,
+    unchecked_id,
+)
 
 from maps.courier_page import RESULT_COLUMNS, courier_page, result_file_name
 from maps.offline import json_block
+from maps.render import write_courier_pages
 from routing.files import safe_filename
 from routing.ledger import Ledger
 from routing.nik import mask
 from routing.plan import read_plan
-from routing.render import write_courier_pages
 
 GPS = {"latitude": -7.5561234, "longitude": 112.2345678, "accuracy": 12}
 def stop(page, seq):

@@ -6,7 +6,8 @@ import os
 import pytest
 from conftest import MONDAY, one_line_error, records_csv, run_cli, village_rows
 
-from routing.config import FRIDAY, MON_THU, Settings, Shift, parse_clock
+from routing.clock import Shift
+from routing.config import FRIDAY, MON_THU, Settings, parse_clock
 from routing.couriers import read_couriers
 from routing.errors import InputError
 from routing.pipeline import plan_day

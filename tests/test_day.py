@@ -14,7 +14,7 @@ import time
 import pytest
 from conftest import MONDAY, records_csv, village_rows
 
-from routing import day as day_mod
+from maps.render import render_all
 from routing.config import Settings
 from routing.day import DayInputs, run_day
 from routing.errors import InputError
@@ -40,7 +40,7 @@ def test_run_day_writes_every_output_and_records_the_plan(tmp_path, demo_files):
     records = records_csv(tmp_path / "in.csv", village_rows(6))
     db = tmp_path / "ledger.sqlite"
     result = run_day(DayInputs(demo_files.network, tmp_path / "out", MONDAY, Settings(time_limit_s=1),
-                               records=records, db=db, gazetteer=demo_files.gazetteer, cache_dir=tmp_path))
+                               records=records, db=db, gazetteer=demo_files.gazetteer, cache_dir=tmp_path), render_all)
     assert result.plan.cards_planned == 6 and result.recorded == 6
     assert result.outputs.plan_json.exists() and all(p.exists() for p in result.outputs.pdfs)
     assert _states(db)["planned"] == 6
@@ -55,13 +55,12 @@ def test_a_failure_while_drawing_leaves_the_ledger_as_it_was(tmp_path, demo_file
     def broken(plan, folder, lang="id", streets=None):
         raise OSError("disk full while drawing the sheets")
 
-    monkeypatch.setattr(day_mod, "render_all", broken)
     with pytest.raises(OSError):
-        run_day(inputs)
+        run_day(inputs, broken)
     assert _states(db)["received"] == 5 and _states(db)["planned"] == 0
     monkeypatch.undo()
     again = run_day(DayInputs(demo_files.network, tmp_path / "out2", MONDAY, Settings(time_limit_s=1), db=db,
-                              cache_dir=tmp_path))
+                              cache_dir=tmp_path), render_all)
     assert again.plan.cards_planned == 5 and _states(db)["planned"] == 5
 
 

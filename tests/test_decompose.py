@@ -6,9 +6,9 @@ import itertools
 import numpy as np
 import pytest
 
-import routing.solve as solve_mod
+import routing.solver.solve as solve_mod
 from routing.config import MON_THU
-from routing.decompose import (
+from routing.solver.decompose import (
     day_cost,
     decomposable,
     merge,
@@ -16,9 +16,9 @@ from routing.decompose import (
     region,
     route_groups,
 )
-from routing.problem import Problem, Solution, Stop, Vehicle
-from routing.solve import solve, solve_portfolio
-from routing.split import applies, best_split, ride_end, serve_start, split
+from routing.solver.problem import Problem, Solution, Stop, Vehicle
+from routing.solver.solve import solve, solve_portfolio
+from routing.solver.split import applies, best_split, ride_end, serve_start, split
 from tests.test_solve import check_timeline
 
 

@@ -9,6 +9,7 @@ import sys
 import pytest
 from conftest import card, hand_plan, records_csv, sengon_rows
 
+from maps.render import render_all
 from routing.errors import InputError
 from routing.files import (
     decode_text,
@@ -21,7 +22,6 @@ from routing.files import (
     write_csv,
     write_private,
 )
-from routing.render import render_all
 
 
 def test_one_bad_byte_keeps_a_utf8_file_utf8(tmp_path):
@@ -180,7 +180,7 @@ def test_lone_surrogate_is_written_not_fatal(tmp_path):
 
 def test_render_of_an_edited_plan_with_a_lone_surrogate(tmp_path):
     """``\\udcff`` is valid JSON but not text: ``render`` names the field in one line and draws nothing."""
-    from routing.render import write_plan_json
+    from maps.render import write_plan_json
 
     write_plan_json(hand_plan({"K01": [[card(1, nama="Warga Satu")]]}), tmp_path)
     plan_json = tmp_path / "plan.json"

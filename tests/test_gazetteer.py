@@ -83,7 +83,7 @@ def test_desa_points_from_real_polygons_lie_on_roads_inside_their_desa(tmp_path)
     from shapely.geometry import Point, shape
 
     from routing.config import DEFAULT_SPEEDS_KPH
-    from routing.network import load_network
+    from routing.roads.network import load_network
 
     nearby = SHARED / "data" / "nearby"
     boundaries, roads = nearby / "desa_kemendagri_3571.geojson", nearby / "kota_kediri_rbi25k_roads.osm.bz2"
@@ -138,7 +138,7 @@ def test_desa_point_goes_to_village_streets_not_main_roads(tmp_path):
     line village streets), not to the grid of primary roads."""
     from routing.config import DEFAULT_SPEEDS_KPH
     from routing.gazetteer import build_from_boundaries
-    from routing.network import load_network
+    from routing.roads.network import load_network
 
     polygon = {"type": "FeatureCollection",
                "features": [_polygon_feature({"nama": "Karangasem", "nama_kec": "Jombang"},

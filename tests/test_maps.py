@@ -11,18 +11,17 @@ import numpy as np
 import pytest
 from conftest import MONDAY, SHARED, card, hand_plan, nik_for, records_csv, unchecked_id, village_rows
 
+from maps.render import render_all
 from maps.routes import colour, courier_map, js_string, overview_map
+from maps.sheets import MAX_CHARS, render_sheet
 from routing.config import DEFAULT_SPEEDS_KPH, Settings
 from routing.files import safe_filename
 from routing.geo import LatLon
-from routing.network import load_network
 from routing.pipeline import plan_day
 from routing.plan import Rejected, Review, Unassigned, from_json
 from routing.records import read_records
-from routing.render import render_all
-from routing.sheets import MAX_CHARS, render_sheet
-from routing.streets import Street, Streets, streets_around
-
+from routing.roads.network import load_network
+from routing.roads.streets import Street, Streets, streets_around
 
 FLASH_RECORDER = """
 window.__flashed = [];

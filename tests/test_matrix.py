@@ -14,8 +14,8 @@ from conftest import SHARED, write_osm
 
 from routing.config import DEFAULT_SPEEDS_KPH, Settings
 from routing.geo import LatLon, haversine_m
-from routing.matrix import Snap, leg_paths, snap, travel_matrix
-from routing.network import load_network
+from routing.roads.matrix import Snap, leg_paths, snap, travel_matrix
+from routing.roads.network import load_network
 
 O = LatLon(-7.56, 112.22)
 M_PER_DEG = math.pi / 180 * 6_371_008.8
@@ -280,11 +280,11 @@ def test_a_real_roads_day_of_houses_near_roads_flags_none_as_far_from_a_road(ked
     """Through the whole pipeline: review.csv lists no house within 40 m of a road as far from one."""
     import csv
 
+    from conftest import MONDAY, nik_for, records_csv
+
+    from maps.render import write_tables
     from routing.pipeline import plan_day
     from routing.records import read_records
-    from routing.render import write_tables
-
-    from conftest import MONDAY, nik_for, records_csv
 
     net = kediri
     t, h = tails(net), net.indices

@@ -9,8 +9,15 @@ from conftest import grid_osm, write_osm
 from routing.config import DEFAULT_SPEEDS_KPH
 from routing.errors import InputError
 from routing.geo import LatLon
-from routing.matrix import leg_paths, snap, travel_matrix
-from routing.network import edge_speed_kph, load_graph, load_network, motorbike_allows, parse_maxspeed, save_graphml
+from routing.roads.matrix import leg_paths, snap, travel_matrix
+from routing.roads.network import (
+    edge_speed_kph,
+    load_graph,
+    load_network,
+    motorbike_allows,
+    parse_maxspeed,
+    save_graphml,
+)
 
 O = LatLon(-7.56, 112.22)
 
@@ -169,7 +176,7 @@ def test_pbf_extract_gives_the_same_network(tmp_path, demo_files):
 
 
 def test_clip_to_bbox(demo_files):
-    from routing.network import clip
+    from routing.roads.network import clip
 
     G = load_graph(demo_files.network, DEFAULT_SPEEDS_KPH)
     small = clip(G.copy(), bbox=(-7.57, 112.20, -7.54, 112.24))
@@ -185,7 +192,7 @@ def test_clip_to_real_regency_polygon(demo_files):
     from conftest import SHARED
     from shapely.geometry import Point, shape
 
-    from routing.network import clip
+    from routing.roads.network import clip
 
     G = load_graph(demo_files.network, DEFAULT_SPEEDS_KPH)
     boundary = SHARED / "data" / "jombang" / "kabupaten_kemendagri_3517.geojson"
@@ -212,7 +219,7 @@ def test_network_info_counts_a_two_way_road_once(tmp_path):
     from conftest import run_ektp
 
     from routing.geo import haversine_m
-    from routing.network import describe
+    from routing.roads.network import describe
 
     a, b, c = LatLon(O.lat, O.lon), LatLon(O.lat + 0.009, O.lon), LatLon(O.lat + 0.009, O.lon + 0.0045)
     osm = write_osm(tmp_path / "two.osm", {1: (a.lat, a.lon), 2: (b.lat, b.lon), 3: (c.lat, c.lon)},

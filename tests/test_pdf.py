@@ -13,14 +13,13 @@ import pypdf
 import pytest
 from conftest import MONDAY, card, hand_plan, nik_for, records_csv, sengon_rows, village_rows
 
+from maps.pdf import route_pdf
+from maps.render import render_all
+from maps.sheets import MAX_CHARS
 from routing.config import Settings
 from routing.nik import mask
-from routing.pdf import route_pdf
 from routing.pipeline import plan_day
 from routing.records import read_records
-from routing.render import render_all
-from routing.sheets import MAX_CHARS
-
 
 CUT = "\u2026[dipotong]"
 

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 from conftest import FRIDAY, MONDAY, accounted, nik_for, records_csv, village_rows
 
-from routing.config import Shift
+from routing.clock import Shift
 from routing.demo import ISLAND
 from routing.errors import InputError
 from routing.gazetteer import read_gazetteer

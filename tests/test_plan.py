@@ -13,6 +13,8 @@ from conftest import MONDAY, nik_for, one_line_error, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from maps.render import draw
+from maps.sheets import render_sheet
 from routing.config import MON_THU, Settings
 from routing.demo import ISLAND, VILLAGES
 from routing.errors import InputError
@@ -21,8 +23,6 @@ from routing.geo import LatLon
 from routing.pipeline import plan_day
 from routing.plan import Card, Plan, Rejected, Route, Unassigned, Visit, from_json, read_plan, to_json
 from routing.records import read_records
-from routing.render import draw
-from routing.sheets import render_sheet
 
 
 def small_plan(courier_name: str = "") -> Plan:

@@ -8,10 +8,10 @@ import json
 import pytest
 from conftest import HOSTILE, MONDAY, only_tiles, open_offline_page, read_download, run_ektp
 
+from maps.render import write_review_page
 from maps.review_page import review_page
 from routing.confirmed import REVIEW_COLUMNS, read_store
 from routing.plan import read_plan
-from routing.render import write_review_page
 
 
 def item(page, address):

@@ -6,8 +6,8 @@ from conftest import SHARED, write_osm
 
 from routing.config import DEFAULT_SPEEDS_KPH
 from routing.geo import LatLon, haversine_m
-from routing.network import describe, load_graph
-from routing.roadstats import km_by_class, road_class
+from routing.roads.network import describe, load_graph
+from routing.roads.roadstats import km_by_class, road_class
 
 O = LatLon(-7.56, 112.22)
 

@@ -8,17 +8,16 @@ import pypdf
 import pytest
 from conftest import MONDAY, accounted, card, hand_plan, nik_for, records_csv, village_rows
 
+from maps.render import render_all
+from maps.sheets import clip, household_parts, render_sheet
 from routing.config import Settings
 from routing.demo import VILLAGES
-from routing.fleet import default_fleet
+from routing.fleet import default_fleet, terminals
 from routing.gazetteer import Gazetteer, GazetteerEntry
 from routing.nik import mask
-from routing.fleet import terminals
 from routing.pipeline import build_part, plan_day
 from routing.progress import SILENT
 from routing.records import read_records
-from routing.render import render_all
-from routing.sheets import clip, household_parts, render_sheet
 from routing.stops import locate_stops
 
 CUT = "\u2026[dipotong]"

@@ -5,9 +5,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from routing.config import FRIDAY, MON_THU, Shift
-from routing.problem import Problem, Vehicle
-from routing.solve import solve
+from routing.clock import Shift
+from routing.config import FRIDAY, MON_THU
+from routing.solver.problem import Problem, Vehicle
+from routing.solver.solve import solve
 
 
 def grid_problem(n=40, couriers=3, shift=MON_THU, service=300, urgent=(), seed=1, penalty=100_000):
@@ -124,8 +125,8 @@ def test_time_windows_and_capacity():
 
 
 def test_portfolio_is_no_worse_than_each_strategy_and_deterministic():
-    from routing.decompose import day_cost
-    from routing.solve import STRATEGIES, solve_portfolio
+    from routing.solver.decompose import day_cost
+    from routing.solver.solve import STRATEGIES, solve_portfolio
 
     p = grid_problem(n=40, couriers=3, seed=5)
     singles = [solve(p, 2, deterministic=True, first=name) for name in STRATEGIES]
@@ -139,8 +140,8 @@ def test_a_plan_starved_by_the_clock_is_searched_on_until_every_stop_is_placed()
     """A large day on a busy machine can come back with most stops dropped and couriers idle."""
     import numpy as np
 
-    from routing.problem import Problem, Solution, Stop, Vehicle
-    from routing.solve import complete, starved
+    from routing.solver.problem import Problem, Solution, Stop, Vehicle
+    from routing.solver.solve import complete, starved
 
     rng = np.random.default_rng(3)
     pts = rng.uniform(0, 4000, (61, 2))
@@ -169,8 +170,8 @@ def test_a_tiny_deterministic_day_ends_at_its_optimum_not_at_the_safety_clock(n)
     code = f"""
 import numpy as np
 from routing.config import MON_THU
-from routing.problem import Problem, Vehicle
-from routing.solve import solve
+from routing.solver.problem import Problem, Vehicle
+from routing.solver.solve import solve
 n = {n}
 pts = np.random.default_rng(1).uniform(0, 3000, (n + 1, 2))
 t = (np.linalg.norm(pts[:, None] - pts[None], axis=2) / 5).astype(np.int64)

@@ -8,17 +8,17 @@ import numpy as np
 import pytest
 from conftest import MONDAY, records_csv, run_cli, village_rows
 
+from maps.render import STREETS_FILE, read_streets, render_all
 from maps.routes import courier_map, spread_leg, spread_offsets
 from routing.config import DEFAULT_SPEEDS_KPH, Settings
 from routing.day import DayInputs, run_day
 from routing.errors import InputError
 from routing.geo import LatLon, haversine_m
-from routing.network import NAME_CHARS, load_network
 from routing.pipeline import plan_day
 from routing.plan import read_plan
 from routing.records import read_records
-from routing.render import STREETS_FILE, read_streets, render_all
-from routing.streets import RADIUS_M, Street, Streets, from_json, streets_around, to_json
+from routing.roads.network import NAME_CHARS, load_network
+from routing.roads.streets import RADIUS_M, Street, Streets, from_json, streets_around, to_json
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +136,7 @@ def test_run_day_writes_the_streets(tmp_path, demo_files):
     records = records_csv(tmp_path / "in.csv", village_rows(5))
     result = run_day(DayInputs(network=demo_files.network, out=tmp_path / "out", day=MONDAY, records=records,
                                settings=Settings(time_limit_s=1), gazetteer=demo_files.gazetteer,
-                               cache_dir=tmp_path / "cache"))
+                               cache_dir=tmp_path / "cache"), render_all)
     streets = read_streets(tmp_path / "out")
     assert streets is not None and len(streets) > 0
     drawn = street_data((tmp_path / "out" / "maps" / "overview.html").read_text(encoding="utf-8"))

@@ -48,6 +48,7 @@ def batch(ctx: click.Context, manifest: Path, out: Path, workers: int | None, sc
       ektp-route batch kantor.toml --out rute --workers 2 --deterministic
       ektp-route batch kantor.toml --out /bersama/rute --scheduler tcp://10.0.0.5:8786
     """
+    from maps.render import render_all
     from routing.batch import RunOptions, connect, dashboard_link, read_manifest, run_batch, table
 
     if workers is not None and scheduler is not None:
@@ -62,7 +63,7 @@ def batch(ctx: click.Context, manifest: Path, out: Path, workers: int | None, sc
         if link:
             progress.note(f"Dask dashboard: {link}")
         progress.note(f"{len(offices)} offices on {len(client.scheduler_info().get('workers', {}))} worker(s)")
-        result = run_batch(offices, out, client, options, progress)
+        result = run_batch(offices, out, client, options, render_all, progress)
     for line in table(result):
         click.echo(line)
     click.echo(f"Results: {out / 'batch.json'}")

@@ -97,6 +97,7 @@ def plan(ctx: click.Context, records: Path | None, db: Path | None, network: Pat
       ektp-route plan kartu.xlsx --network jombang.graphml --gazetteer dusun.csv --couriers 6 --out rute
       ektp-route plan --db ektp-ledger.sqlite --network jombang.graphml --date 2026-12-01 --out rute
     """
+    from maps.render import render_all
     from routing.day import DayInputs, run_day
 
     planning = Planning.from_options(options)
@@ -106,7 +107,7 @@ def plan(ctx: click.Context, records: Path | None, db: Path | None, network: Pat
     inputs = DayInputs(network, planning.out, _day(planning), planning.settings, records=records, db=db, sheet=sheet,
                        gazetteer=gazetteer, couriers_file=planning.couriers_file, locations=planning.locations,
                        geocode_online=geocode_online, lang=planning.lang)
-    result = run_day(inputs, terminal_progress(verbosity(ctx)))
+    result = run_day(inputs, render_all, terminal_progress(verbosity(ctx)))
     print_summary(result.plan, planning.out, planning.lang)
     s = result.plan.summary()
     sys.exit(EXIT_OK if s["cards_unassigned"] + s["cards_rejected"] == 0 else EXIT_PARTIAL)
@@ -126,6 +127,7 @@ def demo(ctx: click.Context, cards: int, **options: Any) -> None:
     Example:
       ektp-route demo --out demo
     """
+    from maps.render import render_all
     from routing.day import DayInputs, run_day
     from routing.demo import generate
 
@@ -136,7 +138,7 @@ def demo(ctx: click.Context, cards: int, **options: Any) -> None:
                        gazetteer=files.gazetteer, couriers_file=planning.couriers_file,
                        locations=planning.locations or planning.out / "input" / "lokasi_terkonfirmasi.csv",
                        lang=planning.lang, synthetic=True)
-    result = run_day(inputs, terminal_progress(verbosity(ctx)))
+    result = run_day(inputs, render_all, terminal_progress(verbosity(ctx)))
     print_summary(result.plan, planning.out, planning.lang)
 
 
@@ -150,8 +152,8 @@ def render(plan_dir: Path, lang: str) -> None:
     Example:
       ektp-route render rute-2026-11-30 --lang en
     """
+    from maps.render import draw
     from routing.plan import read_plan
-    from routing.render import draw
 
     p = read_plan(plan_dir / "plan.json")
     draw(p, plan_dir, lang)

@@ -54,7 +54,7 @@ def gazetteer_build(extract: Path | None, place: str | None, boundaries: Path | 
         raise InputError("--boundaries and --network go together: the desa points are placed on the network's roads")
     roadless: list[str] = []
     if boundaries is not None and network_file is not None:
-        from routing.network import default_cache_dir, load_network
+        from routing.roads.network import default_cache_dir, load_network
 
         speeds = load_settings(config).speeds_kph
         entries, roadless = build_from_boundaries(boundaries, load_network(network_file, speeds, default_cache_dir()),
@@ -100,7 +100,7 @@ def network_import(extract: Path, out: Path, bbox: tuple[float, float, float, fl
       ektp-route network import java-latest.osm.pbf --polygon kabupaten_jombang.geojson --out jombang.graphml
       ektp-route network import jombang.osm.bz2 --bbox -7.80,112.04,-7.32,112.48 --out jombang.graphml
     """
-    from routing.network import clip, describe, load_graph, save_graphml
+    from routing.roads.network import clip, describe, load_graph, save_graphml
 
     settings = load_settings(config)
     G = load_graph(extract, settings.speeds_kph)
@@ -121,7 +121,7 @@ def network_fetch(place: str, out: Path, config: Path | None) -> None:
     Example:
       ektp-route network fetch "Kabupaten Jombang, Jawa Timur, Indonesia" --out jombang.graphml
     """
-    from routing.network import describe, fetch_graph, save_graphml
+    from routing.roads.network import describe, fetch_graph, save_graphml
 
     settings = load_settings(config)
     G = fetch_graph(place, settings.speeds_kph)
@@ -139,7 +139,7 @@ def network_info(file: Path) -> None:
       ektp-route network info jombang.graphml
     """
     from routing.config import DEFAULT_SPEEDS_KPH
-    from routing.network import describe, load_graph
+    from routing.roads.network import describe, load_graph
 
     info = describe(load_graph(file, DEFAULT_SPEEDS_KPH))
     click.echo(f"{file}")

@@ -1,6 +1,6 @@
 """The one module that imports osmnx: every call into it, and the settings it runs with.
 
-Public modules (:mod:`routing.network`, :mod:`routing.gazetteer`, :mod:`routing.geocode`) build
+Public modules (:mod:`routing.roads.network`, :mod:`routing.gazetteer`, :mod:`routing.geocode`) build
 on these few functions, as osmnx's own ``graph.py`` builds on its private ``_overpass.py``.
 osmnx's own errors are translated here into the project's error tree, so no other module needs
 to know them.

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from routing.config import Shift
-from routing.problem import Problem
+from routing.clock import Shift
+from routing.solver.problem import Problem
 
 #: Cuts are tried at this many evenly spaced rotations of the tour (and both directions): the
 #: tour is a cycle through the depot, so where it "starts" is arbitrary.

@@ -20,12 +20,15 @@ Layout of the output folder (documented in README)::
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 from maps.courier_page import courier_page
+from maps.gis import write_geopackage
+from maps.gpx import route_gpx
+from maps.pdf import route_pdfs
 from maps.review_page import review_page
 from maps.routes import courier_map, overview_map
+from maps.sheets import render_sheet
 from routing.clock import format_clock
 from routing.confirmed import REVIEW_COLUMNS, review_cells
 from routing.demo import SYNTHETIC_NOTE
@@ -37,33 +40,14 @@ from routing.files import (
     write_json,
     write_private,
 )
-from routing.gis import write_geopackage
-from routing.gpx import route_gpx
-from routing.pdf import route_pdfs
+from routing.outputs import Outputs
 from routing.plan import Plan, to_json
-from routing.sheets import render_sheet
-from routing.streets import Streets
-from routing.streets import from_json as streets_from_json
-from routing.streets import to_json as streets_to_json
+from routing.roads.streets import Streets
+from routing.roads.streets import from_json as streets_from_json
+from routing.roads.streets import to_json as streets_to_json
 
 #: The streets file beside ``plan.json``.
 STREETS_FILE = "streets.json"
-
-
-@dataclass(frozen=True, slots=True)
-class Outputs:
-    """Where a plan's files went."""
-
-    folder: Path
-    plan_json: Path
-    csvs: tuple[Path, ...]
-    sheets: tuple[Path, ...]
-    pdfs: tuple[Path, ...]
-    maps: tuple[Path, ...]
-    gpx: tuple[Path, ...]
-    gpkg: Path | None
-    courier_pages: tuple[Path, ...] = ()
-    review_page: Path | None = None
 
 
 def write_plan_json(plan: Plan, folder: Path) -> Path:

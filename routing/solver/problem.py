@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from routing.config import Shift
+from routing.clock import Shift
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from scipy.spatial import cKDTree
 
 from routing.errors import InputError
 from routing.geo import EARTH_RADIUS_M, LatLon, haversine_m
-from routing.network import RoadNetwork
+from routing.roads.network import RoadNetwork
 
 _SHIFT = 2**22  # decimetres per path stay below this: 419 km, far beyond a regency
 _BATCH = 64  # sources per Dijkstra call: bounds memory at 64 x nodes x 8 bytes

@@ -1,4 +1,4 @@
-"""Solving a :class:`~routing.problem.Problem` with OR-Tools: the only module that imports it.
+"""Solving a :class:`~routing.solver.problem.Problem` with OR-Tools: the only module that imports it.
 
 OR-Tools 9.15 keeps routing in ``ortools.constraint_solver`` (``pywrapcp``,
 ``routing_enums_pb2``); the ``ortools.routing`` module used by newer samples does not exist
@@ -6,8 +6,8 @@ in that wheel. Measured choices (see the benchmark notes in README): every stop 
 with a penalty so an overfull day still gives a plan, transit given as a matrix (a Python
 callback per arc is ten times slower), and a portfolio of first-solution strategies each followed
 by guided local search under a time limit, one process per core (:func:`solve_portfolio`). Large
-days start from savings and from a giant tour cut into shifts (:mod:`routing.split`), then are
-improved region by region (:mod:`routing.decompose`), because guided local search over the whole
+days start from savings and from a giant tour cut into shifts (:mod:`routing.solver.split`), then are
+improved region by region (:mod:`routing.solver.decompose`), because guided local search over the whole
 day barely moves within the budget (measured: no improvement between 5 s and 30 s at 500 stops).
 """
 
@@ -23,8 +23,9 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from routing.config import Shift
-from routing.decompose import (
+from routing.clock import Shift
+from routing.progress import SILENT, Progress
+from routing.solver.decompose import (
     Region,
     day_cost,
     decomposable,
@@ -32,10 +33,9 @@ from routing.decompose import (
     region,
     route_groups,
 )
-from routing.problem import Problem, Solution, Stop, Vehicle
-from routing.progress import SILENT, Progress
-from routing.split import applies as split_applies
-from routing.split import best_split
+from routing.solver.problem import Problem, Solution, Stop, Vehicle
+from routing.solver.split import applies as split_applies
+from routing.solver.split import best_split
 
 _DAY_S = 24 * 3600
 _log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def _best_of(problem: Problem, time_limit_s: int, deterministic: bool, names: tu
 
 
 #: A start of our own for large days of uniform couriers: one tour through every stop, cut into
-#: shifts (:mod:`routing.split`), then local search.
+#: shifts (:mod:`routing.solver.split`), then local search.
 GIANT_TOUR = "GIANT_TOUR"
 #: Share of a giant-tour start spent on the tour itself.
 TOUR_SHARE = 0.3
@@ -106,7 +106,7 @@ def _giant_tour(problem: Problem, time_limit_s: int, deterministic: bool, soluti
                 descent_only: bool) -> Solution:
     """The giant-tour start: a tour through all stops, cut into routes, improved by local search.
 
-    For problems :func:`routing.split.applies` to; the first strategy starts the search instead when
+    For problems :func:`routing.solver.split.applies` to; the first strategy starts the search instead when
     no cutting fits the fleet.
     """
     v = problem.vehicles[0]
@@ -213,13 +213,13 @@ def solve_portfolio(problem: Problem, time_limit_s: int = 30, deterministic: boo
 
     Each core runs its share of :data:`STRATEGIES` in a separate process. A start gets about
     ``SECONDS_PER_STOP`` seconds per stop, so small days try several strategies per core and large
-    days one. Plans are compared by :func:`~routing.decompose.day_cost` (couriers' fixed costs and
+    days one. Plans are compared by :func:`~routing.solver.decompose.day_cost` (couriers' fixed costs and
     working days, the break included, plus the penalties of stops left out); ties go to the earlier
     strategy, which keeps deterministic runs deterministic.
 
     Days of :data:`REGION_MIN_STOPS` stops or more (whose cost is a sum over routes) spend the first
     part of the budget on the whole day, up to the first local optimum, and the rest improving
-    regions of neighbouring routes in parallel (:mod:`routing.decompose`).
+    regions of neighbouring routes in parallel (:mod:`routing.solver.decompose`).
     """
     deadline = time.monotonic() + time_limit_s
     by_region = problem.n_stops >= REGION_MIN_STOPS and decomposable(problem)

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from routing import _osmnx
 from routing.errors import InputError
-from routing.roadstats import km_by_class
+from routing.roads import _osmnx
+from routing.roads.roadstats import km_by_class
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from routing.problem import Problem, Solution, Stop
+from routing.solver.problem import Problem, Solution, Stop
 
 
 @dataclass(frozen=True, slots=True)

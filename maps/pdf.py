@@ -22,11 +22,7 @@ from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 from fpdf.fonts import FontFace
 
-from routing.clock import format_clock
-from routing.nik import mask
-from routing.outcomes import legend
-from routing.plan import Card, Plan, Route, Visit
-from routing.sheets import (
+from maps.sheets import (
     LABELS,
     MAX_CHARS,
     blocks,
@@ -37,6 +33,10 @@ from routing.sheets import (
     precision_label,
     rw_rt,
 )
+from routing.clock import format_clock
+from routing.nik import mask
+from routing.outcomes import legend
+from routing.plan import Card, Plan, Route, Visit
 
 _ORANGE = (176, 0, 0)
 _LINE_MM = 4

@@ -20,8 +20,8 @@ from scipy.spatial import cKDTree
 
 from routing.errors import InputError
 from routing.geo import LatLon
-from routing.network import RoadNetwork
 from routing.plan import Plan
+from routing.roads.network import RoadNetwork
 
 #: How far from a stop or a route's line a street is still drawn, metres.
 RADIUS_M = 300
