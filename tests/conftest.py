@@ -13,8 +13,10 @@ import io
 import os
 import shutil
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -33,7 +35,6 @@ DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[1]
 #: The shared data folder: ``$EKTP_SHARED``, else ``../shared`` beside the repository.
 SHARED = Path(os.environ.get("EKTP_SHARED") or Path(__file__).resolve().parents[2] / "shared")
-_SHARED_NOTE = pytest.StashKey[str]()
 MONDAY = dt.date(2026, 11, 30)
 FRIDAY = dt.date(2026, 12, 4)
 
@@ -46,14 +47,78 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if gone:
         items[:] = [item for item in items if not item.get_closest_marker("shared")]
         config.hook.pytest_deselected(items=gone)
-        config.stash[_SHARED_NOTE] = (f"{len(gone)} test(s) marked 'shared' deselected: the shared data folder "
-                                      f"{SHARED} is not there (set EKTP_SHARED to where it is)")
 
 
-def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
-    """The one line that says why tests were deselected."""
-    note = config.stash.get(_SHARED_NOTE, None)
-    return [note] if note else []
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The one line that says why tests were deselected (also under xdist, whose workers collect)."""
+    if SHARED.is_dir() or hasattr(config, "workerinput"):
+        return
+    terminalreporter.write_line(f"tests marked 'shared' deselected: the shared data folder {SHARED} is not there "
+                                f"(set EKTP_SHARED to where it is)")
+
+
+class _SharedWatch:
+    """Notices a test without the ``shared`` marker reading the shared data folder.
+
+    An audit hook (PEP 578) sees every file opened, folder listed and subprocess started in this
+    process; while an unmarked test (or its fixtures) runs, any of them naming a path under
+    :data:`SHARED` is remembered and the test fails naming it. So a test that needs the folder
+    cannot pass here and then fail on a fresh clone that has none.
+    """
+
+    EVENTS = frozenset({"open", "os.listdir", "os.scandir", "pathlib.Path.glob", "pathlib.Path.rglob",
+                        "subprocess.Popen", "os.exec", "os.posix_spawn"})
+
+    def __init__(self, root: Path) -> None:
+        self.roots = tuple({str(root.absolute()), str(root.resolve())})
+        self.active = False
+        self.seen: list[str] = []
+
+    def _names(self, value: object) -> bool:
+        if isinstance(value, (list, tuple)):
+            return any(self._names(v) for v in value)
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        if not isinstance(value, str):
+            return False
+        if any(root in value for root in self.roots):
+            return True
+        return not os.path.isabs(value) and os.path.abspath(value).startswith(self.roots)
+
+    def __call__(self, event: str, args: tuple[object, ...]) -> None:
+        if self.active and event in self.EVENTS and self._names(args[:2]):
+            self.active = False  # no recursion through what the check itself calls
+            self.seen.append(f"{event} {args[:2]!r}"[:300])
+            self.active = True
+
+
+_WATCH = _SharedWatch(SHARED)
+sys.addaudithook(_WATCH)
+
+
+def _watched(item: pytest.Item) -> Iterator[None]:
+    _WATCH.active, _WATCH.seen = item.get_closest_marker("shared") is None, []
+    try:
+        yield
+    finally:
+        _WATCH.active = False
+    if _WATCH.seen:
+        pytest.fail(f"{item.nodeid} reads the shared data folder without @pytest.mark.shared "
+                    f"(a fresh clone has no {SHARED}): {_WATCH.seen[0]}", pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    """Fixtures of an unmarked test may not read the shared folder either."""
+    return (yield from _watched(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """An unmarked test that reads the shared folder fails, naming what it read."""
+    return (yield from _watched(item))
 
 
 def write_osm(path: Path, nodes: Mapping[int, tuple[float, float]],

@@ -72,6 +72,7 @@ def _road_metres(network):
     return lines, shapely.STRtree(lines), project
 
 
+@pytest.mark.shared
 def test_desa_points_from_real_polygons_lie_on_roads_inside_their_desa(tmp_path):
     """Kota Kediri's 46 real kelurahan polygons and its real RBI road network (../shared), through
     the real CLI: every point lies inside its own polygon and on a road, and mostly where roads are
