@@ -102,15 +102,28 @@ def test_houses_within_40_m_of_real_roads_snap_within_that(kediri):
     t, h = tails(net), net.indices
     rng = np.random.default_rng(12)
     roads = np.nonzero(net.main[t] & net.main[h] & (net.length_dm >= 200))[0]
-    houses, offsets = [], []
+    houses, offsets, feet, edges = [], [], [], []
     for e in rng.choice(roads, 200):
         length = shape_length(shape_of(net, e))
         off = float(rng.uniform(5, 40)) * rng.choice([-1, 1])
-        houses.append(along(net, e, float(rng.uniform(0.1, 0.9)) * length, off))
+        at = float(rng.uniform(0.1, 0.9)) * length
+        houses.append(along(net, e, at, off))
+        feet.append(along(net, e, at))
         offsets.append(abs(off))
+        edges.append(int(e))
     snaps = snap(net, houses)
     assert all(s.distance_m <= off + 1 for s, off in zip(snaps, offsets))
     assert all(net.main[s.tail] and net.main[s.head] for s in snaps)
+    # Where it meets the road, not only how far: the reported point is that far from the house,
+    # lies on its edge's shape at its fraction, and is (unless another road is nearer) the foot of
+    # the perpendicular on the road the house was placed beside.
+    assert all(abs(haversine_m(s.point, p) - s.distance_m) <= 1.5 for s, p in zip(snaps, houses))
+    for s in snaps:
+        length = shape_length(shape_of(net, s.edge))
+        assert haversine_m(along(net, s.edge, s.fraction * length), s.point) <= 1.0
+    same_road = [haversine_m(s.point, foot) <= 2.0 for s, foot, e in zip(snaps, feet, edges)
+                 if e in (s.edge, s.reverse)]
+    assert len(same_road) >= 150 and all(same_road)  # 174 of 200: the rest meet a nearer road
     # Measured to the nearest junction instead, 16 of these houses would be flagged.
     warn = Settings().snap_warn_m
     assert sum(nearest_main_node_m(net, p) > warn for p in houses) >= 10
