@@ -40,8 +40,9 @@ from scipy.spatial import cKDTree
 
 from routing.config import DEFAULT_SPEEDS_KPH
 from routing.geo import EARTH_RADIUS_M, LatLon
-from routing.roads.matrix import Snap, snap, travel_matrix
+from routing.roads.matrix import travel_matrix
 from routing.roads.network import RoadNetwork, default_cache_dir, load_network
+from routing.roads.snap import Snap, snap
 
 SIDOARJO = Path(__file__).resolve().parents[2] / "shared" / "data" / "nearby" / "sidoarjo_rbi25k_roads.osm.bz2"
 M_PER_DEG = math.pi / 180 * EARTH_RADIUS_M

@@ -14,7 +14,6 @@ from shapely.geometry import LineString, Point
 from routing.clock import format_clock
 from routing.plan import Plan
 
-
 STOP_COLUMNS = ("courier_id", "seq", "stop_id", "eta", "arrival_s", "cards", "urgent", "desa", "precision", "snap_m")
 ROUTE_COLUMNS = ("courier_id", "stops", "cards", "distance_m", "duration_s", "start", "end")
 

@@ -15,8 +15,9 @@ import numpy as np
 from routing.geo import LatLon
 from routing.households import normalise_name
 from routing.plan import Route, Visit
-from routing.roads.matrix import Snap, leg_paths
+from routing.roads.matrix import leg_paths
 from routing.roads.network import RoadNetwork
+from routing.roads.snap import Snap
 from routing.solver.problem import Problem, Solution, Vehicle
 from routing.stops import LocatedStop, card_of
 

@@ -19,8 +19,8 @@ from routing.config import Settings
 from routing.couriers import Courier
 from routing.errors import InputError
 from routing.geo import LatLon
-from routing.roads.matrix import Snap, snap
 from routing.roads.network import RoadNetwork
+from routing.roads.snap import Snap, snap
 from routing.solver.problem import Vehicle
 
 

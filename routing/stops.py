@@ -21,8 +21,8 @@ from routing.learning import Learned
 from routing.plan import Card, Review, Unassigned
 from routing.progress import Progress
 from routing.records import Record, RecordSet
-from routing.roads.matrix import Snap, snap
 from routing.roads.network import RoadNetwork
+from routing.roads.snap import Snap, snap
 
 #: An online geocoder: an address query in, ``(lat, lon)`` or ``None`` out.
 OnlineGeocoder = Callable[[str], "tuple[float, float] | None"]

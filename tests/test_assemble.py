@@ -10,7 +10,7 @@ from routing.config import MON_THU
 from routing.geo import LatLon
 from routing.geocode import Location
 from routing.households import group_households
-from routing.roads.matrix import Snap
+from routing.roads.snap import Snap
 from routing.solver.problem import Problem, Vehicle
 from routing.stops import LocatedStop
 

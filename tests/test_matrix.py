@@ -14,8 +14,9 @@ from conftest import SHARED, write_osm
 
 from routing.config import DEFAULT_SPEEDS_KPH, Settings
 from routing.geo import LatLon, haversine_m
-from routing.roads.matrix import Snap, leg_paths, snap, travel_matrix
+from routing.roads.matrix import leg_paths, travel_matrix
 from routing.roads.network import load_network
+from routing.roads.snap import Snap, snap
 
 O = LatLon(-7.56, 112.22)
 M_PER_DEG = math.pi / 180 * 6_371_008.8

@@ -9,7 +9,7 @@ from conftest import grid_osm, write_osm
 from routing.config import DEFAULT_SPEEDS_KPH
 from routing.errors import InputError
 from routing.geo import LatLon
-from routing.roads.matrix import leg_paths, snap, travel_matrix
+from routing.roads.matrix import leg_paths, travel_matrix
 from routing.roads.network import (
     edge_speed_kph,
     load_graph,
@@ -18,6 +18,7 @@ from routing.roads.network import (
     parse_maxspeed,
     save_graphml,
 )
+from routing.roads.snap import snap
 
 O = LatLon(-7.56, 112.22)
 
