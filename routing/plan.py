@@ -26,6 +26,10 @@ PLAN_FORMAT = 1
 #: Reasons a card is not on a route. Each is produced by its own check (see README).
 UNASSIGNED_REASONS = ("not_geocoded", "unreachable", "outside_hours", "window_infeasible", "no_capacity")
 
+#: What every output of a synthetic plan (``Plan.synthetic``: made from the generated demo data) says
+#: on it, and the demo's road network file too: no one may take it for real residents' data.
+SYNTHETIC_NOTE = "DATA SINTETIS (demo) - bukan data penduduk sebenarnya"
+
 #: Seconds after midnight a time on a route may take (shifts end by midnight).
 _DAY_S = 24 * 3600
 
