@@ -105,7 +105,7 @@ def _tel(phone: str) -> str:
     return f"tel:{digits}" if re.search(r"\d", digits) else ""
 
 
-def _stop(v: Visit, lang: str, offset: tuple[int, int]) -> dict[str, Any]:
+def _stop(v: Visit, lang: str, offset: tuple[int, int], snap_warn_m: int) -> dict[str, Any]:
     lat, lon = round(v.point.lat, 6), round(v.point.lon, 6)
     leg = spread_leg(offset, 26)
     return {
@@ -113,7 +113,7 @@ def _stop(v: Visit, lang: str, offset: tuple[int, int]) -> dict[str, Any]:
         "id": v.stop_id, "seq": v.seq, "eta": format_clock(v.arrival_s), "lat": lat, "lon": lon,
         "precision": PRECISION_LABELS[lang].get(v.precision, v.precision),
         "ask": v.precision in ("dusun", "desa"),
-        "address": v.cards[0].address, "snap_m": v.snap_m if v.snap_m > 150 else 0,
+        "address": v.cards[0].address, "snap_m": v.snap_m if v.snap_m > snap_warn_m else 0,
         "nav": navigation_url(v), "geo": f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}",
         "cards": [{"nik": c.nik, "masked": mask(c.nik), "nama": c.nama, "urgent": c.urgent,
                    "phone": c.telepon, "tel": _tel(c.telepon)} for c in v.cards],
@@ -169,7 +169,8 @@ def courier_page(plan: Plan, route: Route, lang: str = "id", streets: Streets | 
         "columns": list(RESULT_COLUMNS), "codes": legend(lang), "labels": PAGE_LABELS[lang],
         "tiles": TILES_URL, "depot": {"lat": plan.depot.lat, "lon": plan.depot.lon}, "terminals": terminals,
         "geometry": [[round(p.lat, 6), round(p.lon, 6)] for p in route.geometry],
-        "stops": [_stop(v, lang, off) for v, off in zip(route.visits, spread_offsets([v.point for v in route.visits]))],
+        "stops": [_stop(v, lang, off, plan.snap_warn_m)
+                  for v, off in zip(route.visits, spread_offsets([v.point for v in route.visits]))],
         "streets": _streets(plan, route, streets),
     }
     title = f"{LABELS[lang]['courier']} {route.courier_id} - {plan.date.isoformat()}"

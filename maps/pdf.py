@@ -233,7 +233,7 @@ class _SheetPDF(FPDF):
                     address, _ = self.fit(v.cards[0].address, "address")
                     if v.seq in in_search and rw_rt(v):
                         address = f"{rw_rt(v)}\n{address}"
-                    row.cell(address + (f"\n{v.snap_m} m {L['snap']}" if v.snap_m > 150 else ""))
+                    row.cell(address + (f"\n{v.snap_m} m {L['snap']}" if v.snap_m > self.plan.snap_warn_m else ""))
                     row.cell(str(len(v.cards)))
                     row.cell(self.fit(precision_label(v, self.lang), "precision")[0])
                     row.cell(phones)

@@ -168,4 +168,4 @@ def render_sheet(plan: Plan, route: Route, lang: str = "id", synthetic_note: str
         date_iso=plan.date.isoformat(), date_long=long_date(plan.date, lang), clock=format_clock, km=km,
         mask=mask, synthetic=plan.synthetic, synthetic_note=synthetic_note, C=MAX_CHARS, col_widths=COLUMN_PERCENT,
         clip=lambda text, limit: clip(text, limit, lang), parts=household_parts, blocks=blocks(route, lang),
-        rw_rt=rw_rt, precision=lambda v: precision_label(v, lang))
+        rw_rt=rw_rt, precision=lambda v: precision_label(v, lang), snap_warn_m=plan.snap_warn_m)
