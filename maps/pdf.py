@@ -22,6 +22,7 @@ from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 from fpdf.fonts import FontFace
 
+from maps.navigation import navigation_url
 from maps.sheets import (
     LABELS,
     MAX_CHARS,
@@ -56,12 +57,6 @@ def _font_dir() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("matplotlib (which ships the DejaVu fonts) is not installed")
     return Path(spec.submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"
-
-
-def navigation_url(visit: Visit) -> str:
-    """Link that opens motorbike navigation to the stop: coordinates only."""
-    return (f"https://www.google.com/maps/dir/?api=1&destination={visit.point.lat:.6f},{visit.point.lon:.6f}"
-            f"&travelmode=two-wheeler")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -238,7 +233,7 @@ class _SheetPDF(FPDF):
                     address, _ = self.fit(v.cards[0].address, "address")
                     if v.seq in in_search and rw_rt(v):
                         address = f"{rw_rt(v)}\n{address}"
-                    row.cell(address + (f"\n{v.snap_m} m {L['snap']}" if v.snap_m > 150 else ""))
+                    row.cell(address + (f"\n{v.snap_m} m {L['snap']}" if v.snap_m > self.plan.snap_warn_m else ""))
                     row.cell(str(len(v.cards)))
                     row.cell(self.fit(precision_label(v, self.lang), "precision")[0])
                     row.cell(phones)

@@ -31,7 +31,6 @@ from maps.routes import courier_map, overview_map
 from maps.sheets import render_sheet
 from routing.clock import format_clock
 from routing.confirmed import REVIEW_COLUMNS, review_cells
-from routing.demo import SYNTHETIC_NOTE
 from routing.errors import InputError
 from routing.files import (
     private_dir,
@@ -41,7 +40,7 @@ from routing.files import (
     write_private,
 )
 from routing.outputs import Outputs
-from routing.plan import Plan, to_json
+from routing.plan import SYNTHETIC_NOTE, Plan, to_json
 from routing.roads.streets import Streets
 from routing.roads.streets import from_json as streets_from_json
 from routing.roads.streets import to_json as streets_to_json

@@ -22,21 +22,18 @@ point (:func:`spread_offsets`), so every one can be tapped at any zoom.
 
 from __future__ import annotations
 
-import base64
-import functools
 import html
 import json
-import math
-import re
 from collections.abc import Sequence
-from pathlib import Path
 
 import folium
-import xstatic.pkg.leaflet as xleaflet
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
+from maps.assets import asset
+from maps.leaflet import leaflet_inline
 from maps.sheets import MAX_CHARS, clip
+from maps.spread import spread_leg, spread_offsets
 from routing.clock import format_clock
 from routing.geo import LatLon
 from routing.plan import Plan, Route, Visit
@@ -48,40 +45,6 @@ POPUP_ADDRESS_CHARS = 300
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#003f5c", "#a05195"]
-
-_CSS = """<style>
-.stop-marker { color: #fff; border: 2px solid #fff; border-radius: 50%;
-  width: 24px; height: 24px; line-height: 20px; text-align: center; font: bold 12px Arial, sans-serif;
-  box-shadow: 0 0 3px rgba(0,0,0,.6); box-sizing: border-box; }
-.stop-marker.urgent { border-color: #ff0; }
-.stop-marker { position: relative; }
-.spread-leg { position: absolute; height: 0; border-top: 2px solid #333; transform-origin: 0 0;
-  pointer-events: none; }
-.depot-marker { background: #000; color: #fff; padding: 2px 4px; font: bold 11px Arial, sans-serif;
-  border-radius: 3px; white-space: nowrap; }
-.synthetic-banner { position: fixed; top: 8px; left: 50px; z-index: 1000; background: #fff; color: #b00;
-  border: 2px dashed #b00; padding: 2px 6px; font: bold 12px Arial, sans-serif; }
-</style>"""
-
-
-@functools.cache
-def leaflet_inline() -> str:
-    """Leaflet's JS and CSS from the packaged XStatic-Leaflet, inlined so maps work offline.
-
-    The CSS's image references become data URIs; nothing is fetched from a CDN. The courier's
-    and the review pages (:mod:`maps.offline`) inline the same text.
-    """
-    data = Path(xleaflet.BASE_DIR)
-    css = (data / "leaflet.css").read_text(encoding="utf-8")
-
-    def inline(m: re.Match[str]) -> str:
-        img = data / m.group(1)
-        return f"url(data:image/png;base64,{base64.b64encode(img.read_bytes()).decode()})" if img.exists() else m.group(0)
-
-    css = re.sub(r"url\((images/[^)]+\.png)\)", inline, css)
-    js = (data / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
-    return f"<style>{css}</style>\n<script>{js}</script>"
-
 
 _JS_ESCAPES = {ord(c): f"\\u{ord(c):04x}" for c in "<>&'{}"}
 
@@ -152,59 +115,6 @@ class RawHtml(Element):
     def __init__(self, markup: str) -> None:
         super().__init__()
         self.markup = markup
-
-
-#: Pixels from one marker's centre to the next on a ring of stops sharing a point, and from the
-#: point to the first ring; a marker is 24 px wide.
-SPREAD_STEP_PX = 27
-SPREAD_FIRST_RING_PX = 20
-
-#: Radius of a stop marker, px: the leg to the true point starts at its edge.
-MARKER_RADIUS_PX = 12
-
-
-def spread_offsets(points: Sequence[LatLon]) -> list[tuple[int, int]]:
-    """Screen offsets (px, x right, y down) that set apart markers sharing one point.
-
-    Points equal to 6 decimals (about 0.1 m) form a group; a lone point stays where it is (0, 0).
-    A group is laid on rings around its point, the first :data:`SPREAD_FIRST_RING_PX` out, each
-    next ring :data:`SPREAD_STEP_PX` further, each ring holding as many markers as fit without
-    overlapping, in the order given (visit order), starting at the top and going clockwise.
-    Offsets are in pixels, not metres, so the markers stay apart at every zoom.
-    """
-    groups: dict[tuple[float, float], list[int]] = {}
-    for i, p in enumerate(points):
-        groups.setdefault((round(p.lat, 6), round(p.lon, 6)), []).append(i)
-    out = [(0, 0)] * len(points)
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        ring, radius, at = 0, float(SPREAD_FIRST_RING_PX), 0
-        while at < len(members):
-            fits = max(3, int(2 * math.pi * radius / SPREAD_STEP_PX))
-            here = members[at:at + fits]
-            for j, i in enumerate(here):
-                angle = 2 * math.pi * j / len(here) + ring * 0.5 - math.pi / 2
-                out[i] = (round(radius * math.cos(angle)), round(radius * math.sin(angle)))
-            at += len(here)
-            ring += 1
-            radius += SPREAD_STEP_PX
-    return out
-
-
-def spread_leg(offset: tuple[int, int], size_px: int = 2 * MARKER_RADIUS_PX) -> tuple[int, int, int, int] | None:
-    """The thin line from a moved marker's edge to its true point: ``(left, top, width, degrees)``.
-
-    In the marker icon's own pixels (its top-left corner at 0, 0, ``size_px`` square), for a
-    ``position: absolute`` element rotated about its left end; ``None`` for a marker not moved.
-    """
-    dx, dy = offset
-    dist = math.hypot(dx, dy)
-    if dist <= size_px / 2:
-        return None
-    ux, uy = -dx / dist, -dy / dist
-    c, r = size_px / 2, size_px / 2
-    return (round(c + r * ux), round(c + r * uy), round(dist - r), round(math.degrees(math.atan2(uy, ux))))
 
 
 def _icon_html(inner: str, offset: tuple[int, int]) -> str:
@@ -311,7 +221,7 @@ def _base(plan: Plan, points: list[tuple[float, float]], banner: str, streets: S
     m.default_css = []
     root = m.get_root()
     root.header.add_child(RawHtml(leaflet_inline()), name="leaflet_inline", index=0)  # type: ignore[attr-defined]
-    root.header.add_child(RawHtml(_CSS))  # type: ignore[attr-defined]
+    root.header.add_child(RawHtml(f"<style>\n{asset('static/routes.css')}</style>"))  # type: ignore[attr-defined]
     if banner:
         banner_html = f'<div class="synthetic-banner">{html_text(banner)}</div>'
         root.html.add_child(RawHtml(banner_html))  # type: ignore[attr-defined]

@@ -7,6 +7,9 @@ A pesantren or a panti asuhan is one address with fifty or more cards, and an ex
 60 KB address: a household is drawn over several rows (:func:`household_parts`) that may fall on
 different pages, and long text is cut with a visible mark (:func:`clip`). The full text stays in
 ``plan.json`` and ``routes.csv``.
+
+The page itself is the Jinja2 template ``maps/templates/sheet.html.j2``; this module gives it the
+words (:data:`LABELS`) and the values.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, select_autoescape
 
+from maps.assets import asset
 from routing.clock import format_clock
 from routing.households import normalise_name
 from routing.nik import mask
@@ -151,86 +155,8 @@ def rw_rt(v: Visit) -> str:
     return f"RW {c.rw.strip() or '-'} / RT {c.rt.strip() or '-'}" if c.rw.strip() or c.rt.strip() else ""
 
 
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="{{ lang }}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ L.title }} - {{ clip(route.courier_id, C.courier) }} - {{ date_iso }}</title>
-<style>
-@page { size: A4 landscape; margin: 10mm; }
-body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10pt; margin: 0; color: #000; }
-header { display: flex; justify-content: space-between; align-items: flex-start; border-bottom: 2px solid #000; }
-h1 { font-size: 14pt; margin: 0 0 2mm 0; }
-.meta td { padding: 0 4mm 0 0; }
-.synthetic { border: 2px dashed #b00; color: #b00; padding: 1mm 2mm; font-weight: bold; margin: 2mm 0; }
-table.stops { width: 100%; border-collapse: collapse; margin-top: 3mm; table-layout: fixed; }
-table.stops th, table.stops td { border: 1px solid #444; padding: 1.2mm; vertical-align: top;
-  overflow-wrap: break-word; }
-table.stops thead { display: table-header-group; background: #eee; }
-table.stops tr { page-break-inside: avoid; }
-tr.search td { background: #f4f4f4; font-weight: bold; }
-.urgent { font-weight: bold; color: #b00; }
-.sign { min-width: 40mm; }
-.codes span { white-space: nowrap; margin-right: 2mm; }
-.box { display: inline-block; width: 3mm; height: 3mm; border: 1px solid #000; margin-right: 1mm; }
-footer { margin-top: 4mm; display: flex; gap: 30mm; }
-.small { font-size: 8pt; color: #333; }
-@media screen { body { margin: 8px; } }
-</style></head>
-<body>
-<header>
- <div><h1>{{ L.title }}</h1><div>{{ L.office }}</div></div>
- <table class="meta">
-  <tr><td>{{ L.date }}</td><td><b>{{ date_long }}</b></td><td>{{ L.courier }}</td><td><b>{{ clip(route.label, C.courier) }}</b></td></tr>
-  <tr><td>{{ L.shift }}</td><td>{{ route.shift.label() }}</td><td>{{ L.stops }} / {{ L.cards }}</td><td>{{ route.visits|length }} / {{ route.n_cards }}</td></tr>
-  <tr><td>{{ L.depart }}</td><td>{{ clock(route.start_s) }}</td><td>{{ L.finish }}</td><td><b>{{ clock(route.end_s) }}</b></td></tr>
-  <tr><td>{{ L.km }}</td><td>{{ km(route.distance_m) }} km</td><td></td><td></td></tr>
- </table>
-</header>
-{% if synthetic %}<div class="synthetic">{{ synthetic_note }}</div>{% endif %}
-<table class="stops">
-<colgroup>{% for w in col_widths %}<col style="width: {{ w }}%">{% endfor %}</colgroup>
-<thead><tr><th>{{ L.no }}</th><th>{{ L.eta }}</th><th>{{ L.name }}</th><th>{{ L.nik }}</th><th>{{ L.address }}</th>
-<th>{{ L.n_cards }}</th><th>{{ L.precision }}</th><th>{{ L.phone }}</th><th class="sign">{{ L.received }}</th><th>{{ L.outcome }}</th></tr></thead>
-<tbody>
-{% for b in blocks %}
-{% if b.heading %}<tr class="search"><td colspan="10">{{ clip(b.heading, C.address) }}</td></tr>{% endif %}
-{% for v in b.visits %}{% for part in parts(v.cards) %}
-{% if loop.first %}<tr>
- <td><b>{{ v.seq }}</b></td>
- <td>{{ clock(v.arrival_s) }}</td>
-{% else %}<tr class="continued">
- <td><b>{{ v.seq }}</b></td>
- <td></td>
-{% endif %}
- <td>{% for c in part %}<div{% if c.urgent %} class="urgent"{% endif %}>{{ clip(c.nama, C.name) }}{% if c.urgent %} ({{ L.urgent }}){% endif %}</div>{% endfor %}</td>
- <td>{% for c in part %}<div>{{ clip(mask(c.nik), C.nik) }}</div>{% endfor %}</td>
-{% if loop.first %}
- <td>{% if b.heading and rw_rt(v) %}<div><b>{{ rw_rt(v) }}</b></div>{% endif %}{{ clip(v.cards[0].address, C.address) }}{% if v.snap_m > 150 %}<div class="small">{{ v.snap_m }} m {{ L.snap }}</div>{% endif %}</td>
- <td>{{ v.cards|length }}</td>
- <td>{{ precision(v) }}</td>
-{% else %}
- <td class="small">({{ L.continued }} {{ L.no }} {{ v.seq }})</td><td></td><td></td>
-{% endif %}
- <td>{% for c in part if c.telepon %}<div>{{ clip(c.telepon, C.phone) }}</div>{% endfor %}</td>
-{% if loop.first %}
- <td class="sign"></td>
- <td class="codes">{% for code, text in codes %}<span><span class="box"></span>{{ code }}</span> {% endfor %}</td>
-{% else %}
- <td class="sign"></td><td></td>
-{% endif %}
-</tr>
-{% endfor %}{% endfor %}
-{% endfor %}
-</tbody></table>
-<p class="small">{{ L.legend }}: {% for code, text in codes %}{{ code }} = {{ text }}{% if not loop.last %}; {% endif %}{% endfor %}.
-{{ L.return }}: {{ clock(route.end_s) }}.</p>
-<footer><div>{{ L.sign_courier }}<br><br><br>(........................)</div>
-<div>{{ L.sign_officer }}<br><br><br>(........................)</div></footer>
-</body></html>
-"""
-
 _ENV = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-_SHEET = _ENV.from_string(_TEMPLATE)
+_SHEET = _ENV.from_string(asset("templates/sheet.html.j2"))
 
 
 def render_sheet(plan: Plan, route: Route, lang: str = "id", synthetic_note: str = "") -> str:
@@ -241,5 +167,5 @@ def render_sheet(plan: Plan, route: Route, lang: str = "id", synthetic_note: str
         lang=lang, L={**LABELS[lang], "office": plan.office_name}, codes=legend(lang), route=route,
         date_iso=plan.date.isoformat(), date_long=long_date(plan.date, lang), clock=format_clock, km=km,
         mask=mask, synthetic=plan.synthetic, synthetic_note=synthetic_note, C=MAX_CHARS, col_widths=COLUMN_PERCENT,
-        clip=lambda text, limit: clip(text, limit, lang), parts=household_parts, blocks=blocks(route, lang), rw_rt=rw_rt,
-        precision=lambda v: precision_label(v, lang))
+        clip=lambda text, limit: clip(text, limit, lang), parts=household_parts, blocks=blocks(route, lang),
+        rw_rt=rw_rt, precision=lambda v: precision_label(v, lang), snap_warn_m=plan.snap_warn_m)

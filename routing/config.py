@@ -26,6 +26,9 @@ DEFAULT_DEPOT = LatLon(-7.5530, 112.2330)
 DEFAULT_OFFICE_NAME = "Dispendukcapil Kabupaten Jombang"
 #: Longest office name accepted: it heads an A4 sheet on one line.
 OFFICE_NAME_MAX = 120
+#: Metres from the road beyond which a stop is flagged (``snap_warn_m``); plans made before it was
+#: recorded in ``meta`` are drawn with it.
+DEFAULT_SNAP_WARN_M = 150
 
 
 def _shift_from(table: object, what: str) -> Shift:
@@ -115,7 +118,7 @@ class Settings:
     urgent_deadline_s: int | None = None
     #: Snapping: a stop farther than ``snap_warn_m`` from the road is flagged on the sheet; one
     #: farther than ``snap_max_m`` from any road reachable from the depot is unassigned.
-    snap_warn_m: int = 150
+    snap_warn_m: int = DEFAULT_SNAP_WARN_M
     snap_max_m: int = 1000
     #: Motorbike speeds per highway class (km/h); maxspeed tags lower them where present.
     speeds_kph: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_SPEEDS_KPH))

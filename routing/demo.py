@@ -19,9 +19,9 @@ from xml.sax.saxutils import quoteattr
 from routing import gazetteer
 from routing.gazetteer import GazetteerEntry
 from routing.geo import LatLon
+from routing.plan import SYNTHETIC_NOTE
 
 SEED = 3517
-SYNTHETIC_NOTE = "DATA SINTETIS (demo) - bukan data penduduk sebenarnya"
 
 #: Desa of Kecamatan Jombang around the town, at roughly their real centres (rounded), with
 #: invented dusun names except Jabon's Caruk Kulon, which the office names in its examples.

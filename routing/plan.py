@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from routing.clock import Shift
-from routing.config import DEFAULT_OFFICE_NAME
+from routing.config import DEFAULT_OFFICE_NAME, DEFAULT_SNAP_WARN_M
 from routing.couriers import courier_id_problem
 from routing.errors import InputError
 from routing.files import shown, strip_controls, undecoded
@@ -25,6 +25,10 @@ PLAN_FORMAT = 1
 
 #: Reasons a card is not on a route. Each is produced by its own check (see README).
 UNASSIGNED_REASONS = ("not_geocoded", "unreachable", "outside_hours", "window_infeasible", "no_capacity")
+
+#: What every output of a synthetic plan (``Plan.synthetic``: made from the generated demo data) says
+#: on it, and the demo's road network file too: no one may take it for real residents' data.
+SYNTHETIC_NOTE = "DATA SINTETIS (demo) - bukan data penduduk sebenarnya"
 
 #: Seconds after midnight a time on a route may take (shifts end by midnight).
 _DAY_S = 24 * 3600
@@ -230,6 +234,13 @@ class Plan:
         """The office at the head of the sheets (``meta.office_name``; Jombang for older plans)."""
         name = self.meta.get("office_name")
         return name if isinstance(name, str) and name.strip() else DEFAULT_OFFICE_NAME
+
+    @property
+    def snap_warn_m(self) -> int:
+        """Metres from the road beyond which the sheets and pages flag a stop (``meta.snap_warn_m``, the
+        setting the plan was made with; 150 for older plans)."""
+        value = self.meta.get("snap_warn_m")
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else DEFAULT_SNAP_WARN_M
 
     @property
     def cards_planned(self) -> int:

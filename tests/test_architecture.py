@@ -1,6 +1,7 @@
 """The shape docs/architecture.md promises: each library owned by one module, every module documented."""
 
 import ast
+import string
 from pathlib import Path
 
 import pytest
@@ -22,11 +23,68 @@ def _imports(path: Path) -> set[str]:
 @pytest.mark.parametrize("library, owner", [
     ("ortools", "routing/solver/solve.py"), ("osmnx", "routing/roads/_osmnx.py"), ("folium", "maps/routes.py"),
     ("geopandas", "maps/gis.py"), ("openpyxl", "routing/records.py"), ("fpdf", "maps/pdf.py"),
-    ("sqlite3", "routing/ledger.py"),
+    ("sqlite3", "routing/ledger.py"), ("xstatic", "maps/leaflet.py"),
 ])
 def test_each_library_is_imported_by_exactly_one_module(library, owner):
     users = [str(p.relative_to(ROOT)) for p in MODULES if library in _imports(p)]
     assert users == [owner]
+
+
+def _module_path(name: str) -> Path | None:
+    """The file of project module ``name`` (``maps.sheets``), or ``None`` for anything else."""
+    base = ROOT.joinpath(*name.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def _project_imports(path: Path) -> set[str]:
+    """The project modules ``path`` imports, by dotted name, with the packages that importing them runs."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            # ``from routing import gazetteer`` imports the module routing.gazetteer
+            names |= {f"{node.module}.{a.name}" for a in node.names if _module_path(f"{node.module}.{a.name}")}
+    names |= {".".join(n.split(".")[:k]) for n in set(names) for k in range(1, n.count(".") + 1)}
+    return {n for n in names if _module_path(n)}
+
+
+def _imported_by(module: str) -> set[str]:
+    """Every project module that importing ``module`` imports, through project modules."""
+    seen, todo = set(), [module]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = _module_path(name)
+        assert path is not None, name
+        todo += _project_imports(path)
+    return seen - {module}
+
+
+PAGES = ("maps.courier_page", "maps.review_page", "maps.offline")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_self_contained_pages_import_neither_folium_nor_fpdf_nor_the_demo(page):
+    """The offline pages stay small and separate: no map library, no PDF library, no demo generator,
+    neither directly nor through the project modules they import."""
+    modules = {page} | _imported_by(page)
+    assert not modules & {"maps.routes", "maps.pdf", "routing.demo"}
+    libraries = set().union(*(_imports(_module_path(m)) for m in modules))
+    assert not libraries & {"folium", "branca", "fpdf"}
+
+
+def test_import_graph_sees_through_project_modules():
+    # The check above would pass vacuously if it saw no further than a page's own imports.
+    assert {"maps.leaflet", "maps.sheets", "routing.plan", "routing.config", "routing"} <= _imported_by(
+        "maps.courier_page")
+    assert {"maps.routes", "maps.pdf", "routing.demo"} <= _imported_by("maps.render") | _imported_by("routing.cli")
 
 
 def test_every_module_is_named_in_the_architecture_doc_and_readme():
@@ -48,18 +106,6 @@ def test_every_module_is_named_in_the_architecture_doc_and_readme():
 def test_no_test_file_imports_another_test_file():
     for path in (ROOT / "tests").glob("test_*.py"):
         assert not any(name.startswith("test_") for name in _imports(path)), path.name
-
-
-def _project_imports(path: Path) -> set[str]:
-    """Full dotted names of the project modules ``path`` imports (``from routing import x`` counts as ``routing.x``)."""
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-            names |= {f"{node.module}.{a.name}" for a in node.names}
-    return {n for n in names if n.split(".")[0] in ("routing", "maps")}
 
 
 def _module(path: Path) -> str:
@@ -87,7 +133,9 @@ def test_the_outputs_never_import_the_application():
 
 def test_the_solver_imports_nothing_of_the_project_but_the_clock_and_progress():
     allowed = ("routing.solver", "routing.clock", "routing.progress")
-    offenders = {_module(p): sorted(n for n in _project_imports(p) if not any(_under(n, a) for a in allowed))
+    # "routing" itself: importing any routing module runs the package's __init__ (its version only).
+    offenders = {_module(p): sorted(n for n in _project_imports(p)
+                                    if n != "routing" and not any(_under(n, a) for a in allowed))
                  for p in MODULES if _under(_module(p), "routing.solver")}
     assert {m: names for m, names in offenders.items() if names} == {}
 
@@ -189,3 +237,40 @@ def test_every_module_class_and_function_the_architecture_doc_names_exists():
 def test_the_doc_check_catches_a_name_that_does_not_exist():
     assert not _resolves("pipeline.build_problem") and not _resolves("routing.pipeline.jobs_for")
     assert _resolves("routing.day.run_day") and _resolves("roads.network.load_network")
+
+
+def _label_tables() -> list[tuple[str, ast.Dict]]:
+    """Every ``{"id": ..., "en": ...}`` literal in the packages: the words of each output language."""
+    tables = []
+    for path in MODULES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict):
+                keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+                if {"id", "en"} <= keys:
+                    tables.append((f"{path.relative_to(ROOT)}:{node.lineno}", node))
+    return tables
+
+
+LABEL_TABLES = _label_tables()
+
+
+def test_label_tables_are_found():
+    found = {where.split(":")[0] for where, _ in LABEL_TABLES}
+    assert {"maps/sheets.py", "maps/courier_page.py", "maps/review_page.py", "routing/cli/daily.py"} <= found
+
+
+@pytest.mark.parametrize("where, node", LABEL_TABLES, ids=[where for where, _ in LABEL_TABLES])
+def test_each_label_table_says_the_same_things_in_both_languages(where, node):
+    """Same keys (or as many entries) in Bahasa Indonesia and English, and the same ``{placeholders}``
+    in each pair of texts, so no word or value is missing from the page in one language."""
+    table = ast.literal_eval(node)
+    assert set(table) == {"id", "en"}, where
+    id_, en = table["id"], table["en"]
+    assert type(id_) is type(en), where
+    if isinstance(id_, dict):
+        assert set(id_) == set(en), f"{where}: only in one language: {sorted(set(id_) ^ set(en))}"
+        for key in id_:
+            fields = [{f for _, f, _, _ in string.Formatter().parse(t[key]) if f} for t in (id_, en)]
+            assert fields[0] == fields[1], f"{where}: {key!r} has placeholders {fields[0]} in id, {fields[1]} in en"
+    else:
+        assert len(id_) == len(en), where

@@ -1,14 +1,23 @@
 """What the officer and the couriers get: private files, masked NIKs, escaped text, safe CSV cells."""
 
 import csv
+import dataclasses
+import io
+import json
 import os
 import re
 import stat
 
+import pypdf
 import pytest
-from conftest import XSS, nik_for
+from conftest import XSS, card, hand_plan, nik_for
 
+from maps.courier_page import courier_page
+from maps.pdf import route_pdf
+from maps.render import write_plan_json
+from maps.sheets import render_sheet
 from routing.files import guard_cell
+from routing.plan import read_plan
 
 
 def test_outputs_are_owner_only(outputs):
@@ -79,3 +88,31 @@ def test_csv_cells_guarded_against_formulas(outputs):
 ])
 def test_guard_cell(value, expected):
     assert guard_cell(value) == expected
+
+
+def test_the_plan_records_the_snap_warning_distance(outputs):
+    plan, out = outputs
+    assert plan.meta["snap_warn_m"] == 150
+    assert json.loads(out.plan_json.read_text(encoding="utf-8"))["meta"]["snap_warn_m"] == 150
+
+
+@pytest.mark.parametrize("meta, flagged", [({"snap_warn_m": 40}, True), ({"snap_warn_m": 150}, False),
+                                           ({}, False), ({"snap_warn_m": "40"}, False)])
+def test_a_stop_is_flagged_by_the_plans_snap_warning_distance(tmp_path, meta, flagged):
+    """A stop 60 m from the road: flagged on the sheet, the PDF and the courier's page when the plan
+    was made with ``snap_warn_m = 40``, not with 150 or in a plan that does not say (the default)."""
+    plan = hand_plan({"K01": [[card(1)], [card(2)]]})
+    route = plan.routes[0]
+    far = dataclasses.replace(route.visits[1], snap_m=60)
+    plan = dataclasses.replace(plan, routes=(dataclasses.replace(route, visits=(route.visits[0], far)),), meta=meta)
+    plan = read_plan(write_plan_json(plan, tmp_path))  # drawn from plan.json, as `ektp-route render` does
+    route = plan.routes[0]
+    sheet = render_sheet(plan, route)
+    pdf = "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(route_pdf(plan, [route]))).pages)
+    page = courier_page(plan, route)
+    block = re.search(r'<script type="application/json" id="ektp-data">(.*?)</script>', page, re.S)
+    assert block is not None
+    stops = json.loads(block.group(1))["stops"]
+    assert ("60 m dari jalan" in sheet) is flagged
+    assert ("60 m dari jalan" in pdf) is flagged
+    assert [s["snap_m"] for s in stops] == [0, 60 if flagged else 0]

@@ -9,7 +9,8 @@ import pytest
 from conftest import MONDAY, records_csv, run_cli, village_rows
 
 from maps.render import STREETS_FILE, read_streets, render_all
-from maps.routes import courier_map, spread_leg, spread_offsets
+from maps.routes import courier_map
+from maps.spread import spread_leg, spread_offsets
 from routing.config import DEFAULT_SPEEDS_KPH, Settings
 from routing.day import DayInputs, run_day
 from routing.errors import InputError

@@ -1,0 +1,11 @@
+"""The link that opens navigation to a stop on the courier's phone (PDF QR code, courier's page)."""
+
+from __future__ import annotations
+
+from routing.plan import Visit
+
+
+def navigation_url(visit: Visit) -> str:
+    """Link that opens motorbike navigation to the stop: coordinates only, never a name or a NIK."""
+    return (f"https://www.google.com/maps/dir/?api=1&destination={visit.point.lat:.6f},{visit.point.lon:.6f}"
+            f"&travelmode=two-wheeler")
