@@ -47,7 +47,9 @@ from routing.roads.streets import to_json as streets_json
 NOT_DELIVERED = ("TR", "PA", "AT", "MN", "MD")
 
 #: Columns of the exported file: the ledger's outcomes reader takes the first four.
-RESULT_COLUMNS = ("nik", "outcome", "recipient", "time", "lat", "lon", "accuracy_m", "courier", "note")
+#: The results file, one row per card. ``time`` is ISO 8601 with the phone's offset; ``fix_time`` is when
+#: the phone took the position (never before the tap by more than 2 s: the page asks for a fresh fix).
+RESULT_COLUMNS = ("nik", "outcome", "recipient", "time", "lat", "lon", "accuracy_m", "courier", "note", "fix_time")
 
 PAGE_LABELS = {
     "id": {
@@ -73,6 +75,9 @@ PAGE_LABELS = {
         "dt_without_name": "DT tanpa nama penerima di alamat no. {seq}: kantor akan menolaknya.",
         "no_stops": "Tidak ada alamat untuk kurir ini hari ini.", "office": "KANTOR",
         "urgent": "PENTING", "close": "Tutup",
+        "set_apart": "Hasil lain untuk kartu ini", "rejoin": "Ikut hasil rumah",
+        "all_apart": "Semua kartu di alamat ini punya hasil sendiri.",
+        "elsewhere": "Dicatat di HP ini, tidak lagi di rute ini (rencana diubah): tetap ikut terkirim",
     },
     "en": {
         "title": "Courier route", "send": "Send results", "clear": "Clear today's data from this phone",
@@ -96,6 +101,9 @@ PAGE_LABELS = {
         "dt_without_name": "DT without the recipient's name at stop {seq}: the office will refuse it.",
         "no_stops": "No stops for this courier today.", "office": "OFFICE",
         "urgent": "URGENT", "close": "Close",
+        "set_apart": "Another outcome for this card", "rejoin": "Same as the household",
+        "all_apart": "Every card at this stop has its own outcome.",
+        "elsewhere": "Recorded on this phone, no longer on this route (re-planned): still sent",
     },
 }
 

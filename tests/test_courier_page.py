@@ -127,7 +127,7 @@ def test_outcomes_are_kept_exported_and_recorded_in_the_ledger(browser, ledger_d
         assert float(r["lat"]) == pytest.approx(GPS["latitude"], abs=1e-7)
         assert float(r["lon"]) == pytest.approx(GPS["longitude"], abs=1e-7)
         assert r["accuracy_m"] == "12" and r["courier"] == "K01"
-        assert re.fullmatch(r"\d\d:\d\d:\d\d", r["time"])
+        assert re.fullmatch(r"2\d{3}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", r["time"]), r["time"]
     assert got_rows[dt_visit.cards[0].nik]["recipient"] == "Ibu Siti Aminah"
     assert all(got_rows[c.nik]["note"] == "pagar dikunci, tetangga bilang sore" for c in tr.cards)
     assert got_rows[at.cards[0].nik]["recipient"] == "" and got_rows[at.cards[0].nik]["note"] == ""
@@ -270,5 +270,257 @@ def test_formula_cells_are_guarded_in_the_results_file(browser, ledger_day):  # 
         page.locator("#send").click()
     row = dict(zip(RESULT_COLUMNS, read_download(got.value)[1]))
     assert row["recipient"] == "'=HYPERLINK(\"http://evil\",\"klik\")" and row["note"] == "'-1+2"
+    assert not errors
+    context.close()
+
+
+# --- Field data the plan can trust: a fresh fix for every tap, an outcome for every card, safe re-plans.
+
+M_PER_DEG_LAT = 111_195.0
+
+
+def _at(point, north_m=0.0):
+    return {"latitude": point.lat + north_m / M_PER_DEG_LAT, "longitude": point.lon, "accuracy": 6}
+
+
+def _metres(row, fix):
+    import math
+
+    dlat = (float(row["lat"]) - fix["latitude"]) * M_PER_DEG_LAT
+    dlon = (float(row["lon"]) - fix["longitude"]) * M_PER_DEG_LAT * math.cos(math.radians(fix["latitude"]))
+    return math.hypot(dlat, dlon)
+
+
+def _export(page):
+    with page.expect_download() as got:
+        page.locator("#send").click()
+    rows = read_download(got.value)
+    assert tuple(rows[0]) == RESULT_COLUMNS
+    return {r[0]: dict(zip(RESULT_COLUMNS, r)) for r in rows[1:]}, got.value
+
+
+def _wait_gps(page, seq, text="GPS \u00b1"):
+    stop(page, seq).locator(".status").filter(has_text=text).wait_for(timeout=10000)
+
+
+def _seconds(iso):
+    import datetime as dt
+
+    return dt.datetime.fromisoformat(iso).timestamp()
+
+
+def test_two_taps_a_second_apart_each_get_the_position_taken_after_them(browser, ledger_day):
+    """The phone moved 200 m between two taps 1 s apart: each outcome has its own position (a
+    cached fix, as `maximumAge: 60000` gave, would put both at the first), taken after its tap."""
+    _, _, out = ledger_day
+    route = read_plan(out / "plan.json").routes[0]
+    a, b = route.visits[0], route.visits[1]
+    here, there = _at(a.point), _at(a.point, north_m=200)
+    context = browser.new_context(geolocation=here, permissions=["geolocation"], accept_downloads=True)
+    page, errors, dialogs, _ = open_offline_page(context, out / "kurir" / f"{route.courier_id}.html")
+    stop(page, a.seq).locator("button[data-code=TR]").click()
+    _wait_gps(page, a.seq)
+    page.wait_for_timeout(1000)
+    context.set_geolocation(there)
+    stop(page, b.seq).locator("button[data-code=TR]").click()
+    _wait_gps(page, b.seq)
+    rows, _ = _export(page)
+    assert all(_metres(rows[c.nik], here) <= 5 for c in a.cards)
+    assert all(_metres(rows[c.nik], there) <= 5 for c in b.cards)
+    for r in rows.values():
+        assert _seconds(r["fix_time"]) >= _seconds(r["time"]) - 2, r
+    assert not errors and not dialogs
+    context.close()
+
+
+def test_ten_stops_tapped_within_twenty_seconds_give_ten_positions(browser, ledger_day):
+    _, _, out = ledger_day
+    route = read_plan(out / "plan.json").routes[0]
+    visits = route.visits[:10]
+    assert len(visits) == 10
+    context = browser.new_context(geolocation=_at(visits[0].point), permissions=["geolocation"],
+                                  accept_downloads=True)
+    page, errors, _, _ = open_offline_page(context, out / "kurir" / f"{route.courier_id}.html")
+    for v in visits:
+        context.set_geolocation(_at(v.point))
+        stop(page, v.seq).locator("button[data-code=TR]").click()
+        _wait_gps(page, v.seq)
+        page.wait_for_timeout(700)
+    rows, _ = _export(page)
+    positions = {(rows[v.cards[0].nik]["lat"], rows[v.cards[0].nik]["lon"]) for v in visits}
+    assert len(positions) == 10
+    assert all(_metres(rows[c.nik], _at(v.point)) <= 5 for v in visits for c in v.cards)
+    assert not errors
+    context.close()
+
+
+#: A phone that only ever hands out a fix taken a minute ago (a cached one), or never answers.
+_STALE_GPS = """
+navigator.geolocation.getCurrentPosition = function (ok, fail, options) {
+  window.__asked = (window.__asked || []).concat([options]);
+  if (window.__silent) return;
+  setTimeout(function () { ok({timestamp: Date.now() - 60000,
+    coords: {latitude: -7.55, longitude: 112.23, accuracy: 5}}); }, 10);
+};
+"""
+
+
+@pytest.mark.parametrize("silent", [False, True], ids=["cached-fixes-only", "no-answer"])
+def test_without_a_fresh_fix_in_30_s_the_outcome_is_kept_without_a_position(browser, ledger_day, silent):
+    _, _, out = ledger_day
+    route = read_plan(out / "plan.json").routes[0]
+    visit = route.visits[0]
+    context = browser.new_context(accept_downloads=True)
+    context.add_init_script(_STALE_GPS + ("window.__silent = true;" if silent else ""))
+    page, errors, _, _ = open_offline_page(context, out / "kurir" / f"{route.courier_id}.html")
+    page.clock.install()
+    stop(page, visit.seq).locator("button[data-code=TR]").click()
+    page.clock.run_for(5000)
+    assert "mencari GPS" in stop(page, visit.seq).locator(".status").inner_text()
+    page.clock.run_for(26000)
+    _wait_gps(page, visit.seq, "tanpa GPS")
+    asked = page.evaluate("window.__asked")
+    assert asked and all(o["maximumAge"] == 0 for o in asked)
+    page.clock.resume()
+    rows, _ = _export(page)
+    assert all(rows[c.nik]["outcome"] == "TR" and rows[c.nik]["lat"] == rows[c.nik]["fix_time"] == ""
+               for c in visit.cards)
+    assert not errors
+    context.close()
+
+
+def test_the_exported_time_is_iso_8601_with_the_offset(browser, ledger_day):
+    _, _, out = ledger_day
+    route = read_plan(out / "plan.json").routes[0]
+    visit = route.visits[0]
+    context = browser.new_context(accept_downloads=True, timezone_id="Asia/Jakarta")
+    page, _, _, _ = open_offline_page(context, out / "kurir" / f"{route.courier_id}.html")
+    stop(page, visit.seq).locator("button[data-code=AT]").click()
+    rows, _ = _export(page)
+    now = page.evaluate("new Date().toISOString()")
+    for c in visit.cards:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", rows[c.nik]["time"]), rows[c.nik]["time"]
+        assert abs(_seconds(rows[c.nik]["time"]) - _seconds(now.replace("Z", "+00:00"))) < 60
+    context.close()
+
+
+def _household_of(plan, n):
+    return next((r, v) for r in plan.routes for v in r.visits if len(v.cards) >= n)
+
+
+def test_one_card_of_a_household_set_apart_gets_its_own_outcome(browser, ledger_day, tmp_path):
+    """Three cards at one door: two handed over (one tap), the third set apart as MD with its own
+    note; the file carries each card's own values."""
+    plan = read_plan(ledger_day[2] / "plan.json")
+    route, visit = _household_of(plan, 3)
+    first, second, third = visit.cards[:3]
+    context = browser.new_context(geolocation=_at(visit.point), permissions=["geolocation"], accept_downloads=True)
+    page, errors, dialogs, _ = open_offline_page(context, ledger_day[2] / "kurir" / f"{route.courier_id}.html")
+    box = stop(page, visit.seq)
+    row = box.locator(f"li[data-nik-masked='{mask(third.nik)}']")
+    row.locator("button.apart-toggle").click()
+    row.locator("input.card-note").fill("meninggal bulan lalu")
+    row.locator("button[data-card-code=MD]").click()
+    row.locator(".card-status").filter(has_text="MD").wait_for(timeout=5000)
+    box.locator("input.recipient").fill("Bapak Kepala Keluarga")
+    box.locator("button[data-code=DT]").click()
+    _wait_gps(page, visit.seq)
+    page.reload()
+    page.wait_for_timeout(300)
+    assert stop(page, visit.seq).locator(f"li[data-nik-masked='{mask(third.nik)}'] .card-status").inner_text() \
+        .startswith("MD")
+    rows, _ = _export(page)
+    got = {nik: (r["outcome"], r["recipient"], r["note"]) for nik, r in rows.items() if nik in
+           {c.nik for c in visit.cards}}
+    expected = {c.nik: ("DT", "Bapak Kepala Keluarga", "") for c in visit.cards if c.nik != third.nik}
+    expected[third.nik] = ("MD", "", "meninggal bulan lalu")
+    assert got == expected and first.nik in got and second.nik in got
+    assert not errors and not dialogs
+    context.close()
+
+
+def _replanned(plan):
+    """The same date planned again: the first route's stops in reverse order and renumbered (stop 1
+    and S001 are now another household), and one of its households moved to another courier."""
+    first = plan.routes[0]
+    visits = list(reversed(first.visits))
+    moved = visits.pop(len(visits) // 2)
+    renumbered = tuple(dataclasses.replace(v, seq=k + 1, stop_id=f"S{k + 1:03d}") for k, v in enumerate(visits))
+    other = plan.routes[1] if len(plan.routes) > 1 else dataclasses.replace(first, courier_id="K09", visits=())
+    others = (dataclasses.replace(moved, seq=1, stop_id="S900"),
+              *(dataclasses.replace(v, seq=k + 2) for k, v in enumerate(other.visits)))
+    routes = (dataclasses.replace(first, visits=renumbered), dataclasses.replace(other, visits=others),
+              *plan.routes[2:])
+    return dataclasses.replace(plan, routes=routes), moved
+
+
+def test_a_replan_keeps_each_outcome_on_its_own_card(browser, ledger_day, tmp_path):
+    """Outcomes tapped on the morning's page stay on their cards on the re-planned page (stops
+    reordered and renumbered), nothing shows on another household, and a card moved to another
+    courier is still exported by the page that recorded it."""
+    plan = read_plan(ledger_day[2] / "plan.json")
+    k01 = plan.routes[0]
+    context = browser.new_context(geolocation=_at(k01.visits[0].point), permissions=["geolocation"],
+                                  accept_downloads=True)
+    page, errors, _, _ = open_offline_page(context, ledger_day[2] / "kurir" / f"{k01.courier_id}.html")
+    later, moved = _replanned(plan)
+    tapped = [k01.visits[0], k01.visits[1], moved]
+    assert moved not in tapped[:2]
+    for v, code in zip(tapped, ("TR", "AT", "TR")):
+        stop(page, v.seq).locator(f"button[data-code={code}]").click()
+        _wait_gps(page, v.seq)
+    page.close()
+
+    (path,) = [p for p in write_courier_pages(later, tmp_path) if p.stem == k01.courier_id]
+    page, errors2, _, _ = open_offline_page(context, path)
+    new_k01 = later.routes[0]
+    recorded = {c.nik: code for v, code in zip(tapped, ("TR", "AT", "TR")) for c in v.cards}
+    for v in new_k01.visits:
+        status = stop(page, v.seq).locator(".status").inner_text()
+        if v.cards[0].nik in recorded:
+            assert status.startswith(recorded[v.cards[0].nik]), (v.seq, status)
+        else:
+            assert status == "" and "failed" not in stop(page, v.seq).get_attribute("class"), (v.seq, status)
+    assert page.locator("#elsewhere .elsewhere-card").count() == len(moved.cards)
+    assert mask(moved.cards[0].nik) in page.locator("#elsewhere").inner_text()
+    rows, _ = _export(page)
+    assert {nik: r["outcome"] for nik, r in rows.items()} == recorded
+    assert not errors and not errors2
+    context.close()
+
+
+#: A phone whose fixes arrive only when the test says so: ``window.__answer(k)`` answers the k-th request.
+_HELD_GPS = """
+window.__pending = [];
+navigator.geolocation.getCurrentPosition = function (ok) { window.__pending.push(ok); };
+window.__answer = function (k, lat) {
+  window.__pending[k]({timestamp: Date.now(), coords: {latitude: lat, longitude: 112.23, accuracy: 5}});
+};
+"""
+
+
+def test_a_late_fix_never_lands_on_an_outcome_tapped_again_or_undone(browser, ledger_day):
+    """The first tap's fix arrives after the courier changed the outcome (or undid it): it joins
+    nothing; a recipient typed before a failed outcome is not exported."""
+    _, _, out = ledger_day
+    route = read_plan(out / "plan.json").routes[0]
+    a, b = route.visits[0], route.visits[1]
+    context = browser.new_context(accept_downloads=True)
+    context.add_init_script(_HELD_GPS)
+    page, errors, _, _ = open_offline_page(context, out / "kurir" / f"{route.courier_id}.html")
+    stop(page, a.seq).locator("input.recipient").fill("Tetangga")
+    stop(page, a.seq).locator("button[data-code=TR]").click()       # request 0
+    stop(page, a.seq).locator("button[data-code=AT]").click()       # request 1: the outcome now
+    stop(page, b.seq).locator("button[data-code=TR]").click()       # request 2
+    stop(page, b.seq).locator("button.undo").click()
+    page.evaluate("window.__answer(0, -7.51); window.__answer(2, -7.52)")
+    page.wait_for_timeout(200)
+    assert "mencari GPS" in stop(page, a.seq).locator(".status").inner_text()
+    assert stop(page, b.seq).locator(".status").inner_text() == ""
+    page.evaluate("window.__answer(1, -7.53)")
+    _wait_gps(page, a.seq)
+    rows, _ = _export(page)
+    assert set(rows) == {c.nik for c in a.cards}
+    assert all(r["outcome"] == "AT" and r["lat"] == "-7.5300000" and r["recipient"] == "" for r in rows.values())
     assert not errors
     context.close()

@@ -5,16 +5,28 @@
   var CODE_TEXT = {};
   D.codes.forEach(function (c) { CODE_TEXT[c[0]] = c[1]; });
   var store = Ektp.openStore(D.storage_key);
+  var has = function (o, k) { return Object.prototype.hasOwnProperty.call(o, k); };
+  // Outcomes are kept per card (NIK) for the plan's date, never per stop number or position: a
+  // re-plan of the same date renumbers the households and may move cards between couriers, and an
+  // outcome must stay on its own card. State of an older page (kept per stop) cannot be mapped to
+  // cards safely: it is kept aside as it was, never shown on a household, and cleared with the day.
   var state = store.load();
-  if (!state || typeof state !== "object" || typeof state.stops !== "object" || state.stops === null) {
-    state = {stops: {}};
+  if (!state || typeof state !== "object" || state.v !== 2 || typeof state.cards !== "object" ||
+      state.cards === null) {
+    state = {v: 2, cards: {}, drafts: {}, legacy: state && typeof state === "object" ? state : null};
   }
+  if (typeof state.drafts !== "object" || state.drafts === null) state.drafts = {};
   // A position asked for before a reload never arrives: that outcome stays without GPS.
-  Object.keys(state.stops).forEach(function (id) {
-    if (state.stops[id] && state.stops[id].gps === "wait") state.stops[id].gps = "none";
+  Object.keys(state.cards).forEach(function (nik) {
+    if (state.cards[nik] && state.cards[nik].gps === "wait") state.cards[nik].gps = "none";
   });
-  var views = {}, markers = {};
+  // A fix is fresh when the phone took it at most FRESH_MS before the tap; a tap waits at most
+  // FIX_WAIT_MS for one. A cached position (the previous stop's, a minute ago) never joins an outcome.
+  var FRESH_MS = 2000, FIX_WAIT_MS = 30000;
+  var views = {}, cardViews = {}, markers = {};
   var warned = {};
+  var ON_PAGE = {};
+  D.stops.forEach(function (s) { s.cards.forEach(function (c) { ON_PAGE[c.nik] = s; }); });
 
   function warn(kind) {
     if (warned[kind]) return;
@@ -24,13 +36,31 @@
     document.getElementById("warnings").appendChild(p);
   }
   function save() { if (!store.save(state)) warn("storage"); }
-  function rec(id) {
-    if (!Object.prototype.hasOwnProperty.call(state.stops, id)) state.stops[id] = {};
-    return state.stops[id];
+  function card(nik) { return has(state.cards, nik) ? state.cards[nik] : null; }
+  function apart(c) { var r = card(c.nik); return !!(r && r.own); }
+  // The household's cards that one tap records: all but those the courier set apart.
+  function together(s) { return s.cards.filter(function (c) { return !apart(c); }); }
+  // A household's inputs before its tap, kept under its cards (the same people after a re-plan).
+  function draftKey(s) { return s.cards.map(function (c) { return c.nik; }).sort().join(","); }
+  function draft(s) {
+    var k = draftKey(s);
+    if (!has(state.drafts, k)) state.drafts[k] = {recipient: "", note: ""};
+    return state.drafts[k];
   }
-  function kind(r) {
-    if (!r || !r.code) return "";
-    return r.code === "DT" ? "delivered" : "failed";
+  function kindOf(code) { return !code ? "" : (code === "DT" ? "delivered" : "failed"); }
+  // A stop is delivered when any of its cards was handed over, failed when all were recorded otherwise.
+  function kind(s) {
+    var codes = s.cards.map(function (c) { var r = card(c.nik); return r && r.code ? r.code : ""; });
+    if (codes.indexOf("DT") >= 0) return "delivered";
+    return codes.some(function (c) { return c; }) ? "failed" : "";
+  }
+  // The household's own record: the first card recorded together with it (set-apart cards have their own).
+  function householdRecord(s) {
+    var first = together(s).map(function (c) { return card(c.nik); }).filter(function (r) { return r && r.code; });
+    return first.length ? first[0] : null;
+  }
+  function gpsText(r) {
+    return r.gps === "ok" ? fmt(T.gps_ok, {m: r.accuracy_m}) : (r.gps === "wait" ? T.gps_wait : T.gps_none);
   }
 
   // Header
@@ -71,9 +101,11 @@
     var people = el("ul", "people");
     s.cards.forEach(function (c) {
       var li = el("li");
+      li.setAttribute("data-nik-masked", c.masked);
       li.appendChild(el("span", "name", c.nama));
       li.appendChild(el("span", "nik", c.masked));
       if (c.urgent) li.appendChild(el("span", "urgent", T.urgent));
+      if (s.cards.length > 1) li.appendChild(cardPanel(s, c));
       people.appendChild(li);
     });
     box.appendChild(people);
@@ -131,11 +163,14 @@
     var undo = el("button", "undo", T.undo);
     undo.type = "button";
     box.appendChild(undo);
-    recipient.addEventListener("input", function () { rec(s.id).recipient = recipient.value; message.textContent = ""; save(); });
-    note.addEventListener("input", function () { rec(s.id).note = note.value; save(); });
+    recipient.addEventListener("input", function () {
+      draft(s).recipient = recipient.value;
+      message.textContent = "";
+      save();
+    });
+    note.addEventListener("input", function () { draft(s).note = note.value; save(); });
     undo.addEventListener("click", function () {
-      var r = rec(s.id);
-      ["code", "time", "lat", "lon", "accuracy_m", "gps", "token"].forEach(function (k) { delete r[k]; });
+      together(s).forEach(function (c) { delete state.cards[c.nik]; });
       save();
       show(s);
     });
@@ -145,26 +180,90 @@
     show(s);
   });
 
+  // One card set apart from its household: its own outcome, recipient and note (one member moved
+  // away or died while the others got their cards).
+  function cardPanel(s, c) {
+    var wrap = el("div", "apart");
+    var toggle = el("button", "apart-toggle", T.set_apart);
+    toggle.type = "button";
+    wrap.appendChild(toggle);
+    var panel = el("div", "apart-panel");
+    var buttons = el("div", "outcomes"), byCode = {};
+    D.codes.forEach(function (code) {
+      var b = el("button", "outcome");
+      b.type = "button";
+      b.setAttribute("data-card-code", code[0]);
+      b.appendChild(el("span", "code", code[0]));
+      b.appendChild(el("span", "text", code[1]));
+      b.addEventListener("click", function () { recordCard(s, c, code[0]); });
+      buttons.appendChild(b);
+      byCode[code[0]] = b;
+    });
+    panel.appendChild(buttons);
+    var lr = el("label", "", T.recipient), recipient = el("input", "card-recipient");
+    recipient.type = "text";
+    recipient.autocomplete = "off";
+    lr.appendChild(recipient);
+    panel.appendChild(lr);
+    var ln = el("label", "", T.note), note = el("input", "card-note");
+    note.type = "text";
+    note.autocomplete = "off";
+    ln.appendChild(note);
+    panel.appendChild(ln);
+    var message = el("p", "message"), status = el("p", "card-status");
+    panel.appendChild(message);
+    panel.appendChild(status);
+    var join = el("button", "rejoin", T.rejoin);
+    join.type = "button";
+    panel.appendChild(join);
+    wrap.appendChild(panel);
+    var open = false;
+    toggle.addEventListener("click", function () { open = !open; show(s); });
+    join.addEventListener("click", function () {
+      delete state.cards[c.nik];
+      open = false;
+      save();
+      show(s);
+    });
+    cardViews[c.nik] = {panel: panel, toggle: toggle, buttons: byCode, recipient: recipient, note: note,
+                        message: message, status: status, isOpen: function () { return open || apart(c); }};
+    return wrap;
+  }
+
   function show(s) {
-    var v = views[s.id], r = state.stops[s.id] || {};
-    v.box.className = "stop " + kind(r);
-    if (document.activeElement !== v.recipient) v.recipient.value = r.recipient || "";
-    if (document.activeElement !== v.note) v.note.value = r.note || "";
+    var v = views[s.id], r = householdRecord(s) || {}, d = draft(s);
+    v.box.className = "stop " + kind(s);
+    if (document.activeElement !== v.recipient) v.recipient.value = r.code ? (r.recipient || "") : d.recipient;
+    if (document.activeElement !== v.note) v.note.value = r.code ? (r.note || "") : d.note;
     Object.keys(v.buttons).forEach(function (code) {
       v.buttons[code].className = "outcome" + (r.code === code ? " chosen" : "");
     });
     v.undo.hidden = !r.code;
     if (r.code) {
-      var gps = r.gps === "ok" ? fmt(T.gps_ok, {m: r.accuracy_m}) : (r.gps === "wait" ? T.gps_wait : T.gps_none);
-      v.status.textContent = fmt(T.recorded, {code: r.code, text: CODE_TEXT[r.code] || "", time: r.time}) + " \u00b7 " + gps;
+      v.status.textContent = fmt(T.recorded, {code: r.code, text: CODE_TEXT[r.code] || "", time: r.clock || r.time}) +
+        " \u00b7 " + gpsText(r);
     } else {
       v.status.textContent = "";
     }
+    s.cards.forEach(function (c) {
+      var cv = cardViews[c.nik];
+      if (!cv) return;
+      var own = apart(c) ? card(c.nik) : null;
+      cv.panel.hidden = !cv.isOpen();
+      cv.toggle.hidden = cv.isOpen();
+      Object.keys(cv.buttons).forEach(function (code) {
+        cv.buttons[code].className = "outcome" + (own && own.code === code ? " chosen" : "");
+      });
+      if (own && document.activeElement !== cv.recipient) cv.recipient.value = own.recipient || "";
+      if (own && document.activeElement !== cv.note) cv.note.value = own.note || "";
+      cv.status.textContent = own && own.code ? fmt(T.recorded, {code: own.code, text: CODE_TEXT[own.code] || "",
+                                                             time: own.clock || own.time}) + " \u00b7 " + gpsText(own) : "";
+    });
     if (markers[s.id]) markers[s.id].setIcon(iconFor(s));
   }
   // A stop sharing its point with others is drawn s.dx, s.dy pixels away, with a leg to the point.
   function iconFor(s) {
-    var k = kind(state.stops[s.id]);
+    var k = kind(s);
     var box = el("span");
     if (s.leg) {
       var leg = el("span", "leg");
@@ -180,47 +279,91 @@
   }
 
   function record(s, code) {
-    var v = views[s.id], r = rec(s.id);
-    r.recipient = v.recipient.value;
-    r.note = v.note.value;
-    if (code === "DT" && !r.recipient.trim()) {
+    var v = views[s.id];
+    var d = draft(s);
+    d.recipient = v.recipient.value;
+    d.note = v.note.value;
+    if (code === "DT" && !d.recipient.trim()) {
       v.message.textContent = T.need_recipient;
       v.recipient.focus();
       return;
     }
+    var cards = together(s);
+    if (!cards.length) { v.message.textContent = T.all_apart; return; }
     v.message.textContent = "";
+    stamp(s, cards, code, d.recipient, d.note, false);
+  }
+  function recordCard(s, c, code) {
+    var cv = cardViews[c.nik];
+    if (code === "DT" && !cv.recipient.value.trim()) {
+      cv.message.textContent = T.need_recipient;
+      cv.recipient.focus();
+      return;
+    }
+    cv.message.textContent = "";
+    stamp(s, [c], code, cv.recipient.value, cv.note.value, true);
+  }
+  // Record ``code`` for ``cards`` now; their position joins them when (and if) a fresh fix comes.
+  function stamp(s, cards, code, recipient, note, own) {
     var now = new Date();
     var token = String(now.getTime()) + "-" + Math.random();
-    r.code = code;
-    r.time = Ektp.clock(now);
-    r.lat = r.lon = r.accuracy_m = null;
-    r.token = token;
-    r.gps = navigator.geolocation ? "wait" : "none";
+    var geo = !!navigator.geolocation;
+    cards.forEach(function (c) {
+      state.cards[c.nik] = {code: code, recipient: recipient, note: note, time: Ektp.isoTime(now),
+                            clock: Ektp.clock(now), lat: null, lon: null, accuracy_m: null, fix_time: null,
+                            gps: geo ? "wait" : "none", token: token, own: own, courier: D.courier,
+                            nama: c.nama, masked: c.masked};
+    });
     save();
     show(s);
-    if (!navigator.geolocation) return;
-    // The outcome is kept at once; the position joins it when (and if) the phone gives one.
-    try {
-      navigator.geolocation.getCurrentPosition(function (pos) {
-        var now2 = state.stops[s.id];
-        if (!now2 || now2.token !== token) return;
-        now2.lat = pos.coords.latitude;
-        now2.lon = pos.coords.longitude;
-        now2.accuracy_m = Math.round(pos.coords.accuracy);
-        now2.gps = "ok";
-        save();
-        show(s);
-      }, function () {
-        var now2 = state.stops[s.id];
-        if (now2 && now2.token === token) { now2.gps = "none"; save(); show(s); }
-        warn("gps");
-      }, {enableHighAccuracy: true, timeout: 30000, maximumAge: 60000});
-    } catch (e) {
-      r.gps = "none";
-      save();
-      show(s);
-      warn("gps");
+    if (!geo) return;
+    freshFix(now.getTime(), function (pos) {
+      var changed = false;
+      cards.forEach(function (c) {
+        var r = card(c.nik);
+        if (!r || r.token !== token) return;  // re-tapped or undone since: this fix is not its own
+        if (pos) {
+          r.lat = pos.coords.latitude;
+          r.lon = pos.coords.longitude;
+          r.accuracy_m = Math.round(pos.coords.accuracy);
+          r.fix_time = Ektp.isoTime(new Date(pos.timestamp));
+          r.gps = "ok";
+        } else {
+          r.gps = "none";
+        }
+        changed = true;
+      });
+      if (changed) { save(); show(s); }
+      if (!pos) warn("gps");
+    });
+  }
+  // A position the phone takes after the tap (never a cached one), or null after FIX_WAIT_MS.
+  function freshFix(tapMs, done) {
+    var over = false, timer = null;
+    function finish(pos) {
+      if (over) return;
+      over = true;
+      if (timer !== null) clearTimeout(timer);
+      done(pos);
     }
+    function plausible(pos) {
+      var c = pos && pos.coords;
+      return !!c && isFinite(c.latitude) && isFinite(c.longitude) && isFinite(c.accuracy) && c.accuracy > 0 &&
+        Math.abs(c.latitude) <= 90 && Math.abs(c.longitude) <= 180;
+    }
+    function ask() {
+      if (over) return;
+      var left = tapMs + FIX_WAIT_MS - Date.now();
+      if (left <= 0) { finish(null); return; }
+      try {
+        navigator.geolocation.getCurrentPosition(function (pos) {
+          if (pos.timestamp >= tapMs - FRESH_MS && plausible(pos)) finish(pos);
+          else if (!over) setTimeout(ask, 250);  // taken before the tap, or not a place: ask again
+        }, function () { finish(null); }, {enableHighAccuracy: true, timeout: left, maximumAge: 0});
+      } catch (e) { finish(null); }
+    }
+    timer = setTimeout(function () { finish(null); }, FIX_WAIT_MS);
+    ask();
   }
 
   // The map (the list works even if it cannot be drawn)
@@ -273,34 +416,55 @@
   }
 
   // Sending: a summary, then the file (download, and the share sheet where offered)
+  function cell(x) { return x === null || x === undefined ? "" : x; }
+  // One row per recorded card: this route's in visit order, then cards this phone recorded that a
+  // re-plan moved off this route (they are this courier's outcomes, and only this page has them).
   function rows() {
-    var out = [D.columns];
-    D.stops.forEach(function (s) {
-      var r = state.stops[s.id];
-      if (!r || !r.code) return;
-      s.cards.forEach(function (c) {
-        out.push([c.nik, r.code, r.code === "DT" ? (r.recipient || "").trim() : "", r.time,
-                  r.lat === null || r.lat === undefined ? "" : r.lat.toFixed(7),
-                  r.lon === null || r.lon === undefined ? "" : r.lon.toFixed(7),
-                  r.accuracy_m === null || r.accuracy_m === undefined ? "" : String(r.accuracy_m),
-                  D.courier, (r.note || "").trim()]);
-      });
-    });
+    var out = [D.columns], seen = {};
+    function push(nik) {
+      var r = card(nik);
+      if (!r || !r.code || seen[nik]) return;
+      seen[nik] = true;
+      out.push([nik, r.code, r.code === "DT" ? (r.recipient || "").trim() : "", r.time,
+                typeof r.lat === "number" ? r.lat.toFixed(7) : "", typeof r.lon === "number" ? r.lon.toFixed(7) : "",
+                cell(r.accuracy_m), r.courier || D.courier, (r.note || "").trim(), cell(r.fix_time)]);
+    }
+    D.stops.forEach(function (s) { s.cards.forEach(function (c) { push(c.nik); }); });
+    Object.keys(state.cards).sort().forEach(push);
     return out;
   }
+  // Cards recorded on this phone that are no longer on this route (a re-plan moved them).
+  function showElsewhere() {
+    var box = document.getElementById("elsewhere");
+    box.textContent = "";
+    var gone = Object.keys(state.cards).filter(function (nik) {
+      return !has(ON_PAGE, nik) && state.cards[nik] && state.cards[nik].code;
+    }).sort();
+    box.hidden = !gone.length;
+    if (!gone.length) return;
+    box.appendChild(el("h2", "", T.elsewhere));
+    gone.forEach(function (nik) {
+      var r = state.cards[nik];
+      var p = el("p", "elsewhere-card", [r.nama || "", r.masked || "", r.code, r.clock || r.time].join(" \u00b7 "));
+      p.setAttribute("data-code", r.code);
+      box.appendChild(p);
+    });
+  }
+  showElsewhere();
   var shareFile = null;
   document.getElementById("send").addEventListener("click", function () {
     var counts = {delivered: [0, 0], failed: [0, 0], not_visited: [0, 0]};
     var problems = document.getElementById("summary-problems");
     problems.textContent = "";
     D.stops.forEach(function (s) {
-      var r = state.stops[s.id];
-      var k = kind(r) || "not_visited";
-      counts[k][0] += 1;
-      counts[k][1] += s.cards.length;
-      if (r && r.code === "DT" && !(r.recipient || "").trim()) {
-        problems.appendChild(el("p", "message", fmt(T.dt_without_name, {seq: s.seq})));
-      }
+      counts[kind(s) || "not_visited"][0] += 1;
+      var named = true;
+      s.cards.forEach(function (c) {
+        var r = card(c.nik);
+        counts[r && r.code ? kindOf(r.code) : "not_visited"][1] += 1;
+        if (r && r.code === "DT" && !(r.recipient || "").trim()) named = false;
+      });
+      if (!named) problems.appendChild(el("p", "message", fmt(T.dt_without_name, {seq: s.seq})));
     });
     var lines = document.getElementById("summary-lines");
     lines.textContent = "";
@@ -344,8 +508,9 @@
   document.getElementById("clear").addEventListener("click", function () {
     if (!window.confirm(fmt(T.confirm_clear, {courier: D.courier, date: D.date}))) return;
     store.clear();
-    state = {stops: {}};
+    state = {v: 2, cards: {}, drafts: {}, legacy: null};
     D.stops.forEach(show);
+    showElsewhere();
     document.getElementById("summary").hidden = true;
   });
 })();

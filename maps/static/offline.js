@@ -67,5 +67,14 @@ var Ektp = (function () {
   }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function clock(d) { return pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()); }
-  return {el: el, fmt: fmt, openStore: openStore, csvText: csvText, download: download, clock: clock};
+  // ISO 8601 in the phone's local time with its offset (2026-12-03T10:15:42+07:00): the date and the
+  // zone travel with the time, so the office can check it is a time of the plan's day.
+  function isoTime(d) {
+    var off = -d.getTimezoneOffset(), sign = off < 0 ? "-" : "+";
+    off = Math.abs(off);
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" + clock(d) + sign +
+      pad(Math.floor(off / 60)) + ":" + pad(off % 60);
+  }
+  return {el: el, fmt: fmt, openStore: openStore, csvText: csvText, download: download, clock: clock,
+          isoTime: isoTime};
 })();
