@@ -46,6 +46,7 @@ from routing.ledger import Ledger, import_and_due, read_outcome_file
 from routing.pipeline import plan_day
 from routing.plan import Plan
 from routing.records import read_records
+from routing.region import Region
 from routing.roads.network import load_network
 
 NEARBY = Path(__file__).resolve().parents[2] / "shared" / "data" / "nearby"
@@ -222,7 +223,7 @@ def main() -> None:
     town = Town(rng)
     folder = Path(tempfile.mkdtemp(prefix="ektp-learning-"))
     network = load_network(ROADS, DEFAULT_SPEEDS_KPH, folder / "cache")
-    settings = Settings(depot=DEPOT, time_limit_s=args.time_limit)
+    settings = Settings(depot=DEPOT, time_limit_s=args.time_limit, region=Region("Kota Kediri"))
     db = folder / "ledger.sqlite"
     print(f"network {ROADS.name}: {network.n_nodes} nodes, {len(town.segments)} residential/local road segments; "
           f"gazetteer: {len(town.kelurahan.gazetteer.entries)} kelurahan centroids; ledger {db}")

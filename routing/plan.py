@@ -20,6 +20,7 @@ from routing.couriers import courier_id_problem
 from routing.errors import InputError
 from routing.files import shown, strip_controls, undecoded
 from routing.geo import LatLon
+from routing.region import JOMBANG, Region
 
 PLAN_FORMAT = 1
 
@@ -228,6 +229,8 @@ class Plan:
         niks = [c.nik for r in self.routes for v in r.visits for c in v.cards] + [u.card.nik for u in self.unassigned]
         if len(niks) != len(set(niks)):
             raise ValueError("a NIK appears more than once among planned and unassigned cards")
+        if self.meta.get("region") is not None:
+            Region.from_json(self.meta["region"])  # a hand-edited meta.region is refused here, not mid-drawing
 
     @property
     def office_name(self) -> str:
@@ -241,6 +244,19 @@ class Plan:
         setting the plan was made with; 150 for older plans)."""
         value = self.meta.get("snap_warn_m")
         return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else DEFAULT_SNAP_WARN_M
+
+    @property
+    def region(self) -> Region:
+        """The region the plan located its cards in (``meta.region``); Jombang for plans written before
+        the region was recorded, since every such plan was Jombang's.
+
+        Raises
+        ------
+        InputError
+            When ``meta.region`` is there but unusable (naming the field and value).
+        """
+        data = self.meta.get("region")
+        return JOMBANG if data is None else Region.from_json(data)
 
     @property
     def cards_planned(self) -> int:

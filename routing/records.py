@@ -273,7 +273,8 @@ def _build(path: Path, row_no: int, raw_cells: Sequence[object], cols: Mapping[s
         except ValueError:
             return reject("lon", lon_text, "bad_coordinate", "longitude is not a number")
         if lat == 0 and lon == 0:
-            return reject("lat", f"{lat_text},{lon_text}", "bad_coordinate", "0,0 is not a place in Jombang")
+            return reject("lat", f"{lat_text},{lon_text}", "bad_coordinate",
+                          "0,0 is not an address (an empty cell exported as 0?)")
         swapped = not -90 <= lat <= 90 and -90 <= lon <= 90 and -180 <= lat <= 180
         if swapped:
             lat, lon = lon, lat

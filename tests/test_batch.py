@@ -231,6 +231,42 @@ def test_a_bug_in_one_office_is_its_one_line_internal_error(tmp_path, small_day,
     assert list((tmp_path / "out").iterdir()) == [], "the half-written temporary is removed"
 
 
+def test_each_office_plans_in_its_own_region(tmp_path, small_day):
+    """Two offices of one manifest, one with the default config (Jombang), one whose config names its region:
+    each plan records, and each review page checks, its own office's region."""
+    from routing.region import JOMBANG, Region
+
+    files, records = small_day
+    (tmp_path / "uji.toml").write_text('[region]\nname = "Kabupaten Uji"\nprovince = "Jawa Tengah"\n', encoding="utf-8")
+    manifest = tmp_path / "kantor.toml"
+    manifest.write_text(f"""
+[[office]]
+id = "35.17"
+records = "{records}"
+network = "{files.network}"
+
+[[office]]
+id = "33.99"
+records = "{records}"
+network = "{files.network}"
+config = "uji.toml"
+""", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    regions = {}
+    for office in read_manifest(manifest):
+        result = plan_office(office.id, day_inputs(office, out, RunOptions(MONDAY, time_limit_s=1)), render_all)
+        assert result.ok, result.error
+        plan = read_plan(out / office.id / "plan.json")
+        page = (out / office.id / "review.html").read_text(encoding="utf-8")
+        assert json.dumps(list(plan.region.area), separators=(",", ":")) in page
+        regions[office.id] = (plan.region, plan.office_name)
+    network = load_network_kept(files.network, DEFAULT_SPEEDS_KPH)
+    assert regions == {"35.17": (JOMBANG, DEFAULT_OFFICE_NAME),
+                       "33.99": (Region("Kabupaten Uji", None, "Jawa Tengah").within(network.bbox),
+                                 "Dispendukcapil Kabupaten Uji")}
+
+
 def test_publish_replaces_the_old_folder_and_leftovers_are_removed(tmp_path):
     out = tmp_path / "out"
     (out / "35.17").mkdir(parents=True)

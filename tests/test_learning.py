@@ -10,13 +10,14 @@ import pytest
 from conftest import GAZ, MONDAY, nik_for, outcomes_csv, rec, records_csv, run_ektp
 
 from maps.courier_page import RESULT_COLUMNS
-from routing.geo import JOMBANG_BBOX, LatLon, haversine_m
+from routing.geo import LatLon, haversine_m
 from routing.geocode import locate
 from routing.households import group_households
 from routing.learning import Learned, LearnedPoint
 from routing.ledger import MIGRATIONS, Ledger
 from routing.nik import mask
 from routing.records import read_records
+from routing.region import JOMBANG
 
 TUESDAY = MONDAY + dt.timedelta(days=1)
 
@@ -262,14 +263,14 @@ def test_locate_puts_gps_after_typed_coordinates_and_before_confirmed_and_gazett
     learned = Learned({"3517090101269999": LearnedPoint(door, 10.0, MONDAY)})
     (h,) = group_households([rec(2, 1, no_kk="3517090101269999")])
     confirmed = {"jalan melati nomor 5|caruk kulon|2|5|jabon|jombang": LatLon(-7.5, 112.2)}
-    assert locate(h, GAZ, JOMBANG_BBOX, confirmed).precision == "confirmed"
-    loc = locate(h, GAZ, JOMBANG_BBOX, confirmed, learned=learned)
+    assert locate(h, GAZ, JOMBANG, confirmed).precision == "confirmed"
+    loc = locate(h, GAZ, JOMBANG, confirmed, learned=learned)
     assert (loc.precision, loc.point, loc.note) == ("gps", door, "")
     (h,) = group_households([rec(2, 1, no_kk="3517090101269999", point=typed)])
-    assert locate(h, GAZ, JOMBANG_BBOX, learned=learned).precision == "coordinates"
+    assert locate(h, GAZ, JOMBANG, learned=learned).precision == "coordinates"
     far = Learned({"3517090101269999": LearnedPoint(LatLon(-6.2, 106.8), 10.0, MONDAY)})  # Jakarta
     (h,) = group_households([rec(2, 1, no_kk="3517090101269999")])
-    loc = locate(h, GAZ, JOMBANG_BBOX, learned=far)
-    assert loc.precision == "dusun" and "outside the area; not used" in loc.note
+    loc = locate(h, GAZ, JOMBANG, learned=far)
+    assert loc.precision == "dusun" and "outside Kabupaten Jombang; not used" in loc.note
     with pytest.raises(ValueError, match="does not teach"):
         LearnedPoint(door, 80.0, MONDAY)

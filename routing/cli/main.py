@@ -64,7 +64,7 @@ class EktpGroup(click.Group):
 @click.version_option(__version__, prog_name="ektp-route")
 @verbosity_options
 def main() -> None:
-    """Plan door-to-door e-KTP deliveries for Dispendukcapil Kabupaten Jombang.
+    """Plan door-to-door e-KTP deliveries for a Dispendukcapil office (Kabupaten Jombang by default).
 
     \b
     Examples:

@@ -142,7 +142,7 @@ def planning_options(fn: F) -> F:
         click.option("--balance", is_flag=True, default=None, help="Even out the couriers' working days."),
         click.option("--keep-desa", is_flag=True, default=None, help="Keep each desa with one courier where possible."),
         click.option("--depot", type=DepotType(), default=None,
-                     help="Office location LAT,LON (default: Dispendukcapil Jombang)."),
+                     help="Office location LAT,LON (default: the config's depot, else Dispendukcapil Jombang)."),
         date_opt,
         click.option("--time-limit", type=click.IntRange(1, 3600), default=None,
                      help="Solver time budget in seconds (default 30)."),
