@@ -53,6 +53,42 @@ def _shift_from(table: object, what: str) -> Shift:
         raise InputError(f"{what}: {exc}") from None
 
 
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """The top-level table of the TOML file ``path`` (the ``config file``, a batch ``manifest``).
+
+    Raises
+    ------
+    InputError
+        One line naming the file and what is wrong with it (missing, a folder, not UTF-8, not TOML).
+    """
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: {what} not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: cannot read the {what}: it is a folder, not a TOML file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not valid TOML: the file is not UTF-8 text; save the {what} as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {one_line(str(exc))}") from None
+
+
+def parse_depot(value: object) -> LatLon:
+    """A depot as TOML writes it, ``[lat, lon]`` in degrees, e.g. ``[-7.5530, 112.2330]``.
+
+    Raises
+    ------
+    InputError
+        What is wrong with ``value``, for the caller to prefix with the file and key.
+    """
+    if not (isinstance(value, list) and len(value) == 2
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)):
+        raise InputError(f"expected [lat, lon] in degrees such as [-7.5530, 112.2330], got {shown(value)}")
+    return LatLon(float(value[0]), float(value[1]))
+
+
 #: East Java civil-service hours: Mon-Thu 07:30-16:00 with a 12:00-13:00 break; Friday
 #: 07:30-16:30 with an 11:30-13:00 break for Friday prayers.
 MON_THU = Shift(7 * 3600 + 1800, 16 * 3600, 12 * 3600, 13 * 3600)
@@ -208,42 +244,6 @@ _SIMPLE_KEYS = {
     "urgent_drop_penalty_s", "snap_warn_m", "snap_max_m", "time_limit_s", "deterministic", "max_attempts",
     "group_by", "balance_cost", "keep_desa_cost", "office_name", "solver_workers",
 }
-
-
-def read_toml(path: Path, what: str) -> dict[str, Any]:
-    """The top-level table of the TOML file ``path`` (the ``config file``, a batch ``manifest``).
-
-    Raises
-    ------
-    InputError
-        One line naming the file and what is wrong with it (missing, a folder, not UTF-8, not TOML).
-    """
-    try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: {what} not found") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: cannot read the {what}: it is a folder, not a TOML file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not valid TOML: the file is not UTF-8 text; save the {what} as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML: {one_line(str(exc))}") from None
-
-
-def parse_depot(value: object) -> LatLon:
-    """A depot as TOML writes it, ``[lat, lon]`` in degrees, e.g. ``[-7.5530, 112.2330]``.
-
-    Raises
-    ------
-    InputError
-        What is wrong with ``value``, for the caller to prefix with the file and key.
-    """
-    if not (isinstance(value, list) and len(value) == 2
-            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)):
-        raise InputError(f"expected [lat, lon] in degrees such as [-7.5530, 112.2330], got {shown(value)}")
-    return LatLon(float(value[0]), float(value[1]))
 
 
 def load_settings(path: Path | None) -> Settings:
