@@ -42,7 +42,8 @@ from routing.config import DEFAULT_SPEEDS_KPH, Settings
 from routing.gazetteer import Gazetteer, GazetteerEntry
 from routing.geo import LatLon, haversine_m
 from routing.learning import WRONG_PLAN_M
-from routing.ledger import Ledger, import_and_due, read_outcome_file
+from routing.ledger import Ledger, import_and_due
+from routing.outcome_rows import read_outcome_file
 from routing.pipeline import plan_day
 from routing.plan import Plan
 from routing.records import read_records
@@ -263,7 +264,7 @@ def main() -> None:
         with Ledger(db) as ledger:
             for results in courier_results(folder, plan, doors, args.seed, day):
                 f = read_outcome_file(results)
-                got = ledger.record_outcomes(f.path, f.rows, day, settings.max_attempts, sha256=f.sha256)
+                got = ledger.record_outcomes(f.rows, day, settings.max_attempts, sha256=f.sha256)
                 assert not got.problems, got.problems
                 wrong += len(got.wrong_plans)
         print(f"{day.isoformat():<11}{len(due.records.records):>6}{len(visits):>6}{precisions['gps']:>5}"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from routing.clock import Shift, is_whole, parse_clock
-from routing.errors import InputError, shown
+from routing.errors import InputError, one_line, shown
 from routing.geo import LatLon
 from routing.records import ALIASES
 from routing.region import JOMBANG, Region
@@ -70,6 +70,42 @@ def _region_from(table: object, what: str) -> Region:
         return Region(table["name"], table.get("bbox"), table.get("province", ""))
     except InputError as exc:
         raise InputError(f"{what}.{str(exc).removeprefix('region ')}") from None
+
+
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """The top-level table of the TOML file ``path`` (the ``config file``, a batch ``manifest``).
+
+    Raises
+    ------
+    InputError
+        One line naming the file and what is wrong with it (missing, a folder, not UTF-8, not TOML).
+    """
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: {what} not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: cannot read the {what}: it is a folder, not a TOML file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not valid TOML: the file is not UTF-8 text; save the {what} as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {one_line(str(exc))}") from None
+
+
+def parse_depot(value: object) -> LatLon:
+    """A depot as TOML writes it, ``[lat, lon]`` in degrees, e.g. ``[-7.5530, 112.2330]``.
+
+    Raises
+    ------
+    InputError
+        What is wrong with ``value``, for the caller to prefix with the file and key.
+    """
+    if not (isinstance(value, list) and len(value) == 2
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)):
+        raise InputError(f"expected [lat, lon] in degrees such as [-7.5530, 112.2330], got {shown(value)}")
+    return LatLon(float(value[0]), float(value[1]))
 
 
 #: East Java civil-service hours: Mon-Thu 07:30-16:00 with a 12:00-13:00 break; Friday
@@ -267,28 +303,15 @@ def load_settings(path: Path | None) -> Settings:
     """
     if path is None:
         return Settings()
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: config file not found") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not valid TOML: the file is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML: {' '.join(str(exc).split())}") from None
+    data = read_toml(path, "config file")
     allowed = _SIMPLE_KEYS | {"depot", "shift", "speeds_kph", "columns", "urgent_deadline", "region"}
     unknown = set(data) - allowed
     if unknown:
         raise InputError(f"{path}: unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
     kwargs: dict[str, Any] = {k: data[k] for k in _SIMPLE_KEYS if k in data}
     if "depot" in data:
-        depot = data["depot"]
-        if not (isinstance(depot, list) and len(depot) == 2
-                and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in depot)):
-            raise InputError(f"{path}: depot must be [lat, lon] such as [-7.5530, 112.2330], got {shown(depot)}")
         try:
-            kwargs["depot"] = LatLon(float(depot[0]), float(depot[1]))
+            kwargs["depot"] = parse_depot(data["depot"])
         except InputError as exc:
             raise InputError(f"{path}: depot: {exc}") from None
     shifts = data.get("shift", {})

@@ -20,6 +20,7 @@ from routing.couriers import courier_id_problem
 from routing.errors import InputError
 from routing.files import shown, strip_controls, undecoded
 from routing.geo import LatLon
+from routing.records import Rejection
 from routing.region import JOMBANG, Region
 
 PLAN_FORMAT = 1
@@ -169,21 +170,6 @@ class Unassigned:
 
 
 @dataclass(frozen=True, slots=True)
-class Rejected:
-    """An input row that could not become a card."""
-
-    row: int
-    nik: str
-    column: str
-    value: str
-    reason: str
-    detail: str
-
-    def __post_init__(self) -> None:
-        _check_types(self)
-
-
-@dataclass(frozen=True, slots=True)
 class Review:
     """A card the officer should look at: its location is approximate or was corrected."""
 
@@ -209,7 +195,7 @@ class Plan:
     cards_in: int
     routes: tuple[Route, ...]
     unassigned: tuple[Unassigned, ...]
-    rejected: tuple[Rejected, ...]
+    rejected: tuple[Rejection, ...]
     review: tuple[Review, ...] = ()
     source: str = ""
     network: str = ""
@@ -394,7 +380,7 @@ def from_json(data: dict[str, Any], path: str = "plan.json") -> Plan:
             date=dt.date.fromisoformat(data["date"]), depot=LatLon(data["depot"]["lat"], data["depot"]["lon"]),
             cards_in=data["summary"]["cards_in"], routes=routes,
             unassigned=tuple(Unassigned(Card(**u["card"]), u["reason"], u["detail"]) for u in data["unassigned"]),
-            rejected=tuple(Rejected(**r) for r in data["rejected"]),
+            rejected=tuple(Rejection(**r) for r in data["rejected"]),
             review=tuple(Review(**r) for r in data.get("review", [])),
             source=data.get("source", ""), network=data.get("network", ""),
             synthetic=bool(data.get("synthetic")), meta=data.get("meta", {}))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from routing.cli.main import main
 from routing.cli.options import (
     Planning,
     config_opt,
+    day_to_plan,
     lang_opt,
     locations_opt,
     planning_options,
@@ -62,22 +62,6 @@ def print_summary(plan: Plan, out: Path, lang: str) -> None:
     click.echo(words["files"].format(out=out))
 
 
-def _day(planning: Planning) -> dt.date:
-    """The delivery date: ``--date``, else the next working day from today (with a warning when that is not today).
-
-    A plan for a Sunday or a public holiday is made when asked for explicitly, with a warning.
-    """
-    from routing.workdays import day_off_warning, next_working_day
-
-    today = dt.date.today()
-    day = planning.day or next_working_day(today)
-    warning = day_off_warning(planning.day or today)
-    if warning:
-        click.echo(f"ektp-route: warning: {warning}" + ("" if planning.day else f"; planning for {day.isoformat()}"),
-                   err=True)
-    return day
-
-
 @main.command()
 @click.argument("records", type=_FILE, required=False)
 @click.option("--db", "db", type=_FILE, default=None,
@@ -112,7 +96,8 @@ def plan(ctx: click.Context, records: Path | None, db: Path | None, network: Pat
     if network is None:
         raise InputError("no road network given: pass --network FILE (see `ektp-route network --help` "
                          "to import an OpenStreetMap extract)")
-    inputs = DayInputs(network, planning.out, _day(planning), planning.settings, records=records, db=db, sheet=sheet,
+    day = day_to_plan(planning.day)
+    inputs = DayInputs(network, planning.out, day, planning.settings, records=records, db=db, sheet=sheet,
                        gazetteer=gazetteer, couriers_file=planning.couriers_file, locations=planning.locations,
                        geocode_online=geocode_online, lang=planning.lang)
     result = run_day(inputs, render_all, terminal_progress(verbosity(ctx)))
@@ -142,8 +127,8 @@ def demo(ctx: click.Context, cards: int, **options: Any) -> None:
     planning = Planning.from_options(options)
     files = generate(planning.out / "input", cards)
     click.echo(_SUMMARY[planning.lang]["demo"].format(folder=planning.out / "input"), err=verbosity(ctx) < 0)
-    inputs = DayInputs(files.network, planning.out, _day(planning), planning.settings, records=files.records,
-                       gazetteer=files.gazetteer, couriers_file=planning.couriers_file,
+    inputs = DayInputs(files.network, planning.out, day_to_plan(planning.day), planning.settings,
+                       records=files.records, gazetteer=files.gazetteer, couriers_file=planning.couriers_file,
                        locations=planning.locations or planning.out / "input" / "lokasi_terkonfirmasi.csv",
                        lang=planning.lang, synthetic=True)
     result = run_day(inputs, render_all, terminal_progress(verbosity(ctx)))
