@@ -41,10 +41,13 @@ from pathlib import Path
 import numpy as np
 
 from maps.render import render_all
-from routing.batch import RunOptions, connect, read_manifest, run_batch, table
+from routing.batch import RunOptions, run_batch
+from routing.cli.batch import table
+from routing.cluster import connect
 from routing.config import DEFAULT_SPEEDS_KPH
 from routing.demo import generate
 from routing.geo import LatLon
+from routing.manifest import read_manifest
 from routing.roads.network import RoadNetwork, default_cache_dir, load_network
 
 NEARBY = Path(__file__).resolve().parents[2] / "shared" / "data" / "nearby"

@@ -42,10 +42,12 @@ from routing.config import DEFAULT_SPEEDS_KPH, Settings
 from routing.gazetteer import Gazetteer, GazetteerEntry
 from routing.geo import LatLon, haversine_m
 from routing.learning import WRONG_PLAN_M
-from routing.ledger import Ledger, import_and_due, read_outcome_file
+from routing.ledger import Ledger, import_and_due
+from routing.outcome_rows import read_outcome_file
 from routing.pipeline import plan_day
 from routing.plan import Plan
 from routing.records import read_records
+from routing.region import Region
 from routing.roads.network import load_network
 
 NEARBY = Path(__file__).resolve().parents[2] / "shared" / "data" / "nearby"
@@ -222,7 +224,7 @@ def main() -> None:
     town = Town(rng)
     folder = Path(tempfile.mkdtemp(prefix="ektp-learning-"))
     network = load_network(ROADS, DEFAULT_SPEEDS_KPH, folder / "cache")
-    settings = Settings(depot=DEPOT, time_limit_s=args.time_limit)
+    settings = Settings(depot=DEPOT, time_limit_s=args.time_limit, region=Region("Kota Kediri"))
     db = folder / "ledger.sqlite"
     print(f"network {ROADS.name}: {network.n_nodes} nodes, {len(town.segments)} residential/local road segments; "
           f"gazetteer: {len(town.kelurahan.gazetteer.entries)} kelurahan centroids; ledger {db}")
@@ -262,7 +264,7 @@ def main() -> None:
         with Ledger(db) as ledger:
             for results in courier_results(folder, plan, doors, args.seed, day):
                 f = read_outcome_file(results)
-                got = ledger.record_outcomes(f.path, f.rows, day, settings.max_attempts, sha256=f.sha256)
+                got = ledger.record_outcomes(f.rows, day, settings.max_attempts, sha256=f.sha256)
                 assert not got.problems, got.problems
                 wrong += len(got.wrong_plans)
         print(f"{day.isoformat():<11}{len(due.records.records):>6}{len(visits):>6}{precisions['gps']:>5}"

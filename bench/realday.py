@@ -284,9 +284,11 @@ def in_process(records: Path, network: Path, gazetteer: Path, out: Path, time_li
     from routing.geo import LatLon
     from routing.pipeline import plan_day
     from routing.records import read_records
+    from routing.region import Region
     from routing.roads.network import load_network
 
-    settings = Settings(depot=LatLon(*OFFICE), time_limit_s=time_limit)
+    # The office's region: its area is the network's extent, as the CLI run's config says.
+    settings = Settings(depot=LatLon(*OFFICE), time_limit_s=time_limit, region=Region("Kabupaten Sidoarjo"))
     profiler = None
     if profile:
         from pyinstrument import Profiler
@@ -397,8 +399,11 @@ def main() -> None:
 
     plan_run = None
     if not args.skip_cli:
+        config = work / "sidoarjo.toml"
+        config.write_text('[region]\nname = "Kabupaten Sidoarjo"\nprovince = "Jawa Timur"\n', encoding="utf-8")
         plan_run = run_cli(["plan", str(records), "--network", str(graphml), "--gazetteer", str(after),
                             f"--depot={OFFICE[0]},{OFFICE[1]}", "--time-limit", str(args.time_limit),
+                            "--config", str(config),
                             "--date", DAY.isoformat(), "--out", str(work / "rute"), "-v"], work, env)
         assert plan_run.code in (0, 4), plan_run.stderr
         rows_out.append((f"plan --time-limit {args.time_limit} (CLI, whole run)", plan_run.wall_s, plan_run.rss_mib,

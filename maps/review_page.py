@@ -5,7 +5,9 @@ or far from a road) is a draggable numbered marker at the point the plan used, w
 beside the map. Dragging a marker, or choosing a household in the list and clicking the map, sets
 its point. "Simpan" downloads the rows of ``review.csv`` with ``lat`` and ``lon`` filled in for the
 households that were moved, in exactly ``review.csv``'s format, so that ``ektp-route confirm FILE``
-remembers them. Households without a point (not located) get one with a click. The moves are kept
+remembers them. Households without a point (not located) get one with a click. A point moved outside
+the region the plan was made with (``plan.json`` ``meta.region``) is marked as one ``confirm`` will
+refuse, naming the region. The moves are kept
 in the browser's storage (by plan date) until saved, where the browser allows it.
 
 The page's markup, style and script are ``maps/static/review_page.html``, ``.css`` and ``.js``.
@@ -19,7 +21,6 @@ from maps.assets import asset
 from maps.offline import TILES_URL, offline_page
 from maps.sheets import PRECISION_LABELS, long_date
 from routing.confirmed import REVIEW_COLUMNS, review_cells
-from routing.geo import JOMBANG_BBOX
 from routing.nik import mask
 from routing.plan import SYNTHETIC_NOTE, Plan, Review
 
@@ -30,7 +31,7 @@ PAGE_LABELS = {
                 "ektp-route confirm dengan file yang diunduh.",
         "cards_n": "{n} kartu", "none": "tidak ditemukan", "no_point": "belum ada titik: pilih lalu klik peta",
         "planned_at": "titik rencana: {lat}, {lon}", "moved_to": "titik baru: {lat}, {lon}",
-        "outside": "di luar Kabupaten Jombang: confirm akan menolaknya", "undo": "Batal",
+        "outside": "di luar {region}: confirm akan menolaknya", "undo": "Batal",
         "saved": "Disimpan: {name} ({n} rumah). Jalankan: ektp-route confirm {name}",
         "nothing": "Belum ada titik yang diubah.", "select_first": "Pilih dulu rumah di daftar, lalu klik peta.",
         "storage_refused": "Browser ini tidak mengizinkan halaman menyimpan data: koreksi hanya tersimpan "
@@ -43,7 +44,7 @@ PAGE_LABELS = {
                 "ektp-route confirm on the downloaded file.",
         "cards_n": "{n} cards", "none": "not found", "no_point": "no point yet: choose it, then click the map",
         "planned_at": "planned at: {lat}, {lon}", "moved_to": "new point: {lat}, {lon}",
-        "outside": "outside Kabupaten Jombang: confirm will refuse it", "undo": "Undo",
+        "outside": "outside {region}: confirm will refuse it", "undo": "Undo",
         "saved": "Saved: {name} ({n} households). Run: ektp-route confirm {name}",
         "nothing": "No point has been changed yet.", "select_first": "Choose a household in the list first.",
         "storage_refused": "This browser does not let the page keep data: corrections live only while this "
@@ -89,11 +90,15 @@ def review_page(plan: Plan, lang: str = "id") -> str:
     if lang not in PAGE_LABELS:
         raise ValueError(f"language {lang!r} not available; choose from {sorted(PAGE_LABELS)}")
     households, rows = _households(plan, lang)
+    # The region the plan was made with: `confirm` refuses exactly the points outside its box, so
+    # the page warns with the same box and names the same region.
+    region = plan.region
+    labels = PAGE_LABELS[lang] | {"outside": PAGE_LABELS[lang]["outside"].format(region=region.name)}
     data = {
         "date": plan.date.isoformat(), "date_long": long_date(plan.date, lang),
-        "synthetic": SYNTHETIC_NOTE if plan.synthetic else "", "labels": PAGE_LABELS[lang],
+        "synthetic": SYNTHETIC_NOTE if plan.synthetic else "", "labels": labels,
         "storage_key": f"ektp-route/review/{plan.date.isoformat()}", "csv_name": review_file_name(plan),
-        "columns": list(REVIEW_COLUMNS), "bbox": list(JOMBANG_BBOX), "tiles": TILES_URL,
+        "columns": list(REVIEW_COLUMNS), "bbox": list(region.area), "tiles": TILES_URL,
         "depot": {"lat": plan.depot.lat, "lon": plan.depot.lon}, "households": households,
         "rows": rows,
     }

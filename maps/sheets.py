@@ -28,7 +28,7 @@ from routing.plan import Card, Plan, Route, Visit
 
 LABELS = {
     "id": {
-        "title": "Lembar Rute Pengantaran e-KTP", "office": "Dispendukcapil Kabupaten Jombang",
+        "title": "Lembar Rute Pengantaran e-KTP",
         "date": "Tanggal", "courier": "Kurir", "shift": "Jam kerja", "stops": "Alamat", "cards": "Kartu",
         "km": "Jarak", "finish": "Perkiraan selesai", "no": "No.", "eta": "Tiba", "name": "Nama",
         "nik": "NIK", "address": "Alamat", "n_cards": "Kartu", "precision": "Lokasi", "phone": "Telepon",
@@ -40,7 +40,7 @@ LABELS = {
         "search_kec": "Kec. {kecamatan}", "search_hint": "tanya warga; urut RW/RT",
     },
     "en": {
-        "title": "e-KTP Delivery Route Sheet", "office": "Dispendukcapil Kabupaten Jombang",
+        "title": "e-KTP Delivery Route Sheet",
         "date": "Date", "courier": "Courier", "shift": "Shift", "stops": "Stops", "cards": "Cards",
         "km": "Distance", "finish": "Estimated finish", "no": "No.", "eta": "ETA", "name": "Name",
         "nik": "NIK", "address": "Address", "n_cards": "Cards", "precision": "Location", "phone": "Phone",

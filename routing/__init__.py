@@ -1,4 +1,4 @@
-"""ektp-route: door-to-door e-KTP delivery routes for Dispendukcapil Kabupaten Jombang.
+"""ektp-route: door-to-door e-KTP delivery routes for a Dispendukcapil office (Kabupaten Jombang by default).
 
 The package reads a day's finished card records, groups them into household stops,
 locates them, builds travel times over an OpenStreetMap road network for motorbikes,

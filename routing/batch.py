@@ -1,11 +1,12 @@
-"""Many offices' days in one run, on Dask distributed: the only module that imports dask.
+"""Many offices' days in one run: one office's task, and the run that gives every office its task.
 
-``ektp-route batch MANIFEST.toml --out DIR`` reads a manifest of offices (:func:`read_manifest`),
-turns each into the :class:`~routing.day.DayInputs` that ``plan`` would build (:func:`day_inputs`),
-and runs :func:`routing.day.run_day` for each office as one Dask task (:func:`plan_office`). Only the
-inputs (file paths and settings, a few kilobytes) travel to a worker; the worker reads the files,
-computes the travel matrix, solves, writes ``DIR/<office id>/`` and sends back an
-:class:`OfficeResult` of a few figures, never the plan.
+``ektp-route batch MANIFEST.toml --out DIR`` reads a manifest of offices
+(:func:`routing.manifest.read_manifest`), turns each into the :class:`~routing.day.DayInputs` that
+``plan`` would build (:func:`day_inputs`), and runs :func:`routing.day.run_day` for each office as
+one task on the Dask cluster of :mod:`routing.cluster` (:func:`plan_office`). Only the inputs (file
+paths and settings, a few kilobytes) travel to a worker; the worker reads the files, computes the
+travel matrix, solves, writes ``DIR/<office id>/`` and sends back an :class:`OfficeResult` of a few
+figures, never the plan.
 
 The cluster is the parallelism: a task searches in its own worker process with
 ``solver_workers = 1`` (no process pool of its own; OR-Tools holds the GIL while it searches, so a
@@ -29,227 +30,25 @@ import os
 import re
 import shutil
 import time
-import tomllib
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from routing.config import Settings, load_settings
+from routing.cluster import cluster_name, completed, submit_offices, worker_address, worker_count
+from routing.config import load_settings
 from routing.day import DayInputs, run_day
-from routing.errors import EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EktpError, InputError, ServiceUnreachable
+from routing.errors import EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EktpError, one_line
 from routing.files import write_json
-from routing.geo import LatLon
+from routing.manifest import BATCH_FILE, Office
 from routing.outputs import Outputs, Writer
 from routing.progress import SILENT, Progress
 
 #: ``batch.json`` layout version.
 BATCH_FORMAT = 1
 
-#: Keys an ``[[office]]`` table may have (README, "Many offices: batch").
-OFFICE_KEYS = ("id", "records", "db", "network", "gazetteer", "depot", "couriers", "config", "group_by", "date",
-               "office_name", "sheet", "locations")
-
-#: An office id names its output folder: letters, digits, ``.``, ``-`` and ``_``, starting with a
-#: letter or digit (so never ``..`` or a hidden name), e.g. the Kemendagri code ``35.17``.
-OFFICE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-
-#: Times Dask runs an office's task again after it raised (worker loss is counted separately, by
-#: the scheduler's ``distributed.scheduler.allowed-failures``, default 3).
-RETRIES = 2
-
-#: Tasks the scheduler hands a worker per thread (Dask's ``distributed.scheduler.worker-saturation``).
-#: Dask's default, 1.1, gives a one-thread worker two offices at once: the second waits behind the
-#: first while another worker stands idle at the end of the run (measured: one worker idle for 19 of
-#: 53 s). At 1.0 the offices wait at the scheduler and the next free worker takes the next one.
-WORKER_SATURATION = 1.0
-
 _log = logging.getLogger(__name__)
-
-
-def _show(value: object) -> str:
-    """A value for a one-line message: ``repr``, cut short (a manifest cell may be 100 KB)."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-@dataclass(frozen=True, slots=True)
-class Office:
-    """One ``[[office]]`` of a manifest, its paths already relative to nothing (absolute or as given).
-
-    Attributes
-    ----------
-    id
-        Names the output folder ``DIR/<id>``; e.g. the Kemendagri code ``35.17``.
-    network
-        Road network file.
-    records, db
-        The day's records file and/or the office's ledger (at least one).
-    gazetteer, couriers_file, config, locations
-        As ``plan``'s ``--gazetteer``, ``--couriers-file``, ``--config``, ``--locations``.
-    depot, couriers, group_by, office_name
-        Override the config file's values.
-    day
-        Delivery date; ``None``: the run's ``--date``, else today.
-    sheet
-        Worksheet of an XLSX records file.
-    """
-
-    id: str
-    network: Path
-    records: Path | None = None
-    db: Path | None = None
-    gazetteer: Path | None = None
-    depot: LatLon | None = None
-    couriers: int | None = None
-    couriers_file: Path | None = None
-    config: Path | None = None
-    group_by: str | None = None
-    day: dt.date | None = None
-    office_name: str | None = None
-    sheet: str | None = None
-    locations: Path | None = None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.id, str) or not OFFICE_ID.fullmatch(self.id):
-            raise InputError(f"office id {_show(self.id)}: use letters, digits, '.', '-' and '_' "
-                             "(starting with a letter or digit, at most 64), e.g. '35.17'")
-        if self.records is None and self.db is None:
-            raise InputError(f"office {self.id!r}: give records = FILE or db = LEDGER")
-        if self.couriers is not None and self.couriers_file is not None:
-            raise InputError(f"office {self.id!r}: couriers is either a number or a file, not both")
-
-    @property
-    def folder(self) -> Path:
-        """The office's own input folder: where its records file (or ledger) is."""
-        return (self.records or self.db or self.network).parent
-
-
-def _path(manifest: Path, value: object, problem: Callable[[str], InputError]) -> Path:
-    if not isinstance(value, str) or not value.strip() or "\x00" in value:
-        raise problem("expected a file path (relative to the manifest's folder)")
-    # Absolute, so that a worker whose working folder is elsewhere finds the same file.
-    return manifest.absolute().parent / value
-
-
-def _date(value: object, problem: Callable[[str], InputError]) -> dt.date:
-    if isinstance(value, dt.datetime):
-        raise problem("expected a date YYYY-MM-DD, not a date and time")
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise problem("expected a date YYYY-MM-DD")
-
-
-def _office(manifest: Path, index: int, table: object) -> tuple[str, Office]:
-    """One ``[[office]]`` table, validated key by key; every error names manifest, office, key and value."""
-    label = f"{manifest}, office {index}"
-    if not isinstance(table, dict):
-        raise InputError(f"{label}: expected an [[office]] table, got {_show(table)}")
-    raw_id = table.get("id")
-    if isinstance(raw_id, str) and OFFICE_ID.fullmatch(raw_id):
-        label += f" (id {raw_id!r})"
-    unknown = sorted(set(table) - set(OFFICE_KEYS))
-    if unknown:
-        raise InputError(f"{label}, key {unknown[0]!r}: unknown key; allowed: {', '.join(OFFICE_KEYS)}")
-
-    def problem_for(key: str) -> Callable[[str], InputError]:
-        return lambda what: InputError(f"{label}, key {key!r}, value {_show(table.get(key))}: {what}")
-
-    for key in ("id", "network"):
-        if key not in table:
-            raise InputError(f"{label}, key {key!r}: missing; every office needs an id and a network")
-    if not isinstance(raw_id, str) or not OFFICE_ID.fullmatch(raw_id):
-        raise problem_for("id")("use letters, digits, '.', '-' and '_' (starting with a letter or digit, "
-                                "at most 64), e.g. '35.17'; it names the output folder")
-    if "records" not in table and "db" not in table:
-        raise InputError(f"{label}: give records = FILE (the day's cards) or db = LEDGER")
-    paths = {key: _path(manifest, table[key], problem_for(key))
-             for key in ("network", "records", "db", "gazetteer", "config", "locations") if key in table}
-    fields: dict[str, Any] = {"id": raw_id, **paths}
-    if "depot" in table:
-        value = table["depot"]
-        if (not isinstance(value, list) or len(value) != 2
-                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)):
-            raise problem_for("depot")("expected [lat, lon] in degrees, e.g. [-7.5530, 112.2330]")
-        try:
-            fields["depot"] = LatLon(float(value[0]), float(value[1]))
-        except InputError as exc:
-            raise problem_for("depot")(str(exc)) from None
-    if "couriers" in table:
-        value = table["couriers"]
-        if isinstance(value, str):
-            fields["couriers_file"] = _path(manifest, value, problem_for("couriers"))
-        elif isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 500:
-            fields["couriers"] = value
-        else:
-            raise problem_for("couriers")("expected a number of couriers 1..500 or a couriers file path")
-    if "group_by" in table:
-        if table["group_by"] not in ("none", "desa", "kecamatan"):
-            raise problem_for("group_by")("expected none, desa or kecamatan")
-        fields["group_by"] = table["group_by"]
-    if "date" in table:
-        fields["day"] = _date(table["date"], problem_for("date"))
-    if "office_name" in table:
-        try:
-            Settings(office_name=table["office_name"])
-        except InputError as exc:
-            raise problem_for("office_name")(str(exc)) from None
-        fields["office_name"] = table["office_name"]
-    if "sheet" in table:
-        if not isinstance(table["sheet"], str) or not table["sheet"]:
-            raise problem_for("sheet")("expected a worksheet name")
-        fields["sheet"] = table["sheet"]
-    return raw_id, Office(**fields)
-
-
-def read_manifest(path: Path) -> tuple[Office, ...]:
-    """Read and check a batch manifest: ``[[office]]`` tables, paths relative to the manifest's folder.
-
-    Raises
-    ------
-    InputError
-        The manifest cannot be read, or an office's table is wrong (one line naming the manifest,
-        the office's number and id, the key and the value); nothing is planned then.
-    """
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: manifest not found") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, expected a TOML manifest") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; save the manifest as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}") from None
-    unknown = sorted(set(data) - {"office"})
-    if unknown:
-        raise InputError(f"{path}, key {unknown[0]!r}: unknown; a manifest holds [[office]] tables only")
-    tables = data.get("office")
-    if not isinstance(tables, list) or not tables:
-        raise InputError(f"{path}: no offices; add an [[office]] table per office (id, records, network)")
-    offices: list[Office] = []
-    seen: dict[str, int] = {}
-    for index, table in enumerate(tables, start=1):
-        office_id, office = _office(path, index, table)
-        # Folders named 35.17 and 35.17 differ only by case on some file systems: refuse both.
-        first = seen.setdefault(office_id.casefold(), index)
-        if first != index:
-            raise InputError(f"{path}, office {index}, key 'id', value {office_id!r}: "
-                             f"the same id as office {first}; each office needs its own output folder")
-        offices.append(office)
-    return tuple(offices)
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,7 +120,7 @@ class OfficeResult:
     def failed(cls, office_id: str, day: dt.date, error: str, exit_code: int, wall_s: float = 0.0,
                worker: str = "") -> OfficeResult:
         """An office without a plan, and why."""
-        return cls(office_id, day.isoformat(), wall_s=wall_s, error=_one_line(error) or "failed",
+        return cls(office_id, day.isoformat(), wall_s=wall_s, error=one_line(error) or "failed",
                    exit_code=exit_code if exit_code != EXIT_OK else EXIT_INTERNAL, worker=worker)
 
 
@@ -351,15 +150,6 @@ def publish(tmp: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _worker_address() -> str:
-    try:
-        from distributed import get_worker
-
-        return str(get_worker().address)
-    except ValueError:  # not on a Dask worker (called directly, e.g. in tests)
-        return ""
-
-
 def plan_office(office_id: str, inputs: DayInputs, write: Writer) -> OfficeResult:
     """Plan one office on the worker this runs on, writing with ``write``; the Dask task of :func:`run_batch`.
 
@@ -369,7 +159,7 @@ def plan_office(office_id: str, inputs: DayInputs, write: Writer) -> OfficeResul
     t0, c0 = time.perf_counter(), time.process_time()
     target = inputs.out
     tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex}")
-    worker = _worker_address()
+    worker = worker_address()
 
     def put_in_place(outputs: Outputs) -> Outputs:
         publish(tmp, target)
@@ -432,113 +222,12 @@ class BatchResult:
                             for r in self.offices]}
 
 
-@contextmanager
-def _dask_logs(level: int) -> Iterator[None]:
-    # Dask logs every worker start and stop at INFO (its import sets that level, hence the import
-    # first); the officer sees only Dask's errors unless asking for more.
-    import distributed  # noqa: F401
-
-    logger = logging.getLogger("distributed")
-    before = logger.level
-    logger.setLevel(level)
-    try:
-        yield
-    finally:
-        logger.setLevel(before)
-
-
-@contextmanager
-def connect(workers: int | None = None, scheduler: str | None = None,
-            dask_log_level: int = logging.ERROR) -> Iterator[Any]:
-    """A Dask client: on an existing cluster (``scheduler``), else on a local cluster of processes.
-
-    The local cluster has ``workers`` single-threaded worker processes (default: one per core).
-    Dask's own log lines below ``dask_log_level`` are dropped while the client is open.
-
-    Raises
-    ------
-    ServiceUnreachable
-        The scheduler cannot be reached (exit 3).
-    """
-    with _dask_logs(dask_log_level):
-        with _client(workers, scheduler, dask_log_level) as client:
-            yield client
-
-
-@contextmanager
-def _client(workers: int | None, scheduler: str | None, dask_log_level: int) -> Iterator[Any]:
-    from dask import config as dask_config
-    from distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        try:
-            client = Client(scheduler, timeout="20s")
-        except (OSError, TimeoutError) as exc:
-            raise ServiceUnreachable(f"Dask scheduler {scheduler}: cannot connect ({_one_line(str(exc))}); "
-                                     "is `dask scheduler` running there?") from None
-        saturation = scheduler_saturation(client)
-        if saturation is not None and saturation > WORKER_SATURATION:
-            _log.warning("Dask scheduler %s gives a worker thread up to %s offices at once, so an office can wait "
-                         "behind another while a worker is idle; start it with "
-                         "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION=%s dask scheduler",
-                         scheduler, saturation, WORKER_SATURATION)
-        try:
-            yield client
-        finally:
-            client.close()
-        return
-    n = workers or os.cpu_count() or 1
-    with dask_config.set({"distributed.scheduler.worker-saturation": WORKER_SATURATION}), \
-            LocalCluster(n_workers=n, threads_per_worker=1, processes=True, silence_logs=dask_log_level,
-                         dashboard_address=":0") as cluster, Client(cluster) as client:
-        yield client
-
-
-def scheduler_saturation(client: Any) -> float | None:
-    """The scheduler's tasks per worker thread (``worker-saturation``), or None when it will not say."""
-    try:
-        # A lambda travels by value (cloudpickle), so a scheduler without ektp-route installed answers too.
-        return float(client.run_on_scheduler(lambda dask_scheduler: float(dask_scheduler.WORKER_SATURATION)))
-    except Exception:  # noqa: BLE001  (an older or locked-down scheduler: the advice is a nicety)
-        return None
-
-
-def dashboard_link(client: Any) -> str | None:
-    """The dashboard's address when the scheduler serves one (it needs ``bokeh``), else None."""
-    try:
-        services = client.scheduler_info().get("services", {})
-    except Exception:  # noqa: BLE001  (a dashboard is a nicety; never fail a run over it)
-        return None
-    return str(client.dashboard_link) if "dashboard" in services else None
-
-
-def _workers(client: Any) -> int:
-    return len(client.scheduler_info().get("workers", {}))
-
-
-def submit_offices(client: Any, ids: Sequence[str], inputs: Sequence[Any],
-                   task: Callable[[str, Any], Any]) -> list[Any]:
-    """Submit one task per office, ``task(id, inputs)``, so that Dask queues them at the scheduler.
-
-    One call, with keys that share the prefix ``plan_office``: Dask then sees one group of tasks
-    larger than the cluster and keeps it at the scheduler, handing the next office to the next free
-    worker (with :data:`WORKER_SATURATION`). Offices sent one by one, or keyed first by office, each
-    form a group of their own and are all assigned to workers up front, where an office can wait
-    behind a long one while another worker is idle.
-    """
-    run = uuid.uuid4().hex
-    return list(client.map(task, list(ids), list(inputs), key=[f"plan_office-{run}-{i}" for i in ids],
-                           retries=RETRIES, pure=False))
-
-
 def run_batch(offices: Sequence[Office], out: Path, client: Any, options: RunOptions, write: Writer,
               progress: Progress = SILENT) -> BatchResult:
     """Plan every office on the cluster behind ``client``, written by ``write``; one office's failure stops no other.
 
     Writes ``out/<id>/`` per office (by the workers) and ``out/batch.json`` (here).
     """
-    from distributed import as_completed
-
     t0 = time.perf_counter()
     out = Path(out).absolute()
     out.mkdir(parents=True, exist_ok=True)
@@ -558,7 +247,7 @@ def run_batch(offices: Sequence[Office], out: Path, client: Any, options: RunOpt
     progress.start("offices", float(len(offices)), "offices")
     done = len(results)
     try:
-        for future in as_completed(list(futures)):
+        for future in completed(futures):
             office_id, day = futures[future]
             try:
                 result = future.result()
@@ -578,33 +267,12 @@ def run_batch(offices: Sequence[Office], out: Path, client: Any, options: RunOpt
         progress.finish()
     remove_leftovers(out, [o.id for o in offices])
     batch = BatchResult(tuple(results[o.id] for o in offices), time.perf_counter() - t0,
-                        _cluster_name(client), _workers(client))
-    write_json(out / "batch.json", batch.to_json())
+                        cluster_name(client), worker_count(client))
+    write_json(out / BATCH_FILE, batch.to_json())
     return batch
-
-
-def _cluster_name(client: Any) -> str:
-    address = str(getattr(client.scheduler, "address", "") or "")
-    return address or "local"
 
 
 def _duration(seconds: float) -> str:
     if seconds < 90:
         return f"{max(1, math.ceil(seconds))} s"
     return f"{seconds / 60:.0f} min"
-
-
-def table(batch: BatchResult) -> list[str]:
-    """The printed table: per office, cards in/planned/unassigned/rejected, couriers, km, wall time or error."""
-    head = f"{'office':<12} {'in':>6} {'planned':>7} {'unassig':>7} {'reject':>6} {'kurir':>5} {'km':>8} {'wall s':>7}"
-    lines = [head, "-" * len(head)]
-    for r in batch.offices:
-        if r.ok:
-            lines.append(f"{r.id:<12} {r.cards_in:>6} {r.cards_planned:>7} {r.cards_unassigned:>7} "
-                         f"{r.cards_rejected:>6} {r.couriers:>5} {r.distance_m / 1000:>8.1f} {r.wall_s:>7.1f}")
-        else:
-            lines.append(f"{r.id:<12} error (exit {r.exit_code}): {r.error}")
-    ok = sum(r.ok for r in batch.offices)
-    lines.append(f"{ok} of {len(batch.offices)} offices planned in {batch.wall_s:.1f} s on {batch.workers} "
-                 f"worker(s) ({batch.cluster})")
-    return lines

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from routing.clock import Shift, is_whole, parse_clock
-from routing.errors import InputError, shown
+from routing.errors import InputError, one_line, shown
 from routing.geo import LatLon
 from routing.records import ALIASES
+from routing.region import JOMBANG, Region
 
 #: Approximate position of the Dispendukcapil office in Jombang town (Jl. KH. Wahid Hasyim
 #: area, near the alun-alun). Override with ``--depot`` or ``depot = [lat, lon]``.
@@ -54,6 +55,57 @@ def _shift_from(table: object, what: str) -> Shift:
         if str(exc).startswith(what):
             raise
         raise InputError(f"{what}: {exc}") from None
+
+
+def _region_from(table: object, what: str) -> Region:
+    allowed = {"name", "province", "bbox"}
+    if not isinstance(table, dict):
+        raise InputError(f"{what}: expected a table [region] with name = \"Kabupaten ...\", got {shown(table)}")
+    unknown = set(table) - allowed
+    if unknown:
+        raise InputError(f"{what}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+    if "name" not in table:
+        raise InputError(f"{what}: missing name (e.g. name = \"Kabupaten Sidoarjo\")")
+    try:
+        return Region(table["name"], table.get("bbox"), table.get("province", ""))
+    except InputError as exc:
+        raise InputError(f"{what}.{str(exc).removeprefix('region ')}") from None
+
+
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """The top-level table of the TOML file ``path`` (the ``config file``, a batch ``manifest``).
+
+    Raises
+    ------
+    InputError
+        One line naming the file and what is wrong with it (missing, a folder, not UTF-8, not TOML).
+    """
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: {what} not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: cannot read the {what}: it is a folder, not a TOML file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not valid TOML: the file is not UTF-8 text; save the {what} as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {one_line(str(exc))}") from None
+
+
+def parse_depot(value: object) -> LatLon:
+    """A depot as TOML writes it, ``[lat, lon]`` in degrees, e.g. ``[-7.5530, 112.2330]``.
+
+    Raises
+    ------
+    InputError
+        What is wrong with ``value``, for the caller to prefix with the file and key.
+    """
+    if not (isinstance(value, list) and len(value) == 2
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)):
+        raise InputError(f"expected [lat, lon] in degrees such as [-7.5530, 112.2330], got {shown(value)}")
+    return LatLon(float(value[0]), float(value[1]))
 
 
 #: East Java civil-service hours: Mon-Thu 07:30-16:00 with a 12:00-13:00 break; Friday
@@ -98,6 +150,10 @@ class Settings:
     depot: LatLon = DEFAULT_DEPOT
     #: The office's name, at the head of its route sheets and pages.
     office_name: str = DEFAULT_OFFICE_NAME
+    #: The office's region: what "inside" means for typed, learned, confirmed and geocoded points,
+    #: and the place every such message names. Its ``bbox`` may be ``None``: the road network's
+    #: extent, when a day is planned (see :mod:`routing.region`).
+    region: Region = JOMBANG
     #: Shift for Monday-Thursday, and for Friday (Friday prayers make the break longer).
     shift_mon_thu: Shift = MON_THU
     shift_friday: Shift = FRIDAY
@@ -164,6 +220,8 @@ class Settings:
         if self.urgent_deadline_s is not None and (not is_whole(self.urgent_deadline_s)
                                                    or not 0 <= self.urgent_deadline_s <= 24 * 3600):
             raise InputError(f"setting urgent_deadline must be a clock time, got {shown(self.urgent_deadline_s)}")
+        if not isinstance(self.region, Region):
+            raise InputError(f"setting region must be a Region, got {shown(self.region)}")
         if not isinstance(self.depot, LatLon):
             raise InputError(f"setting depot must be [lat, lon], got {shown(self.depot)}")
         for name in ("shift_mon_thu", "shift_friday"):
@@ -232,31 +290,28 @@ def load_settings(path: Path | None) -> Settings:
         residential = 18
         [columns]
         nik = "NIK PEMOHON"
+        [region]
+        name = "Kabupaten Jombang"
+        province = "Jawa Timur"
+        bbox = [-7.80, 112.04, -7.32, 112.48]
+
+    ``[region]`` (see :mod:`routing.region`) needs a ``name``; without ``bbox`` the area is the road
+    network's extent when planning; without ``province`` the online geocoder asks without one. A
+    config with a ``[region]`` and no ``office_name`` heads its sheets "Dispendukcapil <region name>",
+    so an office that names its region is not headed as Jombang's. Without ``[region]`` the region is
+    Kabupaten Jombang, as the default depot is.
     """
     if path is None:
         return Settings()
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: config file not found") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not valid TOML: the file is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML: {' '.join(str(exc).split())}") from None
-    allowed = _SIMPLE_KEYS | {"depot", "shift", "speeds_kph", "columns", "urgent_deadline"}
+    data = read_toml(path, "config file")
+    allowed = _SIMPLE_KEYS | {"depot", "shift", "speeds_kph", "columns", "urgent_deadline", "region"}
     unknown = set(data) - allowed
     if unknown:
         raise InputError(f"{path}: unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
     kwargs: dict[str, Any] = {k: data[k] for k in _SIMPLE_KEYS if k in data}
     if "depot" in data:
-        depot = data["depot"]
-        if not (isinstance(depot, list) and len(depot) == 2
-                and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in depot)):
-            raise InputError(f"{path}: depot must be [lat, lon] such as [-7.5530, 112.2330], got {shown(depot)}")
         try:
-            kwargs["depot"] = LatLon(float(depot[0]), float(depot[1]))
+            kwargs["depot"] = parse_depot(data["depot"])
         except InputError as exc:
             raise InputError(f"{path}: depot: {exc}") from None
     shifts = data.get("shift", {})
@@ -279,6 +334,9 @@ def load_settings(path: Path | None) -> Settings:
         kwargs["columns"] = {str(k).lower(): v for k, v in data["columns"].items()}
     if "urgent_deadline" in data:
         kwargs["urgent_deadline_s"] = parse_clock(data["urgent_deadline"], f"{path}: urgent_deadline")
+    if "region" in data:
+        kwargs["region"] = _region_from(data["region"], f"{path}: region")
+        kwargs.setdefault("office_name", f"Dispendukcapil {kwargs['region'].name}")
     try:
         return Settings(**kwargs)
     except InputError as exc:

@@ -2,19 +2,23 @@
 
 The officer fills in ``lat`` and ``lon`` in ``review.csv`` for cards that were located only
 roughly, runs ``ektp-route confirm review.csv``, and from then on every card at that normalised
-address is located at precision ``confirmed``.
+address is located at precision ``confirmed``. A point outside the office's region is refused: the
+region is the one the plan was made with (``plan.json`` beside ``review.csv``), or the config's
+(:func:`review_region`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from routing.errors import InputError, where
 from routing.files import read_rows, write_csv
-from routing.geo import LatLon, parse_degrees
-from routing.plan import Review
+from routing.geo import LatLon, in_bbox, parse_degrees
+from routing.plan import Review, read_plan
+from routing.region import JOMBANG, Region, box_text
 
 DEFAULT_STORE = Path("lokasi_terkonfirmasi.csv")
 
@@ -57,15 +61,50 @@ def write_store(path: Path, store: Mapping[str, LatLon]) -> Path:
                      [(k, f"{p.lat:.7f}", f"{p.lon:.7f}") for k, p in sorted(store.items())])
 
 
-def confirm_from_review(review: Path, store_path: Path, bbox: tuple[float, float, float, float]) -> ConfirmResult:
+def plan_of_review(review: Path, plan_file: Path | None = None) -> Path | None:
+    """The plan a review came from: ``plan_file`` when given, else the ``plan.json`` beside ``review`` if any."""
+    beside = Path(review).parent / "plan.json"
+    return plan_file if plan_file is not None else beside if beside.is_file() else None
+
+
+def review_region(review: Path, configured: Region | None, plan_file: Path | None = None) -> Region:
+    """The region the corrections in ``review`` must fall in.
+
+    The config's region when a config is given (``configured``, from ``--config``: Jombang's when the
+    file has no ``[region]``, as for planning) and it has a box; else the region recorded in the plan
+    the review came from (``plan_file``, else the ``plan.json`` beside ``review``), under the config's
+    name when the config names the region without a box; else, with neither, Kabupaten Jombang (the
+    default config's region). The plan's region is the one its
+    review page warned with, so ``confirm`` refuses exactly the points the page marked as outside.
+
+    Raises
+    ------
+    InputError
+        When the config's region has no box and no plan says which area it stood for, or when
+        ``plan_file`` is given but cannot be read.
+    """
+    if configured is not None and configured.bbox is not None:
+        return configured
+    source = plan_of_review(review, plan_file)
+    if source is not None:
+        planned = read_plan(source).region
+        return planned if configured is None else dataclasses.replace(configured, bbox=planned.area)
+    if configured is not None:
+        raise InputError(f"{review}: the config's region {configured.name} has no bbox (its area is the road "
+                         "network's), and no plan.json beside the review says which area the plan used; give "
+                         "--plan PLAN_DIR/plan.json, or bbox = [south, west, north, east] under [region]")
+    return JOMBANG
+
+
+def confirm_from_review(review: Path, store_path: Path, region: Region) -> ConfirmResult:
     """Merge the lat/lon the officer filled into ``review.csv`` into the store.
 
-    Rows with empty lat/lon are skipped; a row with an unusable coordinate is reported with its
-    row, column and value and left out; the rest are stored.
+    Rows with empty lat/lon are skipped; a row with an unusable coordinate, or one outside
+    ``region`` (see :func:`review_region`), is reported with its row, column and value and left
+    out; the rest are stored.
     """
-    from routing.geo import in_bbox
-
     review = Path(review)
+    bbox = region.area
     table = read_rows(review, "review file")
     if not {"key", "lat", "lon"} <= set(table.header):
         raise InputError(f"{where(review, 1)}: expected the review.csv written by `ektp-route plan` "
@@ -83,7 +122,8 @@ def confirm_from_review(review: Path, store_path: Path, bbox: tuple[float, float
             problems.append(f"{where(review, row_no, 'lat', f'{lat_s},{lon_s}')}: not a coordinate")
             continue
         if not in_bbox(point, bbox):
-            problems.append(f"{where(review, row_no, 'lat', f'{lat_s},{lon_s}')}: outside Kabupaten Jombang")
+            problems.append(f"{where(review, row_no, 'lat', f'{lat_s},{lon_s}')}: outside {region.name} "
+                            f"({box_text(bbox)})")
             continue
         key = row["key"]
         if key in store:

@@ -67,3 +67,8 @@ def shown(value: object) -> str:
     """A value as quoted in a one-line message, cut short and without line breaks."""
     text = repr(value)
     return text if len(text) <= 60 else text[:60] + "..."
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace, line breaks included, as one space."""
+    return " ".join(text.split())

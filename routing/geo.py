@@ -9,10 +9,6 @@ from routing.errors import InputError
 
 EARTH_RADIUS_M = 6_371_008.8
 
-#: Kabupaten Jombang's bounding box (south, west, north, east), padded by about 2 km so that
-#: a house on the border is not rejected. Used to check coordinates typed into the records.
-JOMBANG_BBOX = (-7.80, 112.04, -7.32, 112.48)
-
 
 @dataclass(frozen=True, slots=True)
 class LatLon:

@@ -1,11 +1,11 @@
 """Locating households, in order of trust, each result carrying its precision.
 
-1. ``coordinates``: typed in the file and checked against the regency (or network) box.
+1. ``coordinates``: typed in the file and checked against the office's region (:mod:`routing.region`).
 2. ``gps``: where a card of the same household was handed over before, from the courier's phone
    (:mod:`routing.learning`): by KK number, else by address.
 3. ``confirmed``: a point the office confirmed earlier for the same address.
 4. ``dusun`` / ``desa``: a gazetteer point (:mod:`routing.gazetteer`), matched by name with fuzzy tolerance.
-5. ``online``: Nominatim, only when asked (:func:`online_geocoder`).
+5. ``online``: Nominatim, only when asked (:func:`online_geocoder`), with a query naming the region.
 Otherwise the household's cards are unassigned with reason ``not_geocoded``.
 """
 
@@ -19,6 +19,7 @@ from routing.gazetteer import Gazetteer
 from routing.geo import LatLon, in_bbox
 from routing.households import Household, address_text
 from routing.learning import Learned
+from routing.region import Region
 from routing.roads import _osmnx
 
 PRECISIONS = ("coordinates", "gps", "confirmed", "dusun", "desa", "online")
@@ -44,38 +45,40 @@ def household_key(household: Household) -> str:
 
 
 def locate(household: Household, gazetteer: Gazetteer | None,
-           bbox: tuple[float, float, float, float], confirmed: Mapping[str, LatLon] | None = None,
+           region: Region, confirmed: Mapping[str, LatLon] | None = None,
            online: Callable[[str], tuple[float, float] | None] | None = None,
            learned: Learned | None = None) -> Location | str:
     """Locate one household; return a :class:`Location` or a note on why it could not be.
 
     Parameters
     ----------
-    bbox
-        ``(south, west, north, east)`` that typed coordinates must fall in (the regency or
-        the road network, whichever the run uses).
+    region
+        The office's region, with its area: typed, learned and online points must fall in it, and
+        notes about those that do not name it. The online query names it too.
     confirmed
         Locations the office confirmed earlier, by :func:`household_key`.
     online
-        Optional online geocoder, asked last with the address only (dusun, desa, kecamatan).
+        Optional online geocoder, asked last with the address only (dusun, desa, kecamatan, then
+        the region's name and province).
     learned
         Where cards of known households were handed over before (from the ledger).
     """
     notes = []
+    bbox = region.area
     for r in household.records:
         if r.point is None:
             continue
         if in_bbox(r.point, bbox):
             note = f"row {r.row}: lat/lon were swapped in the file; used swapped back" if r.point_swapped else ""
             return Location(r.point, "coordinates", note=note)
-        notes.append(f"row {r.row}: coordinates {r.point.lat}, {r.point.lon} are outside the area")
+        notes.append(f"row {r.row}: coordinates {r.point.lat}, {r.point.lon} are outside {region.name}")
     first = household.first
     if learned:
         door = learned.for_household(household)
         if door is not None and in_bbox(door.point, bbox):
             return Location(door.point, "gps", note="; ".join(notes))
         if door is not None:
-            notes.append(f"delivered on {door.day} at {door.point}, outside the area; not used")
+            notes.append(f"delivered on {door.day} at {door.point}, outside {region.name}; not used")
     if confirmed:
         point = confirmed.get(household_key(household))
         if point is not None:
@@ -88,8 +91,7 @@ def locate(household: Household, gazetteer: Gazetteer | None,
     notes.append(f"desa {first.desa!r} dusun {first.dusun!r} not found in the gazetteer"
                  if gazetteer is not None else "no coordinates and no gazetteer given")
     if online is not None:
-        query = ", ".join(p for p in (first.dusun, f"Desa {first.desa}", f"Kecamatan {first.kecamatan}",
-                                      "Kabupaten Jombang", "Jawa Timur", "Indonesia") if p.strip())
+        query = region.geocoder_query(first.dusun, f"Desa {first.desa}", f"Kecamatan {first.kecamatan}")
         try:
             found = online(query)
         except ServiceUnreachable as exc:
@@ -97,17 +99,16 @@ def locate(household: Household, gazetteer: Gazetteer | None,
         else:
             if found is not None and in_bbox(LatLon(*found), bbox):
                 return Location(LatLon(*found), "online", note=f"online geocoding: {query}")
-            notes.append("online geocoding found nothing in the area")
+            notes.append(f"online geocoding found nothing in {region.name}")
     return "; ".join(notes)
 
 
-def locate_all(households: Sequence[Household], gazetteer: Gazetteer | None,
-               bbox: tuple[float, float, float, float],
+def locate_all(households: Sequence[Household], gazetteer: Gazetteer | None, region: Region,
                confirmed: Mapping[str, LatLon] | None = None,
                online: Callable[[str], tuple[float, float] | None] | None = None,
                learned: Learned | None = None) -> list[Location | str]:
     """:func:`locate` for every household, in order."""
-    return [locate(h, gazetteer, bbox, confirmed, online, learned) for h in households]
+    return [locate(h, gazetteer, region, confirmed, online, learned) for h in households]
 
 
 def online_geocoder() -> Callable[[str], tuple[float, float] | None]:

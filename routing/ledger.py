@@ -4,16 +4,17 @@ An embedded SQLite database in WAL mode; every change runs in one transaction, s
 leaves either all or none of it. The schema is versioned (``PRAGMA user_version``) and brought
 up to date by the migrations below, in order, without losing data.
 
-States of a card::
+States of a card (the state machine itself is :func:`routing.outcomes.next_state`)::
 
     received --plan--> planned --outcome DT--> delivered
                           |  \\--outcome TR/PA/AT/MN--> failed --plan--> planned ...
                           |                               \\-- after max_attempts --> pickup (ambil di kantor)
                           \\--outcome MD (meninggal)--> cancelled
 
-Each outcome keeps where the courier's phone was (``lat``, ``lon``, ``accuracy_m``) and each
-planned event where the plan put the household, so that deliveries teach the next plans where
-households are (:mod:`routing.learning`, :meth:`Ledger.learned_locations`) and the officer is told
+An outcome event stores the outcome's code (``events.outcome``: DT, TR, PA, AT, MN, MD), never its
+words, which are only shown. Each outcome keeps where the courier's phone was (``lat``, ``lon``,
+``accuracy_m``) and each planned event where the plan put the household, so that deliveries teach the
+next plans where households are (:mod:`routing.learning`, :meth:`Ledger.learned_locations`) and the officer is told
 when a planned location was far off.
 """
 
@@ -29,22 +30,22 @@ import math
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
 from routing.errors import InputError, LedgerBusy, where
-from routing.files import read_rows, strip_controls
-from routing.geo import LatLon, haversine_m, parse_degrees
+from routing.files import strip_controls
+from routing.geo import LatLon, haversine_m
 from routing.learning import LEARN_ACCURACY_M, WRONG_PLAN_M, Learned, LearnedPoint, household_of, learn
 from routing.nik import mask
-from routing.outcomes import CODES, parse_outcome
+from routing.outcome_rows import OutcomeRows, Position
+from routing.outcomes import BY_CODE, STATES, is_repeat, next_state
 from routing.plan import Plan
 from routing.records import Record, RecordSet
 
 DEFAULT_DB = Path("ektp-ledger.sqlite")
-STATES = ("received", "planned", "delivered", "failed", "pickup", "cancelled")
 DUE_STATES = ("received", "failed")
 
 _CARD_FIELDS = ("nama", "alamat", "rt", "rw", "dusun", "desa", "kecamatan", "no_kk", "lat", "lon", "urgent",
@@ -90,11 +91,20 @@ MIGRATIONS: tuple[str, ...] = (
         id INTEGER PRIMARY KEY, file TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE, recorded_at TEXT NOT NULL,
         day TEXT NOT NULL, rows INTEGER NOT NULL);
     """,
+    # 4: outcome events keep the outcome's code (``outcome``), not its words. Releases up to 3 wrote
+    # the words (as they were then, listed here for good) into ``reason``; they become codes.
+    """
+    ALTER TABLE events ADD COLUMN outcome TEXT CHECK (outcome IN ('DT', 'TR', 'PA', 'AT', 'MN', 'MD'));
+    UPDATE events SET
+        outcome = CASE reason WHEN 'diterima' THEN 'DT' WHEN 'tidak di rumah' THEN 'TR'
+                              WHEN 'pindah alamat' THEN 'PA' WHEN 'alamat tidak ditemukan' THEN 'AT'
+                              WHEN 'menolak' THEN 'MN' WHEN 'meninggal' THEN 'MD' END,
+        reason = NULL
+    WHERE state IN ('delivered', 'failed', 'pickup', 'cancelled')
+      AND reason IN ('diterima', 'tidak di rumah', 'pindah alamat', 'alamat tidak ditemukan', 'menolak',
+                     'meninggal');
+    """,
 )
-
-#: Columns an outcomes file must have; the courier's page adds ``lat, lon, accuracy_m, courier, note``.
-OUTCOME_COLUMNS = ("nik", "outcome", "recipient", "time")
-
 
 def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
@@ -146,70 +156,6 @@ class OutcomeResult:
     taught: int = 0
     wrong_plans: tuple[str, ...] = ()
     recorded_at: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class OutcomeFile:
-    """An outcomes file as read: its rows (lower-cased column names) with their spreadsheet row
-    numbers, the cells cleaned of control characters, and the contents' digest."""
-
-    path: Path
-    rows: tuple[dict[str, str], ...]
-    row_numbers: tuple[int, ...]
-    sha256: str
-    cleaned: tuple[str, ...] = ()
-
-
-def read_outcome_file(path: Path) -> OutcomeFile:
-    """Read an outcomes CSV (the officer's typed one, or the courier page's ``hasil_*.csv``).
-
-    Raises
-    ------
-    InputError
-        When the file cannot be read or lacks the ``nik`` and ``outcome`` columns.
-    """
-    path = Path(path)
-    table = read_rows(path, "outcomes file")
-    if not {"nik", "outcome"} <= set(table.header):
-        raise InputError(f"{where(path, 1)}: expected columns {', '.join(OUTCOME_COLUMNS)} "
-                         "(and lat, lon, accuracy_m from the courier's page)")
-    return OutcomeFile(path, tuple(cells for _, cells in table.rows), tuple(k for k, _ in table.rows),
-                       hashlib.sha256(path.read_bytes()).hexdigest(), table.cleaned)
-
-
-@dataclass(frozen=True, slots=True)
-class _Position:
-    point: LatLon
-    accuracy_m: float | None
-
-
-def _position(path: Path, row_no: int, row: dict[str, str]) -> _Position | None | str:
-    """The phone's position in an outcome row, ``None`` when there is none, or why it is refused."""
-    lat_s, lon_s, acc_s = (row.get(k) or "" for k in ("lat", "lon", "accuracy_m"))
-    if not lat_s and not lon_s:
-        return None  # no GPS: the outcome still counts, it teaches nothing
-    values: dict[str, float] = {}
-    for column, text, limit in (("lat", lat_s, 90.0), ("lon", lon_s, 180.0)):
-        other = "lon" if column == "lat" else "lat"
-        if not text:
-            return f"{where(path, row_no, column, text)}: {other} is given without {column}; outcome refused"
-        try:
-            value = parse_degrees(text)
-        except ValueError:
-            value = float("nan")
-        if not -limit <= value <= limit:
-            return (f"{where(path, row_no, column, text)}: not a {'latitude' if column == 'lat' else 'longitude'} "
-                    f"(degrees, -{limit:g}..{limit:g}); outcome refused")
-        values[column] = value
-    accuracy = None
-    if acc_s:
-        try:
-            accuracy = parse_degrees(acc_s)
-        except ValueError:
-            accuracy = -1.0
-        if accuracy < 0:
-            return f"{where(path, row_no, 'accuracy_m', acc_s)}: not an accuracy in metres (>= 0); outcome refused"
-    return _Position(LatLon(values["lat"], values["lon"]), accuracy)
 
 
 def _record_of(c: sqlite3.Row, row: int) -> Record:
@@ -435,93 +381,74 @@ class Ledger:
 
     # -- outcomes -------------------------------------------------------------------------------
 
-    def record_outcomes(self, path: Path, rows: Sequence[dict[str, str]], day: dt.date,
-                        max_attempts: int = 2, sha256: str | None = None,
-                        row_numbers: Sequence[int] | None = None) -> OutcomeResult:
-        """Apply the day's outcomes in one transaction.
+    def record_outcomes(self, rows: OutcomeRows, day: dt.date, max_attempts: int = 2,
+                        sha256: str | None = None) -> OutcomeResult:
+        """Apply the day's outcomes (an outcomes file's rows, parsed) in one transaction.
 
-        Columns ``nik``, ``outcome``, ``recipient``, ``time``; from the courier's page also ``lat``,
-        ``lon``, ``accuracy_m`` (the phone's position when the outcome was tapped), ``courier`` and
-        ``note``, all kept with the outcome.
+        Each outcome is kept with its event: the code, recipient, time, the phone's position and
+        accuracy (``lat``, ``lon``, ``accuracy_m``), courier and note. What it does to the card is
+        :func:`routing.outcomes.next_state`.
 
-        Unknown NIKs, impossible transitions (a card that is not out for delivery) and unusable
-        positions are refused, one line each; the same outcome recorded twice counts as already
-        done. With ``sha256`` (the file's digest), a file recorded in full before records nothing
-        (``recorded_at`` says when); a file with refused rows is not remembered, so it can be given
-        again once the cause is fixed. ``row_numbers`` (from :func:`routing.files.read_rows`) are the
-        rows named in those lines; without them rows are counted from 2.
+        Unknown NIKs and impossible transitions (a card that is not out for delivery) are refused,
+        one line each, with the rows refused when they were parsed (in row order); the same outcome
+        recorded twice counts as already done. With ``sha256`` (the file's digest), a file recorded
+        in full before records nothing (``recorded_at`` says when); a file with refused rows is not
+        remembered, so it can be given again once the cause is fixed.
         """
         now = _now()
+        path = rows.path
         applied = repeated = taught = 0
-        problems: list[str] = []
+        problems = [(r.row, r.line) for r in rows.refused]
         wrong: dict[str, str] = {}
-        numbers = list(row_numbers) if row_numbers is not None else list(range(2, len(rows) + 2))
         with self._transaction():
             if sha256 is not None:
                 before = self.db.execute("SELECT recorded_at FROM outcome_files WHERE sha256 = ?",
                                          (sha256,)).fetchone()
                 if before is not None:
                     return OutcomeResult(0, 0, (), recorded_at=str(before["recorded_at"]))
-            for row_no, row in zip(numbers, rows, strict=True):
-                nik = "".join(ch for ch in (row.get("nik") or "") if ch.isdigit())
-                raw = (row.get("outcome") or "").strip()
-                outcome = parse_outcome(raw)
-                if outcome is None:
-                    problems.append(f"{where(path, row_no, 'outcome', raw)}: unknown outcome; use one of "
-                                    f"{', '.join(CODES)}")
-                    continue
-                position = _position(path, row_no, row)
-                if isinstance(position, str):
-                    problems.append(position)
-                    continue
-                card = self.db.execute("SELECT * FROM cards WHERE nik = ?", (nik,)).fetchone()
+            for row in rows.rows:
+                card = self.db.execute("SELECT * FROM cards WHERE nik = ?", (row.nik,)).fetchone()
                 if card is None:
-                    problems.append(f"{where(path, row_no, 'nik', row.get('nik'))}: no such card in the ledger")
+                    problems.append((row.row, f"{where(path, row.row, 'nik', row.nik_text)}: no such card in the "
+                                              "ledger"))
                     continue
-                new_state, reason, code = outcome.state, outcome.words_id, outcome.code
-                recipient = (row.get("recipient") or "").strip()
-                if card["state"] != "planned":
-                    last = self.db.execute("SELECT reason FROM events WHERE nik = ? ORDER BY id DESC LIMIT 1",
-                                           (nik,)).fetchone()
-                    if card["state"] in (new_state, "pickup") and last and last["reason"] == reason:
+                after = next_state(card["state"], card["attempts"], row.outcome, max_attempts)
+                if after is None:
+                    last = self.db.execute("SELECT outcome FROM events WHERE nik = ? ORDER BY id DESC LIMIT 1",
+                                           (row.nik,)).fetchone()
+                    if is_repeat(card["state"], last["outcome"] if last else None, row.outcome):
                         repeated += 1
                         continue
-                    problems.append(f"{where(path, row_no, 'outcome', raw)}: card {mask(nik)} is "
-                                    f"{card['state']}, not out for delivery; outcome refused")
+                    problems.append((row.row, f"{where(path, row.row, 'outcome', row.outcome_text)}: card "
+                                              f"{mask(row.nik)} is {card['state']}, not out for delivery; "
+                                              "outcome refused"))
                     continue
-                if code == "DT" and not recipient:
-                    problems.append(f"{where(path, row_no, 'recipient', '')}: a delivered card needs the "
-                                    "recipient's name")
-                    continue
-                teaches = (code == "DT" and position is not None and position.accuracy_m is not None
-                           and position.accuracy_m <= LEARN_ACCURACY_M)
-                if teaches:
-                    assert position is not None
+                position = row.position
+                if (row.outcome.code == "DT" and position is not None and position.accuracy_m is not None
+                        and position.accuracy_m <= LEARN_ACCURACY_M):
                     taught += 1
                     household = household_of(_record_of(card, 2))
                     if household not in wrong:
-                        line = self._wrong_plan(path, row_no, card, position)
+                        line = self._wrong_plan(path, row.row, card, position)
                         if line:
                             wrong[household] = line
-                attempt = card["attempts"] + (new_state == "failed")
-                if new_state == "failed" and attempt >= max_attempts:
-                    new_state = "pickup"
                 self.db.execute("UPDATE cards SET state = ?, attempts = ?, updated_at = ? WHERE nik = ?",
-                                (new_state, attempt, now, nik))
+                                (after.state, after.attempts, now, row.nik))
                 self.db.execute(
-                    "INSERT INTO events(nik, at, day, state, courier_id, reason, recipient, attempt, lat, lon, "
+                    "INSERT INTO events(nik, at, day, state, outcome, courier_id, recipient, attempt, lat, lon, "
                     "accuracy_m, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (nik, f"{day.isoformat()}T{(row.get('time') or '').strip() or '00:00'}", day.isoformat(),
-                     new_state, (row.get("courier") or "").strip() or None, reason, recipient or None, attempt,
+                    (row.nik, f"{day.isoformat()}T{row.time or '00:00'}", day.isoformat(), after.state,
+                     row.outcome.code, row.courier or None, row.recipient or None, after.attempts,
                      position.point.lat if position else None, position.point.lon if position else None,
-                     position.accuracy_m if position else None, (row.get("note") or "").strip() or None))
+                     position.accuracy_m if position else None, row.note or None))
                 applied += 1
             if sha256 is not None and not problems:
                 self.db.execute("INSERT INTO outcome_files(file, sha256, recorded_at, day, rows) "
-                                "VALUES (?, ?, ?, ?, ?)", (str(path), sha256, now, day.isoformat(), len(rows)))
-        return OutcomeResult(applied, repeated, tuple(problems), taught, tuple(wrong.values()))
+                                "VALUES (?, ?, ?, ?, ?)", (str(path), sha256, now, day.isoformat(), len(rows.rows)))
+        problems.sort(key=lambda p: p[0])  # stable: a row's lines in the order they were found
+        return OutcomeResult(applied, repeated, tuple(line for _, line in problems), taught, tuple(wrong.values()))
 
-    def _wrong_plan(self, path: Path, row_no: int, card: sqlite3.Row, at: _Position) -> str:
+    def _wrong_plan(self, path: Path, row_no: int, card: sqlite3.Row, at: Position) -> str:
         """A line for the officer when the plan put the card's household far from where it was delivered."""
         planned = self.db.execute("SELECT lat, lon, precision FROM events WHERE nik = ? AND state = 'planned' "
                                   "ORDER BY id DESC LIMIT 1", (card["nik"],)).fetchone()
@@ -558,13 +485,16 @@ class Ledger:
         return dict(self.db.execute("SELECT state, count(*) FROM events WHERE day = ? GROUP BY state",
                                     (day.isoformat(),)).fetchall())
 
-    def export_rows(self) -> Iterable[sqlite3.Row]:
-        """Every card with its state, attempts and last event."""
-        return self.db.execute(
-            "SELECT c.nik, c.nama, c.desa, c.dusun, c.state, c.attempts, c.urgent, b.batch_date, "
-            "(SELECT e.day || ' ' || coalesce(e.reason, e.state) FROM events e WHERE e.nik = c.nik "
-            " ORDER BY e.id DESC LIMIT 1) AS last_event "
-            "FROM cards c JOIN batches b ON b.id = c.batch_id ORDER BY c.desa, c.nik")
+    def export_rows(self) -> Iterator[tuple[object, ...]]:
+        """Every card with its state, attempts and last event (its day, then the outcome's words, the
+        reason or the state)."""
+        rows = self.db.execute(
+            "SELECT c.nik, c.nama, c.desa, c.dusun, c.state, c.attempts, c.urgent, b.batch_date, e.day, e.outcome, "
+            "e.reason, e.state AS event_state FROM cards c JOIN batches b ON b.id = c.batch_id "
+            "LEFT JOIN events e ON e.id = (SELECT max(id) FROM events WHERE nik = c.nik) ORDER BY c.desa, c.nik")
+        for r in rows:
+            what = BY_CODE[r["outcome"]].words_id if r["outcome"] else r["reason"] or r["event_state"]
+            yield (*tuple(r)[:8], f"{r['day']} {what}" if r["day"] is not None else None)
 
     def integrity(self) -> str:
         """``PRAGMA integrity_check`` result (``ok`` when sound)."""

@@ -1,7 +1,16 @@
 """What can happen at the door: the outcome codes of the route sheet, and what each does to a card.
 
 One home for the vocabulary the courier ticks on paper (or taps on the phone), the ledger records
-and the sheets print. Codes are the office's own two-letter abbreviations of Indonesian words.
+and the sheets print. Codes are the office's own two-letter abbreviations of Indonesian words; the
+ledger stores the codes, and the words are only ever shown.
+
+A card's journey is a state machine, kept here as pure functions the ledger calls
+(:func:`next_state`, :func:`is_repeat`)::
+
+    received --plan--> planned --DT--> delivered
+                          |  \\--TR/PA/AT/MN--> failed --plan--> planned ...
+                          |                        \\-- after max_attempts --> pickup (ambil di kantor)
+                          \\--MD (meninggal)--> cancelled
 """
 
 from __future__ import annotations
@@ -44,6 +53,53 @@ def parse_outcome(text: str) -> Outcome | None:
     """The outcome for a code (``tr``) or its words (``tidak di rumah``); ``None`` when unknown."""
     raw = text.strip()
     return BY_CODE.get(raw.upper()) or BY_CODE.get(_WORDS.get(raw.lower(), ""))
+
+
+#: A card's states in the ledger, in the order a card goes through them.
+STATES = ("received", "planned", "delivered", "failed", "pickup", "cancelled")
+
+
+@dataclass(frozen=True, slots=True)
+class CardState:
+    """Where a card is in its journey, and how many delivery attempts have failed so far."""
+
+    state: str
+    attempts: int
+
+    def __post_init__(self) -> None:
+        if self.state not in STATES:
+            raise ValueError(f"unknown card state {self.state!r}; known: {', '.join(STATES)}")
+        if not isinstance(self.attempts, int) or isinstance(self.attempts, bool) or self.attempts < 0:
+            raise ValueError(f"failed attempts must be a whole number >= 0, got {self.attempts!r}")
+
+
+def next_state(state: str, attempts: int, outcome: Outcome, max_attempts: int) -> CardState | None:
+    """The card's state and failed attempts after ``outcome``; ``None`` when it was not out for delivery.
+
+    Only a ``planned`` card has an outcome. A failed attempt counts; at ``max_attempts`` failed
+    attempts the card waits at the office (``pickup``) instead of being planned again.
+
+    >>> next_state("planned", 1, BY_CODE["TR"], 2)
+    CardState(state='pickup', attempts=2)
+    >>> next_state("delivered", 0, BY_CODE["TR"], 2) is None
+    True
+    """
+    CardState(state, attempts)  # refuses a state or count the ledger cannot hold
+    if state != "planned":
+        return None
+    failed = outcome.state == "failed"
+    after = attempts + failed
+    return CardState("pickup" if failed and after >= max_attempts else outcome.state, after)
+
+
+def is_repeat(state: str, last_code: str | None, outcome: Outcome) -> bool:
+    """True when ``outcome`` is the one recorded last for a card now in ``state`` (the same result given twice).
+
+    ``last_code`` is the code of the card's last event (``None``: it was not an outcome). A failed
+    attempt given again after it sent the card to the office (``pickup``) is a repeat too.
+    """
+    lands_in = (outcome.state, "pickup") if outcome.state == "failed" else (outcome.state,)
+    return state in lands_in and last_code == outcome.code
 
 
 def legend(lang: str) -> list[tuple[str, str]]:

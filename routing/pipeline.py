@@ -25,7 +25,7 @@ from routing.gazetteer import Gazetteer
 from routing.geo import LatLon
 from routing.households import normalise_name
 from routing.learning import Learned
-from routing.plan import Plan, Rejected, Unassigned
+from routing.plan import Plan, Unassigned
 from routing.progress import SILENT, Progress
 from routing.records import RecordSet
 from routing.roads.matrix import travel_matrix
@@ -219,7 +219,6 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
         When the depot is not near the road network, or options contradict each other.
     """
     shift = settings.shift_for(day)
-    rejected = [Rejected(r.row, r.nik, r.column, r.value, r.reason, r.detail) for r in records.rejected]
     located = locate_stops(records, network, settings, gazetteer, confirmed, online, progress, learned)
     fleet = tuple(couriers) if couriers else default_fleet(settings)
     ends = terminals(network, settings, fleet, shift, named=couriers is not None)
@@ -273,11 +272,12 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
         routes = [dataclasses.replace(r, courier_id=f"K{k:02d}") for k, r in enumerate(routes, start=1)]
     unassigned.sort(key=lambda u: u.card.row)
     return Plan(date=day, depot=settings.depot, cards_in=records.rows, routes=tuple(routes),
-                unassigned=tuple(unassigned), rejected=tuple(rejected),
+                unassigned=tuple(unassigned), rejected=records.rejected,
                 review=tuple(sorted(located.review, key=lambda r: r.row)),
                 source=records.path, network=network.source, synthetic=synthetic,
                 meta={"shift": shift.label(), "couriers_available": sum(len(j.problem.vehicles) for j in jobs),
                       "time_limit_s": settings.time_limit_s, "deterministic": settings.deterministic,
                       "group_by": settings.group_by, "groups": len(jobs),
                       "depot_snap_m": located.depot.distance_m, "solver_workers": cores,
-                      "office_name": settings.office_name, "snap_warn_m": settings.snap_warn_m})
+                      "office_name": settings.office_name, "snap_warn_m": settings.snap_warn_m,
+                      "region": located.region.to_json()})

@@ -20,6 +20,8 @@ from routing.couriers import courier_id_problem
 from routing.errors import InputError
 from routing.files import shown, strip_controls, undecoded
 from routing.geo import LatLon
+from routing.records import Rejection
+from routing.region import JOMBANG, Region
 
 PLAN_FORMAT = 1
 
@@ -168,21 +170,6 @@ class Unassigned:
 
 
 @dataclass(frozen=True, slots=True)
-class Rejected:
-    """An input row that could not become a card."""
-
-    row: int
-    nik: str
-    column: str
-    value: str
-    reason: str
-    detail: str
-
-    def __post_init__(self) -> None:
-        _check_types(self)
-
-
-@dataclass(frozen=True, slots=True)
 class Review:
     """A card the officer should look at: its location is approximate or was corrected."""
 
@@ -208,7 +195,7 @@ class Plan:
     cards_in: int
     routes: tuple[Route, ...]
     unassigned: tuple[Unassigned, ...]
-    rejected: tuple[Rejected, ...]
+    rejected: tuple[Rejection, ...]
     review: tuple[Review, ...] = ()
     source: str = ""
     network: str = ""
@@ -228,6 +215,8 @@ class Plan:
         niks = [c.nik for r in self.routes for v in r.visits for c in v.cards] + [u.card.nik for u in self.unassigned]
         if len(niks) != len(set(niks)):
             raise ValueError("a NIK appears more than once among planned and unassigned cards")
+        if self.meta.get("region") is not None:
+            Region.from_json(self.meta["region"])  # a hand-edited meta.region is refused here, not mid-drawing
 
     @property
     def office_name(self) -> str:
@@ -241,6 +230,19 @@ class Plan:
         setting the plan was made with; 150 for older plans)."""
         value = self.meta.get("snap_warn_m")
         return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else DEFAULT_SNAP_WARN_M
+
+    @property
+    def region(self) -> Region:
+        """The region the plan located its cards in (``meta.region``); Jombang for plans written before
+        the region was recorded, since every such plan was Jombang's.
+
+        Raises
+        ------
+        InputError
+            When ``meta.region`` is there but unusable (naming the field and value).
+        """
+        data = self.meta.get("region")
+        return JOMBANG if data is None else Region.from_json(data)
 
     @property
     def cards_planned(self) -> int:
@@ -378,7 +380,7 @@ def from_json(data: dict[str, Any], path: str = "plan.json") -> Plan:
             date=dt.date.fromisoformat(data["date"]), depot=LatLon(data["depot"]["lat"], data["depot"]["lon"]),
             cards_in=data["summary"]["cards_in"], routes=routes,
             unassigned=tuple(Unassigned(Card(**u["card"]), u["reason"], u["detail"]) for u in data["unassigned"]),
-            rejected=tuple(Rejected(**r) for r in data["rejected"]),
+            rejected=tuple(Rejection(**r) for r in data["rejected"]),
             review=tuple(Review(**r) for r in data.get("review", [])),
             source=data.get("source", ""), network=data.get("network", ""),
             synthetic=bool(data.get("synthetic")), meta=data.get("meta", {}))

@@ -95,7 +95,11 @@ class Record:
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """A row that could not become a record, and why (one line for the officer)."""
+    """A row that could not become a record, and why (one line for the officer).
+
+    The reader makes it and the plan keeps it as it is (``plan.json``'s ``rejected``); a plan read
+    back from an edited file builds it again, so a field of the wrong type is refused here.
+    """
 
     row: int
     nik: str
@@ -103,6 +107,13 @@ class Rejection:
     value: str
     reason: str
     detail: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.row, int) or isinstance(self.row, bool):
+            raise ValueError(f"rejection row must be int, got {shown(repr(self.row))}")
+        for name in ("nik", "column", "value", "reason", "detail"):
+            if not isinstance(getattr(self, name), str):
+                raise ValueError(f"rejection {name} must be str, got {shown(repr(getattr(self, name)))}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +284,8 @@ def _build(path: Path, row_no: int, raw_cells: Sequence[object], cols: Mapping[s
         except ValueError:
             return reject("lon", lon_text, "bad_coordinate", "longitude is not a number")
         if lat == 0 and lon == 0:
-            return reject("lat", f"{lat_text},{lon_text}", "bad_coordinate", "0,0 is not a place in Jombang")
+            return reject("lat", f"{lat_text},{lon_text}", "bad_coordinate",
+                          "0,0 is not an address (an empty cell exported as 0?)")
         swapped = not -90 <= lat <= 90 and -90 <= lon <= 90 and -180 <= lat <= 180
         if swapped:
             lat, lon = lon, lat

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from routing.config import Settings
 from routing.errors import InputError
 from routing.gazetteer import Gazetteer
-from routing.geo import JOMBANG_BBOX, LatLon
+from routing.geo import LatLon
 from routing.geocode import Location, household_key, locate_all
 from routing.households import Household, group_households
 from routing.learning import Learned
 from routing.plan import Card, Review, Unassigned
 from routing.progress import Progress
 from routing.records import Record, RecordSet
+from routing.region import Region, box_text, overlaps
 from routing.roads.network import RoadNetwork
 from routing.roads.snap import Snap, snap
 
@@ -58,17 +59,14 @@ class LocatedStop:
 
 @dataclass(frozen=True, slots=True)
 class LocatedDay:
-    """The day's stops, the office's place on the network, and the cards set aside so far."""
+    """The day's stops, the office's place on the network, the cards set aside so far, and the
+    region they were located in (with its area, the network's extent when the config gave none)."""
 
     stops: tuple[LocatedStop, ...]
     depot: Snap
     unassigned: tuple[Unassigned, ...]
     review: tuple[Review, ...]
-
-
-def _union_bbox(a: tuple[float, float, float, float],
-                b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+    region: Region
 
 
 def _to_review(h: Household, precision: str, note: str) -> list[Review]:
@@ -82,6 +80,9 @@ def locate_stops(records: RecordSet, network: RoadNetwork, settings: Settings, g
     """Households, located and snapped; cards that cannot be are unassigned, doubtful ones reviewed.
 
     ``learned`` (from the ledger) places households where a card of theirs was handed over before.
+    Points count as inside when they fall in the office's region (``settings.region``, its area the
+    network's padded extent when the config gives none); a network that lies wholly outside the
+    region's area is warned about, since every typed point would then be refused.
 
     Raises
     ------
@@ -93,9 +94,12 @@ def locate_stops(records: RecordSet, network: RoadNetwork, settings: Settings, g
     households = group_households(records.records)
     progress.note(f"{len(records.records)} cards in {len(households)} households "
                   f"({len(records.rejected)} rows rejected)")
-    bbox = _union_bbox(JOMBANG_BBOX, network.bbox)
+    region = settings.region.within(network.bbox)
+    if not overlaps(region.area, network.bbox):
+        progress.warn(f"the road network {network.source} ({box_text(network.bbox)}) lies outside the region "
+                      f"{region.name} ({box_text(region.area)}); set [region] name (and bbox) in the config")
     located: list[tuple[Household, Location]] = []
-    for h, loc in zip(households, locate_all(households, gazetteer, bbox, confirmed, online, learned)):
+    for h, loc in zip(households, locate_all(households, gazetteer, region, confirmed, online, learned)):
         if isinstance(loc, str):
             unassigned += [Unassigned(card_of(r), "not_geocoded", loc) for r in h.records]
             review += _to_review(h, "none", loc)
@@ -121,4 +125,4 @@ def locate_stops(records: RecordSet, network: RoadNetwork, settings: Settings, g
         if s.distance_m > settings.snap_warn_m:
             review += _to_review(h, loc.precision, f"{s.distance_m} m from the nearest road")
     progress.note(f"{len(stops)} stops located and snapped to the road network")
-    return LocatedDay(tuple(stops), depot, tuple(unassigned), tuple(review))
+    return LocatedDay(tuple(stops), depot, tuple(unassigned), tuple(review), region)

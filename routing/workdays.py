@@ -76,3 +76,23 @@ def day_off_warning(day: dt.date) -> str | None:
     following = next_working_day(day)
     return (f"{day.isoformat()} ({_DAYS[day.weekday()]}) is not a working day ({reason}); "
             f"the next working day is {following.isoformat()} ({_DAYS[following.weekday()]})")
+
+
+def delivery_day(asked: dt.date | None, today: dt.date) -> tuple[dt.date, str | None]:
+    """The day a run plans for, and the officer's warning about it (``None`` when there is none).
+
+    ``asked`` (``--date``) when given: a plan for a Sunday or a public holiday is made when asked
+    for, with a warning. Otherwise the next working day from ``today``, with a warning when that is
+    not today. ``plan``, ``demo`` and ``batch`` all take their default date from here.
+
+    >>> day, warning = delivery_day(None, dt.date(2026, 11, 29))  # a Sunday
+    >>> day, warning.endswith("; planning for 2026-11-30")
+    (datetime.date(2026, 11, 30), True)
+    >>> delivery_day(None, dt.date(2026, 11, 30))
+    (datetime.date(2026, 11, 30), None)
+    """
+    day = asked or next_working_day(today)
+    warning = day_off_warning(asked or today)
+    if warning and asked is None:
+        warning += f"; planning for {day.isoformat()}"
+    return day, warning

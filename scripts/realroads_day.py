@@ -60,7 +60,10 @@ def main(out: Path) -> None:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-    subprocess.run(["ektp-route", "plan", str(out / "input" / "kartu.csv"),
+    # Kota Kediri's office: its region's area is the network's extent (not the default, Jombang's box).
+    config = out / "input" / "kediri.toml"
+    config.write_text('[region]\nname = "Kota Kediri"\nprovince = "Jawa Timur"\n', encoding="utf-8")
+    subprocess.run(["ektp-route", "plan", str(out / "input" / "kartu.csv"), "--config", str(config),
                     "--network", str(SHARED / "kota_kediri_rbi25k_roads.osm.bz2"),
                     "--gazetteer", str(out / "input" / "gazetteer.csv"), "--out", str(out),
                     "--depot", f"{net.node_lat[office]:.6f},{net.node_lon[office]:.6f}",

@@ -23,25 +23,13 @@ import pytest
 from conftest import DATA, MONDAY, ROOT, records_csv, run_ektp, village_rows
 
 from maps.render import render_all
-from routing.batch import (
-    WORKER_SATURATION,
-    BatchResult,
-    Office,
-    OfficeResult,
-    RunOptions,
-    connect,
-    day_inputs,
-    plan_office,
-    publish,
-    read_manifest,
-    remove_leftovers,
-    scheduler_saturation,
-    submit_offices,
-    table,
-)
+from routing.batch import BatchResult, OfficeResult, RunOptions, day_inputs, plan_office, publish, remove_leftovers
+from routing.cli.batch import table
+from routing.cluster import WORKER_SATURATION, connect, scheduler_saturation, submit_offices
 from routing.config import DEFAULT_OFFICE_NAME, DEFAULT_SPEEDS_KPH, Settings, load_settings
 from routing.demo import generate
 from routing.errors import InputError
+from routing.manifest import Office, read_manifest
 from routing.pipeline import plan_day
 from routing.plan import read_plan
 from routing.records import read_records
@@ -156,6 +144,30 @@ def test_office_refuses_an_unsafe_id_even_when_built_directly():
     assert Office("35.17_b-2", Path("n.osm"), records=Path("r.csv")).id == "35.17_b-2"
 
 
+#: Office ids that pass as letters, digits and dots but cannot be a folder of their own in OUT:
+#: Windows device names (any case, any extension), the batch's own results file, a trailing dot.
+UNSAFE_IDS = ["batch.json", "BATCH.JSON", "con", "CON", "NUL", "nul.txt", "Aux", "prn.tar.gz", "COM1", "com9.x",
+              "LPT1", "lpt9", "35.", "a.."]
+
+
+@pytest.mark.parametrize("office_id", UNSAFE_IDS)
+def test_an_id_that_is_no_folder_of_its_own_is_refused_when_the_manifest_is_read(tmp_path, office_id):
+    manifest = tmp_path / "kantor.toml"
+    manifest.write_text(_office() + _office(id=f'"{office_id}"'), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_manifest(manifest)
+    message = str(err.value)
+    assert message.startswith(f"{manifest}, office 2, key 'id', value {office_id!r}: ") and "\n" not in message
+    with pytest.raises(InputError):
+        Office(office_id, Path("n.osm"), records=Path("r.csv"))
+
+
+@pytest.mark.parametrize("office_id", ["console", "CONx", "COM10", "lpt", "nul_1", "a.con", "batch", "batch.json.1",
+                                       "35.17"])
+def test_ids_that_only_look_like_reserved_names_are_kept(office_id):
+    assert Office(office_id, Path("n.osm"), records=Path("r.csv")).id == office_id
+
+
 def test_day_inputs_layer_config_then_manifest_then_command_line(tmp_path):
     config = tmp_path / "kab.toml"
     config.write_text('office_name = "Dispendukcapil Kab. Contoh"\ncouriers = 2\ntime_limit_s = 20\n'
@@ -229,6 +241,42 @@ def test_a_bug_in_one_office_is_its_one_line_internal_error(tmp_path, small_day,
                                              RunOptions(MONDAY)), render_all)
     assert result.exit_code == 1 and result.error.startswith("internal error (RuntimeError: boom second line)")
     assert list((tmp_path / "out").iterdir()) == [], "the half-written temporary is removed"
+
+
+def test_each_office_plans_in_its_own_region(tmp_path, small_day):
+    """Two offices of one manifest, one with the default config (Jombang), one whose config names its region:
+    each plan records, and each review page checks, its own office's region."""
+    from routing.region import JOMBANG, Region
+
+    files, records = small_day
+    (tmp_path / "uji.toml").write_text('[region]\nname = "Kabupaten Uji"\nprovince = "Jawa Tengah"\n', encoding="utf-8")
+    manifest = tmp_path / "kantor.toml"
+    manifest.write_text(f"""
+[[office]]
+id = "35.17"
+records = "{records}"
+network = "{files.network}"
+
+[[office]]
+id = "33.99"
+records = "{records}"
+network = "{files.network}"
+config = "uji.toml"
+""", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    regions = {}
+    for office in read_manifest(manifest):
+        result = plan_office(office.id, day_inputs(office, out, RunOptions(MONDAY, time_limit_s=1)), render_all)
+        assert result.ok, result.error
+        plan = read_plan(out / office.id / "plan.json")
+        page = (out / office.id / "review.html").read_text(encoding="utf-8")
+        assert json.dumps(list(plan.region.area), separators=(",", ":")) in page
+        regions[office.id] = (plan.region, plan.office_name)
+    network = load_network_kept(files.network, DEFAULT_SPEEDS_KPH)
+    assert regions == {"35.17": (JOMBANG, DEFAULT_OFFICE_NAME),
+                       "33.99": (Region("Kabupaten Uji", None, "Jawa Tengah").within(network.bbox),
+                                 "Dispendukcapil Kabupaten Uji")}
 
 
 def test_publish_replaces_the_old_folder_and_leftovers_are_removed(tmp_path):
@@ -309,7 +357,7 @@ def test_an_existing_scheduler_that_hands_out_two_offices_per_worker_is_named_wi
     from distributed import LocalCluster
 
     with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:  # Dask's defaults
-        with caplog.at_level("WARNING", logger="routing.batch"), connect(scheduler=cluster.scheduler_address):
+        with caplog.at_level("WARNING", logger="routing.cluster"), connect(scheduler=cluster.scheduler_address):
             pass
     assert "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION=1.0 dask scheduler" in caplog.text
 
@@ -550,6 +598,68 @@ def test_batch_command_refuses_a_bad_manifest_before_starting_a_cluster(tmp_path
     both = run_ektp(["batch", manifest, "--out", tmp_path / "out", "--workers", 2, "--scheduler", "tcp://h:8786"],
                     tmp_path)
     assert both.returncode == 2 and "not both" in both.stderr
+
+
+@pytest.mark.parametrize("office_id", ["batch.json", "con", "NUL"])
+def test_batch_command_refuses_an_id_that_is_no_folder_before_planning_anything(tmp_path, office_id):
+    # Before, each of these was planned with every other office, and the run then ended in exit 2.
+    manifest = tmp_path / "kantor.toml"
+    manifest.write_text(_office() + _office(id=f'"{office_id}"'), encoding="utf-8")
+    done = run_ektp(["batch", manifest, "--out", tmp_path / "out", "--workers", 1], tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"ektp-route: error: {manifest}, office 2, key 'id', "
+                                                   f"value {office_id!r}: "), done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+class _Sunday(dt.date):
+    """A ``datetime.date`` whose today is Sunday 2026-11-29."""
+
+    @classmethod
+    def today(cls):
+        return cls(2026, 11, 29)
+
+
+def test_plan_and_batch_default_to_the_next_working_day_from_one_place(tmp_path, monkeypatch):
+    import contextlib
+    import types
+
+    from click.testing import CliRunner
+
+    import routing.batch
+    import routing.cli.options
+    import routing.cluster
+    import routing.day
+    from routing.cli import main
+
+    # Today is a Sunday: both commands plan for Monday, and both say so.
+    monkeypatch.setattr(routing.cli.options, "dt", types.SimpleNamespace(date=_Sunday))
+    days = {}
+
+    def run_day(inputs, write, progress, publish=None):
+        days["plan"] = inputs.day
+        raise InputError("stopped by the test")
+
+    def run_batch(offices, out, client, options, write, progress):
+        days["batch"] = options.day
+        return BatchResult((), 0.0, "local", 1)
+
+    monkeypatch.setattr(routing.day, "run_day", run_day)
+    monkeypatch.setattr(routing.batch, "run_batch", run_batch)
+    monkeypatch.setattr(routing.cluster, "connect", lambda *a, **k: contextlib.nullcontext(None))
+    monkeypatch.setattr(routing.cluster, "dashboard_link", lambda client: None)
+    monkeypatch.setattr(routing.cluster, "worker_count", lambda client: 1)
+    manifest = tmp_path / "kantor.toml"
+    manifest.write_text(_office(), encoding="utf-8")
+    runner = CliRunner()
+    plan = runner.invoke(main, ["plan", "kartu.csv", "--network", "jalan.osm", "--out", str(tmp_path / "p")])
+    batch = runner.invoke(main, ["batch", str(manifest), "--out", str(tmp_path / "b")])
+    assert plan.exit_code == 2 and batch.exit_code == 0, (plan.output, batch.output)
+    assert days == {"plan": MONDAY, "batch": MONDAY}
+    warning = ("ektp-route: warning: 2026-11-29 (Minggu) is not a working day (Minggu); the next working day is "
+               "2026-11-30 (Senin); planning for 2026-11-30")
+    assert warning in plan.stderr and warning in batch.stderr
 
 
 @pytest.mark.slow

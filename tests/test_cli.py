@@ -278,3 +278,37 @@ def test_deterministic_plans_are_identical(runner, tmp_path, demo_files):
         outs.append((out / "plan.json").read_text())
     assert outs[0] == outs[1]
     assert json.loads(outs[0])["meta"]["deterministic"] is True
+
+
+def _ledger_of_many_desa(db, n):
+    """A ledger whose ``status`` prints one line per desa for ``n`` desa (far more than a pipe holds)."""
+    from routing.ledger import Ledger
+
+    with Ledger(db) as ledger:
+        ledger.db.execute("INSERT INTO batches(file, sha256, imported_at, batch_date, cards) "
+                          "VALUES ('f', 'h', 't', 'd', ?)", (n,))
+        ledger.db.executemany("INSERT INTO cards(nik, batch_id, state, nama, desa, row_hash, updated_at) "
+                              "VALUES (?, 1, 'received', 'Warga', ?, 'x', 't')",
+                              [(nik_for(k), f"Desa Nomor {k:05d}") for k in range(1, n + 1)])
+    return db
+
+
+def test_a_reader_that_stops_early_ends_any_command_quietly(tmp_path):
+    """``ektp-route status | head -1``: the pipe closes under the command, which exits 141 without a word."""
+    db = _ledger_of_many_desa(tmp_path / "l.sqlite", 2000)  # about 200 KB of status: it blocks on the pipe
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    env.pop("EKTP_DEBUG", None)
+    with subprocess.Popen(["ektp-route", "status", "--db", str(db)], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, env=env) as proc:
+        first = proc.stdout.readline()  # what `head -1` reads, before it closes the pipe
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        code = proc.wait(timeout=120)
+    assert code == 141, err
+    assert first.decode().startswith(f"{db}: 2000 cards")
+    assert err == "", err  # no "internal error", no traceback, no "Exception ignored" at exit
+    # The same through a shell's pipe, as the officer types it.
+    shell = subprocess.run(f"set -o pipefail; ektp-route status --db '{db}' | head -1", shell=True,
+                           executable="/bin/bash", capture_output=True, text=True, env=env, timeout=120)
+    assert shell.stdout.startswith(f"{db}: 2000 cards") and shell.stdout.count("\n") == 1
+    assert shell.stderr == "" and shell.returncode == 141, shell.stderr

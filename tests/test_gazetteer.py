@@ -4,19 +4,20 @@ import pytest
 from conftest import GAZ, SHARED, rec
 
 from routing.gazetteer import read_gazetteer
-from routing.geo import JOMBANG_BBOX, LatLon
+from routing.geo import LatLon
 from routing.geocode import locate
 from routing.households import group_households
+from routing.region import JOMBANG
 
 
 def test_gazetteer_fuzzy_dusun_then_desa():
     (h,) = group_households([rec(2, 1, dusun="Carukkulon", desa="Djabon")])
-    loc = locate(h, GAZ, JOMBANG_BBOX)
+    loc = locate(h, GAZ, JOMBANG)
     assert loc.precision == "dusun" and loc.point == LatLon(-7.566, 112.209) and loc.score < 100
     (h,) = group_households([rec(2, 1, dusun="Dukuh Baru")])
-    assert locate(h, GAZ, JOMBANG_BBOX).precision == "desa"
+    assert locate(h, GAZ, JOMBANG).precision == "desa"
     (h,) = group_households([rec(2, 1, desa="Karangwinongan")])
-    assert isinstance(locate(h, GAZ, JOMBANG_BBOX), str)
+    assert isinstance(locate(h, GAZ, JOMBANG), str)
 
 
 @pytest.mark.shared
@@ -34,12 +35,12 @@ def test_real_kemendagri_desa_centroids_as_gazetteer(tmp_path):
     gaz = read_gazetteer(out)
     assert len(gaz.entries) == 306
     (h,) = group_households([rec(2, 1, dusun="", desa="Jabon", kecamatan="Jombang")])
-    loc = locate(h, gaz, JOMBANG_BBOX)
+    loc = locate(h, gaz, JOMBANG)
     assert loc.precision == "desa"
     assert loc.point.lat == pytest.approx(-7.565169, abs=1e-5) and loc.point.lon == pytest.approx(112.212371, abs=1e-5)
     # A spelling variant named in SOURCES.md still finds its desa.
     (h,) = group_households([rec(2, 1, dusun="", desa="Tugusumberejo", kecamatan="Peterongan")])
-    assert locate(h, gaz, JOMBANG_BBOX).precision == "desa"
+    assert locate(h, gaz, JOMBANG).precision == "desa"
 
 
 def _polygon_feature(props, ring):

@@ -10,13 +10,15 @@ import pytest
 from conftest import GAZ, MONDAY, nik_for, outcomes_csv, rec, records_csv, run_ektp
 
 from maps.courier_page import RESULT_COLUMNS
-from routing.geo import JOMBANG_BBOX, LatLon, haversine_m
+from routing.geo import LatLon, haversine_m
 from routing.geocode import locate
 from routing.households import group_households
 from routing.learning import Learned, LearnedPoint
 from routing.ledger import MIGRATIONS, Ledger
 from routing.nik import mask
+from routing.outcome_rows import parse_outcome_rows
 from routing.records import read_records
+from routing.region import JOMBANG
 
 TUESDAY = MONDAY + dt.timedelta(days=1)
 
@@ -106,11 +108,11 @@ def test_migration_from_schema_2_keeps_data(tmp_path):
         old.db.execute("INSERT INTO changes(nik, batch_id, row, fields, at) "
                        f"VALUES ('{nik_for(1)}', 1, 2, '{{}}', 't')")
     with Ledger(db) as upgraded:
-        assert upgraded.version == len(MIGRATIONS) == 3
+        assert upgraded.version == len(MIGRATIONS) == 4
         assert upgraded.counts()["delivered"] == 1
         (e,) = [dict(r) for r in upgraded.db.execute("SELECT * FROM events")]
-        assert (e["recipient"], e["reason"], e["lat"], e["lon"], e["accuracy_m"]) == ("Siti", "diterima", None,
-                                                                                       None, None)
+        assert (e["recipient"], e["outcome"], e["reason"], e["lat"], e["lon"], e["accuracy_m"]) == (
+            "Siti", "DT", None, None, None, None)
         assert upgraded.db.execute("SELECT count(*) FROM changes").fetchone()[0] == 1
         assert upgraded.db.execute("SELECT count(*) FROM outcome_files").fetchone()[0] == 0
         assert len(upgraded.learned_locations()) == 0  # an old delivery without a position teaches nothing
@@ -239,11 +241,11 @@ def test_learned_points_newest_wins_by_kk_and_by_address(tmp_path):
         led.import_batch(rs, b"a", MONDAY)
         led.db.execute("UPDATE cards SET state = 'planned'")  # as a recorded plan leaves them
         first, later = LatLon(-7.5601, 112.2101), LatLon(-7.5602, 112.2102)
-        result = led.record_outcomes(tmp_path / "o.csv", [
+        result = led.record_outcomes(parse_outcome_rows(tmp_path / "o.csv", [
             gps(nik_for(6), "DT", later, 5, recipient="Nur", time="11:00"),  # later in the day, recorded first
             gps(nik_for(1), "DT", first, 30, recipient="Siti", time="08:00"),
             gps(nik_for(5), "DT", first, 50, recipient="Yuli"),
-            gps(nik_for(7), "DT", later, 3, recipient="V")], MONDAY)
+            gps(nik_for(7), "DT", later, 3, recipient="V")]), MONDAY)
         assert (result.applied, result.taught, result.problems) == (4, 4, ())
         learned = led.learned_locations()
     assert learned.by_kk == {KK[1]: LearnedPoint(later, 5.0, MONDAY)}
@@ -262,14 +264,14 @@ def test_locate_puts_gps_after_typed_coordinates_and_before_confirmed_and_gazett
     learned = Learned({"3517090101269999": LearnedPoint(door, 10.0, MONDAY)})
     (h,) = group_households([rec(2, 1, no_kk="3517090101269999")])
     confirmed = {"jalan melati nomor 5|caruk kulon|2|5|jabon|jombang": LatLon(-7.5, 112.2)}
-    assert locate(h, GAZ, JOMBANG_BBOX, confirmed).precision == "confirmed"
-    loc = locate(h, GAZ, JOMBANG_BBOX, confirmed, learned=learned)
+    assert locate(h, GAZ, JOMBANG, confirmed).precision == "confirmed"
+    loc = locate(h, GAZ, JOMBANG, confirmed, learned=learned)
     assert (loc.precision, loc.point, loc.note) == ("gps", door, "")
     (h,) = group_households([rec(2, 1, no_kk="3517090101269999", point=typed)])
-    assert locate(h, GAZ, JOMBANG_BBOX, learned=learned).precision == "coordinates"
+    assert locate(h, GAZ, JOMBANG, learned=learned).precision == "coordinates"
     far = Learned({"3517090101269999": LearnedPoint(LatLon(-6.2, 106.8), 10.0, MONDAY)})  # Jakarta
     (h,) = group_households([rec(2, 1, no_kk="3517090101269999")])
-    loc = locate(h, GAZ, JOMBANG_BBOX, learned=far)
-    assert loc.precision == "dusun" and "outside the area; not used" in loc.note
+    loc = locate(h, GAZ, JOMBANG, learned=far)
+    assert loc.precision == "dusun" and "outside Kabupaten Jombang; not used" in loc.note
     with pytest.raises(ValueError, match="does not teach"):
         LearnedPoint(door, 80.0, MONDAY)

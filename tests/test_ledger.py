@@ -18,6 +18,8 @@ from conftest import sengon_rows as rows
 from routing.cli import main
 from routing.errors import EXIT_LEDGER_BUSY, EXIT_OK, EXIT_PARTIAL, InputError, LedgerBusy
 from routing.ledger import MIGRATIONS, Ledger, ledger_timeout
+from routing.outcome_rows import parse_outcome_rows, read_outcome_file
+from routing.outcomes import OUTCOMES
 from routing.records import read_records
 
 
@@ -66,6 +68,13 @@ def test_three_day_cycle(runner, tmp_path, demo_files):
         assert ledger.counts() == {"received": 0, "planned": 0, "delivered": 5, "failed": 0, "pickup": 2,
                                    "cancelled": 1}
         assert ledger.integrity() == "ok"
+        # The codes are stored, never the words the sheet prints ("diterima" was typed for card 3).
+        outcomes = ledger.db.execute("SELECT nik, outcome, reason FROM events WHERE outcome IS NOT NULL "
+                                     "ORDER BY id").fetchall()
+        assert [(n, o) for n, o, _ in outcomes][:3] == [(nik_for(1), "DT"), (nik_for(2), "DT"), (nik_for(3), "DT")]
+        assert len(outcomes) == 11 and {r for _, _, r in outcomes} == {None}
+        words = {o.words_id for o in OUTCOMES}
+        assert not [r for (r,) in ledger.db.execute("SELECT reason FROM events") if r in words]
     p3 = plan_db(runner, db, demo_files.network, tmp_path / "d3", "2026-12-02")
     assert p3["summary"]["cards_in"] == 0 and not planned_niks(p3)
     status = runner.invoke(main, ["status", "--db", str(db), "--date", "2026-12-01"])
@@ -75,6 +84,9 @@ def test_three_day_cycle(runner, tmp_path, demo_files):
     assert runner.invoke(main, ["export", "--db", str(db), "--out", str(out)]).exit_code == 0
     exported = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert {e["nik"]: e["state"] for e in exported}[nik_for(5)] == "pickup" and len(exported) == 8
+    # The export shows the words, in the office's language.
+    last = {e["nik"]: e["last_event"] for e in exported}
+    assert last[nik_for(5)] == "2026-12-01 alamat tidak ditemukan" and last[nik_for(8)] == "2026-12-01 meninggal"
 
 
 def test_import_is_idempotent_and_changes_are_reported(runner, tmp_path):
@@ -122,6 +134,36 @@ def test_migrations_keep_data(tmp_path):
         assert upgraded.version == len(MIGRATIONS)
         assert upgraded.counts()["received"] == 1
         assert upgraded.db.execute("SELECT count(*) FROM changes").fetchone()[0] == 0
+
+
+def test_a_ledger_with_outcome_words_migrates_to_codes_and_still_knows_a_repeat(tmp_path):
+    db = tmp_path / "old.sqlite"
+    with Ledger(db, schema=3) as old:  # as releases up to 3 left a ledger: the outcome's words in `reason`
+        old.db.execute("INSERT INTO batches(file, sha256, imported_at, batch_date, cards) VALUES ('f','h','t','d',4)")
+        for k, state, attempts, reason in ((1, "failed", 1, "tidak di rumah"), (2, "delivered", 0, "diterima"),
+                                           (3, "pickup", 2, "alamat tidak ditemukan"),
+                                           (4, "received", 0, "unassigned: not_geocoded")):
+            old.db.execute("INSERT INTO cards(nik, batch_id, state, attempts, nama, desa, row_hash, updated_at) "
+                           "VALUES (?, 1, ?, ?, 'Warga', 'Sengon', 'x', 't')", (nik_for(k), state, attempts))
+            old.db.execute("INSERT INTO events(nik, at, day, state, reason, attempt) VALUES "
+                           "(?, '2026-11-30T09:00', '2026-11-30', ?, ?, ?)", (nik_for(k), state, reason, attempts))
+    with Ledger(db) as ledger:
+        assert ledger.version == len(MIGRATIONS) == 4 and ledger.integrity() == "ok"
+        stored = ledger.db.execute("SELECT outcome, reason FROM events ORDER BY nik").fetchall()
+        assert [tuple(r) for r in stored] == [("TR", None), ("DT", None), ("AT", None),
+                                              (None, "unassigned: not_geocoded")]
+        # The same outcomes given again are repeats; another outcome for the failed card is refused.
+        f = tmp_path / "hasil.csv"
+        rows = parse_outcome_rows(f, [dict(nik=nik_for(1), outcome="TR"), dict(nik=nik_for(2), outcome="diterima",
+                                                                                recipient="Siti"),
+                                      dict(nik=nik_for(3), outcome="at"), dict(nik=nik_for(1), outcome="PA")])
+        result = ledger.record_outcomes(rows, dt.date(2026, 11, 30))
+        assert (result.applied, result.repeated) == (0, 3)
+        assert result.problems == (f"{f}, row 5, column 'outcome', value 'PA': card 3517********0001 is failed, "
+                                   "not out for delivery; outcome refused",)
+        assert ledger.db.execute("SELECT count(*) FROM events").fetchone()[0] == 4
+        assert ledger.counts() == {"received": 1, "planned": 0, "delivered": 1, "failed": 1, "pickup": 1,
+                                   "cancelled": 0}
 
 
 def big_batch(path, n):
@@ -281,14 +323,10 @@ def test_cli_export_into_a_folder_that_does_not_exist_exit_2(tmp_path):
 
 
 def test_outcome_problems_name_the_rows_read_rows_numbered(tmp_path):
-    from routing.files import read_rows
-
     f = tmp_path / "hasil.csv"
     f.write_text("\n\nnik,outcome,recipient,time\n\n3517094507900099,DT,Siti,09:00\n", encoding="utf-8")
-    table = read_rows(f, "outcomes file")
     with Ledger(tmp_path / "l.sqlite") as ledger:
-        result = ledger.record_outcomes(f, [cells for _, cells in table.rows], dt.date(2026, 11, 30),
-                                        row_numbers=[n for n, _ in table.rows])
+        result = ledger.record_outcomes(read_outcome_file(f).rows, dt.date(2026, 11, 30))
     assert result.problems == (f"{f}, row 5, column 'nik', value '3517094507900099': no such card in the ledger",)
 
 

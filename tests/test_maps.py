@@ -18,8 +18,9 @@ from routing.config import DEFAULT_SPEEDS_KPH, Settings
 from routing.files import safe_filename
 from routing.geo import LatLon
 from routing.pipeline import plan_day
-from routing.plan import Rejected, Review, Unassigned, from_json
-from routing.records import read_records
+from routing.plan import Review, Unassigned, from_json
+from routing.records import Rejection, read_records
+from routing.region import Region
 from routing.roads.network import load_network
 from routing.roads.streets import Street, Streets, streets_around
 
@@ -103,7 +104,7 @@ def hostile_pages(tmp_path_factory):
     extra = card(9001, nama=text, address=text, desa=text, kecamatan=text, telepon=text)
     plan = hand_plan(routes, source=text, network=text, meta={"note": text},
                      unassigned=(Unassigned(extra, "not_geocoded", text),),
-                     rejected=(Rejected(9002, text, text, text, "bad_value", text),),
+                     rejected=(Rejection(9002, text, text, text, "bad_value", text),),
                      review=(Review(9003, text, text, text, "desa", text, text, text),))
     plan = dataclasses.replace(plan, routes=tuple(
         unchecked_id(dataclasses.replace(r, courier_id="K01", visits=tuple(
@@ -305,7 +306,7 @@ def kediri_day(tmp_path_factory):
     for k in range(3):  # other households at the first one's point: one stop each, all at one point
         rows.append(dict(rows[0], nik=nik_for(50 + k), nama=f"Tetangga {k}", alamat=f"Gang Sempit {k}"))
     tmp = tmp_path_factory.mktemp("kediri")
-    settings = Settings(time_limit_s=1, couriers=2,
+    settings = Settings(time_limit_s=1, couriers=2, region=Region("Kota Kediri"),
                         depot=LatLon(float(net.node_lat[depot_node]), float(net.node_lon[depot_node])))
     plan = plan_day(read_records(records_csv(tmp / "in.csv", rows)), net, settings, MONDAY)
     assert plan.summary()["cards_planned"] == len(rows)

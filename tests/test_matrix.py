@@ -299,6 +299,7 @@ def test_a_real_roads_day_of_houses_near_roads_flags_none_as_far_from_a_road(ked
     from maps.render import write_tables
     from routing.pipeline import plan_day
     from routing.records import read_records
+    from routing.region import Region
 
     net = kediri
     t, h = tails(net), net.indices
@@ -312,7 +313,7 @@ def test_a_real_roads_day_of_houses_near_roads_flags_none_as_far_from_a_road(ked
         rows.append(dict(nik=nik_for(k), nama=f"Warga {k}", alamat=f"Jl. Kediri {k}", rt="1", rw="1", dusun="",
                          desa="Kediri", kecamatan="Kota", lat=f"{p.lat:.7f}", lon=f"{p.lon:.7f}"))
     depot = along(net, int(roads[0]), 10.0)
-    settings = Settings(depot=depot, time_limit_s=2, couriers=3)
+    settings = Settings(depot=depot, time_limit_s=2, couriers=3, region=Region("Kota Kediri"))
     plan = plan_day(read_records(records_csv(tmp_path / "in.csv", rows)), net, settings, MONDAY)
     assert plan.cards_planned == 40
     assert max(v.snap_m for r in plan.routes for v in r.visits) <= 41

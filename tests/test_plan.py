@@ -3,13 +3,14 @@
 written, and the courier's name on the sheet."""
 
 import csv
+import dataclasses
 import datetime as dt
 import json
 import os
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import MONDAY, nik_for, one_line_error, run_cli
+from conftest import DATA, MONDAY, nik_for, one_line_error, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,8 +22,8 @@ from routing.errors import InputError
 from routing.gazetteer import read_gazetteer
 from routing.geo import LatLon
 from routing.pipeline import plan_day
-from routing.plan import Card, Plan, Rejected, Route, Unassigned, Visit, from_json, read_plan, to_json
-from routing.records import read_records
+from routing.plan import Card, Plan, Route, Unassigned, Visit, from_json, read_plan, to_json
+from routing.records import Rejection, read_records
 
 
 def small_plan(courier_name: str = "") -> Plan:
@@ -32,7 +33,7 @@ def small_plan(courier_name: str = "") -> Plan:
     route = Route("K01", MON_THU, 7 * 3600 + 1800, 9 * 3600, 8000, (visit,),
                   (LatLon(-7.553, 112.233), LatLon(-7.535, 112.226)), courier_name=courier_name)
     lost = Unassigned(Card(4, nik_for(3), "Eko", "Jl. Jauh", "Sengon", "Jombang"), "not_geocoded", "no match")
-    bad = Rejected(5, "", "nik", "123", "invalid_nik", "x.csv, row 5: NIK must have 16 digits")
+    bad = Rejection(5, "", "nik", "123", "invalid_nik", "x.csv, row 5: NIK must have 16 digits")
     return Plan(MONDAY, LatLon(-7.553, 112.233), 4, (route,), (lost,), (bad,))
 
 
@@ -74,6 +75,8 @@ def test_cli_render_refuses_a_courier_id_that_is_not_a_plain_name(tmp_path, cid)
     (lambda d: d["routes"][0]["visits"][0].update(lat=float("nan")), "NaN is not a number"),
     (lambda d: d["routes"][0]["visits"][0]["recipients"][0].update(urgent="no"), "urgent must be bool"),
     (lambda d: d["routes"][0].update(courier_name=5), "courier_name must be str"),
+    (lambda d: d["rejected"][0].update(row="5"), "rejection row must be int"),
+    (lambda d: d["rejected"][0].update(detail=None), "rejection detail must be str"),
     (lambda d: d["routes"].append(dict(d["routes"][0], courier_id="k01")), "same courier id"),
     (lambda d: d["routes"][0].update(shift=5), "not a plan written by ektp-route"),
     (lambda d: d.update(summary=[]), "not a plan written by ektp-route"),
@@ -167,3 +170,12 @@ def test_every_row_accounted_exactly_once(tmp_path, demo_network, demo_files, ro
     rows_seen = [c.row for r in plan.routes for v in r.visits for c in v.cards]
     rows_seen += [u.card.row for u in plan.unassigned] + [r.row for r in plan.rejected]
     assert sorted(rows_seen) == list(range(2, len(rows) + 2))
+
+
+def test_the_reader_s_rejections_are_the_plan_s_own(demo_network):
+    # One rejection type: the plan keeps what the reader made, and plan.json gives the same back.
+    rs = read_records(DATA / "valid.csv")
+    bad = Rejection(99, "123", "nik", "123", "invalid_nik", "x.csv, row 99: NIK must have 16 digits")
+    plan = plan_day(dataclasses.replace(rs, rejected=(bad,)), demo_network, Settings(time_limit_s=1), MONDAY)
+    assert plan.rejected == (bad,) and type(plan.rejected[0]) is Rejection
+    assert from_json(json.loads(json.dumps(to_json(plan)))).rejected == (bad,)

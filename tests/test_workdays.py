@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from routing.workdays import day_off_reason, day_off_warning, is_working_day, next_working_day
+from routing.workdays import day_off_reason, day_off_warning, delivery_day, is_working_day, next_working_day
 
 D = dt.date
 
@@ -43,3 +43,21 @@ def test_warning_names_the_day_the_reason_and_the_next_working_day():
     text = day_off_warning(D(2026, 8, 17))
     assert text == ("2026-08-17 (Senin) is not a working day (Hari Kemerdekaan Republik Indonesia); "
                     "the next working day is 2026-08-18 (Selasa)")
+
+
+SUNDAY, MONDAY = D(2026, 11, 29), D(2026, 11, 30)
+
+
+@pytest.mark.parametrize("asked, today, day, warning", [
+    (None, MONDAY, MONDAY, None),                                    # a working day: today, quietly
+    (None, SUNDAY, MONDAY, "2026-11-29 (Minggu) is not a working day (Minggu); the next working day is "
+                           "2026-11-30 (Senin); planning for 2026-11-30"),
+    (None, D(2026, 3, 19), D(2026, 3, 25), "planning for 2026-03-25"),  # Nyepi to after Lebaran
+    (SUNDAY, MONDAY, SUNDAY, "2026-11-29 (Minggu) is not a working day"),  # asked for: planned, with a warning
+    (MONDAY, SUNDAY, MONDAY, None),                                  # asked for a working day: no word of today
+])
+def test_the_delivery_day_of_a_run_and_its_warning(asked, today, day, warning):
+    got, said = delivery_day(asked, today)
+    assert got == day
+    assert said is None if warning is None else warning in said
+    assert said is None or not asked or "planning for" not in said

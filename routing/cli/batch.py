@@ -1,4 +1,4 @@
-"""``batch``: many offices' days in one run, on a local Dask cluster or an existing one."""
+"""``batch``: many offices' days in one run, on a local Dask cluster or an existing one; the printed table."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ import datetime as dt
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from routing.cli.main import main
-from routing.cli.options import date_opt, lang_opt, quiet_opt, verbose_opt, verbosity
+from routing.cli.options import day_to_plan, delivery_date_opt, lang_opt, quiet_opt, verbose_opt, verbosity
 from routing.cli.terminal import terminal_progress
+
+if TYPE_CHECKING:
+    from routing.batch import BatchResult
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 _FOLDER = click.Path(file_okay=False, path_type=Path)
@@ -25,7 +29,7 @@ _FOLDER = click.Path(file_okay=False, path_type=Path)
               help="Worker processes of the local cluster, one thread each (default: one per core).")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:8786",
               help="Run on an existing Dask cluster (`dask scheduler`, `dask worker`) instead.")
-@date_opt
+@delivery_date_opt
 @click.option("--time-limit", type=click.IntRange(1, 3600), default=None,
               help="Solver time budget per office in seconds (default: each office's config, else 30).")
 @click.option("--deterministic", is_flag=True, default=None,
@@ -49,12 +53,14 @@ def batch(ctx: click.Context, manifest: Path, out: Path, workers: int | None, sc
       ektp-route batch kantor.toml --out /bersama/rute --scheduler tcp://10.0.0.5:8786
     """
     from maps.render import render_all
-    from routing.batch import RunOptions, connect, dashboard_link, read_manifest, run_batch, table
+    from routing.batch import RunOptions, run_batch
+    from routing.cluster import connect, dashboard_link, worker_count
+    from routing.manifest import read_manifest
 
     if workers is not None and scheduler is not None:
         raise click.UsageError("give --workers (a local cluster) or --scheduler (an existing one), not both")
     offices = read_manifest(manifest)
-    options = RunOptions(day or dt.date.today(), lang, deterministic, time_limit)
+    options = RunOptions(day_to_plan(day), lang, deterministic, time_limit)
     progress = terminal_progress(verbosity(ctx))
     level = verbosity(ctx)
     with connect(workers, scheduler, logging.INFO if level > 1 else logging.WARNING if level == 1
@@ -62,9 +68,25 @@ def batch(ctx: click.Context, manifest: Path, out: Path, workers: int | None, sc
         link = dashboard_link(client)
         if link:
             progress.note(f"Dask dashboard: {link}")
-        progress.note(f"{len(offices)} offices on {len(client.scheduler_info().get('workers', {}))} worker(s)")
+        progress.note(f"{len(offices)} offices on {worker_count(client)} worker(s)")
         result = run_batch(offices, out, client, options, render_all, progress)
     for line in table(result):
         click.echo(line)
     click.echo(f"Results: {out / 'batch.json'}")
     sys.exit(result.exit_code)
+
+
+def table(batch: BatchResult) -> list[str]:
+    """The printed table: per office, cards in/planned/unassigned/rejected, couriers, km, wall time or error."""
+    head = f"{'office':<12} {'in':>6} {'planned':>7} {'unassig':>7} {'reject':>6} {'kurir':>5} {'km':>8} {'wall s':>7}"
+    lines = [head, "-" * len(head)]
+    for r in batch.offices:
+        if r.ok:
+            lines.append(f"{r.id:<12} {r.cards_in:>6} {r.cards_planned:>7} {r.cards_unassigned:>7} "
+                         f"{r.cards_rejected:>6} {r.couriers:>5} {r.distance_m / 1000:>8.1f} {r.wall_s:>7.1f}")
+        else:
+            lines.append(f"{r.id:<12} error (exit {r.exit_code}): {r.error}")
+    ok = sum(r.ok for r in batch.offices)
+    lines.append(f"{ok} of {len(batch.offices)} offices planned in {batch.wall_s:.1f} s on {batch.workers} "
+                 f"worker(s) ({batch.cluster})")
+    return lines

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,16 @@ from typing import Any
 import click
 
 from routing.cli.main import main
-from routing.cli.options import Planning, lang_opt, locations_opt, planning_options, sheet_opt, verbosity
+from routing.cli.options import (
+    Planning,
+    config_opt,
+    day_to_plan,
+    lang_opt,
+    locations_opt,
+    planning_options,
+    sheet_opt,
+    verbosity,
+)
 from routing.cli.terminal import terminal_progress
 from routing.clock import format_clock
 from routing.errors import EXIT_OK, EXIT_PARTIAL, InputError
@@ -54,22 +62,6 @@ def print_summary(plan: Plan, out: Path, lang: str) -> None:
     click.echo(words["files"].format(out=out))
 
 
-def _day(planning: Planning) -> dt.date:
-    """The delivery date: ``--date``, else the next working day from today (with a warning when that is not today).
-
-    A plan for a Sunday or a public holiday is made when asked for explicitly, with a warning.
-    """
-    from routing.workdays import day_off_warning, next_working_day
-
-    today = dt.date.today()
-    day = planning.day or next_working_day(today)
-    warning = day_off_warning(planning.day or today)
-    if warning:
-        click.echo(f"ektp-route: warning: {warning}" + ("" if planning.day else f"; planning for {day.isoformat()}"),
-                   err=True)
-    return day
-
-
 @main.command()
 @click.argument("records", type=_FILE, required=False)
 @click.option("--db", "db", type=_FILE, default=None,
@@ -104,7 +96,8 @@ def plan(ctx: click.Context, records: Path | None, db: Path | None, network: Pat
     if network is None:
         raise InputError("no road network given: pass --network FILE (see `ektp-route network --help` "
                          "to import an OpenStreetMap extract)")
-    inputs = DayInputs(network, planning.out, _day(planning), planning.settings, records=records, db=db, sheet=sheet,
+    day = day_to_plan(planning.day)
+    inputs = DayInputs(network, planning.out, day, planning.settings, records=records, db=db, sheet=sheet,
                        gazetteer=gazetteer, couriers_file=planning.couriers_file, locations=planning.locations,
                        geocode_online=geocode_online, lang=planning.lang)
     result = run_day(inputs, render_all, terminal_progress(verbosity(ctx)))
@@ -134,8 +127,8 @@ def demo(ctx: click.Context, cards: int, **options: Any) -> None:
     planning = Planning.from_options(options)
     files = generate(planning.out / "input", cards)
     click.echo(_SUMMARY[planning.lang]["demo"].format(folder=planning.out / "input"), err=verbosity(ctx) < 0)
-    inputs = DayInputs(files.network, planning.out, _day(planning), planning.settings, records=files.records,
-                       gazetteer=files.gazetteer, couriers_file=planning.couriers_file,
+    inputs = DayInputs(files.network, planning.out, day_to_plan(planning.day), planning.settings,
+                       records=files.records, gazetteer=files.gazetteer, couriers_file=planning.couriers_file,
                        locations=planning.locations or planning.out / "input" / "lokasi_terkonfirmasi.csv",
                        lang=planning.lang, synthetic=True)
     result = run_day(inputs, render_all, terminal_progress(verbosity(ctx)))
@@ -163,20 +156,35 @@ def render(plan_dir: Path, lang: str) -> None:
 @main.command()
 @click.argument("review", type=_FILE)
 @locations_opt
-def confirm(review: Path, locations: Path | None) -> None:
+@config_opt
+@click.option("--plan", "plan_file", type=_FILE, default=None,
+              help="The plan.json the review came from (default: the one beside REVIEW): its region.")
+def confirm(review: Path, locations: Path | None, config: Path | None, plan_file: Path | None) -> None:
     """Remember the lat/lon the officer filled into REVIEW (a review.csv) for every later plan.
 
+    A point outside the office's region is skipped with a line naming the region: the region
+    of --config when given (a [region] without bbox takes the plan's area), else the one the
+    plan was made with (the plan.json beside REVIEW, or --plan), else Kabupaten Jombang.
+
     \b
-    Example:
+    Examples:
       ektp-route confirm rute-2026-11-30/review.csv
+      ektp-route confirm Downloads/review_terkoreksi_2026-11-30.csv --plan rute-2026-11-30/plan.json
+      ektp-route confirm review.csv --config sidoarjo.toml
     """
-    from routing.confirmed import DEFAULT_STORE, confirm_from_review
-    from routing.geo import JOMBANG_BBOX
+    from routing.config import load_settings
+    from routing.confirmed import DEFAULT_STORE, confirm_from_review, plan_of_review, review_region
 
     store = locations or DEFAULT_STORE
-    result = confirm_from_review(review, store, JOMBANG_BBOX)
+    region = review_region(review, load_settings(config).region if config else None, plan_file)
+    result = confirm_from_review(review, store, region)
     for line in result.problems:
         click.echo(f"ektp-route: skipped: {line}", err=True)
+    if result.problems and config is None and plan_of_review(review, plan_file) is None:
+        # A review saved from the page lands in Downloads, away from its plan.json: say how to name the office's
+        # region rather than let another office's officer wonder why every point is "outside Kabupaten Jombang".
+        click.echo(f"ektp-route: note: checked against the default region {region.name}: no --config and no "
+                   "plan.json beside the review; give --plan PLAN_DIR/plan.json or --config", err=True)
     click.echo(f"{store}: {result.added} new and {result.updated} changed confirmed locations")
     sys.exit(EXIT_PARTIAL if result.problems else EXIT_OK)
 

@@ -76,15 +76,15 @@ def outcomes(results: tuple[Path, ...], db: Path | None, day: dt.date | None, co
     Example:
       ektp-route outcomes hasil_K01_2026-11-30.csv hasil_K02_2026-11-30.csv --db ektp-ledger.sqlite --date 2026-11-30
     """
-    from routing.ledger import Ledger, read_outcome_file
+    from routing.ledger import Ledger
+    from routing.outcome_rows import read_outcome_file
 
     settings = load_settings(config)
     files = [read_outcome_file(p) for p in results]  # every file checked before anything is recorded
     refused = 0
     with Ledger(_ledger_path(db), create=False) as ledger:
         for f in files:
-            result = ledger.record_outcomes(f.path, f.rows, day or dt.date.today(), settings.max_attempts,
-                                            sha256=f.sha256, row_numbers=f.row_numbers)
+            result = ledger.record_outcomes(f.rows, day or dt.date.today(), settings.max_attempts, sha256=f.sha256)
             if result.recorded_at:
                 click.echo(f"{f.path}: already recorded on {result.recorded_at} (the same file); nothing recorded")
                 continue

@@ -9,6 +9,9 @@ Exit codes (also in README.md):
 3     an external service (map download, geocoding) is unreachable and nothing is cached
 4     the plan was written, but some cards are unassigned or rejected (see the CSV files)
 5     the ledger database is busy (another command is using it)
+141   the output's reader went away (``ektp-route status | head -1``): the
+      output was cut short, quietly, as a shell reports a command ended by
+      SIGPIPE (128 + 13)
 ====  =====================================================================
 """
 
@@ -26,6 +29,9 @@ from routing.errors import EXIT_INTERNAL, EktpError
 
 #: Exit code of a run stopped with Ctrl-C (128 + SIGINT), as shells report it.
 EXIT_INTERRUPTED = 130
+#: Exit code when whatever read the output closed it first (128 + SIGPIPE, as shells report a command
+#: the closed pipe ended), so a script with ``set -o pipefail`` can tell that output was cut short.
+EXIT_BROKEN_PIPE = 141
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -34,17 +40,34 @@ def fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
+def _reader_gone() -> NoReturn:
+    """Exit quietly because the output's reader has gone (``| head``): the way Python's documentation
+    gives ("Note on SIGPIPE" in the ``signal`` module)."""
+    # Python flushes stdout again at exit: aim it at devnull so that flush cannot fail a second time.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_BROKEN_PIPE)
+
+
 class EktpGroup(click.Group):
     """A group whose commands' errors become one line and an exit code, never a traceback.
 
-    ``EKTP_DEBUG=1`` lets the traceback through for a bug report.
+    ``EKTP_DEBUG=1`` lets the traceback through for a bug report. A closed output pipe ends any
+    command quietly with :data:`EXIT_BROKEN_PIPE`.
     """
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; translate the error tree (:mod:`routing.errors`) to exit codes."""
         debug = bool(os.environ.get("EKTP_DEBUG"))
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            finally:
+                # Output still buffered is written here, so a closed pipe shows inside this try
+                # rather than as a message at the interpreter's exit.
+                sys.stdout.flush()
+        except BrokenPipeError:
+            _reader_gone()
         except EktpError as exc:
             if debug:
                 raise
@@ -64,7 +87,7 @@ class EktpGroup(click.Group):
 @click.version_option(__version__, prog_name="ektp-route")
 @verbosity_options
 def main() -> None:
-    """Plan door-to-door e-KTP deliveries for Dispendukcapil Kabupaten Jombang.
+    """Plan door-to-door e-KTP deliveries for a Dispendukcapil office (Kabupaten Jombang by default).
 
     \b
     Examples:

@@ -66,6 +66,20 @@ def parse_date(ctx: Any, param: Any, value: str | None) -> dt.date | None:
         raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
 
 
+def day_to_plan(asked: dt.date | None) -> dt.date:
+    """The delivery date of a run that plans: ``--date``, else the next working day from today.
+
+    The officer is warned on stderr when that day is not a working day, or, with no ``--date``,
+    when today is not (then naming the day planned for). See :func:`routing.workdays.delivery_day`.
+    """
+    from routing.workdays import delivery_day
+
+    day, warning = delivery_day(asked, dt.date.today())
+    if warning:
+        click.echo(f"ektp-route: warning: {warning}", err=True)
+    return day
+
+
 # -- verbosity: -v and -q counted into one number, on the group and on the long-running commands --
 
 class _EchoHandler(logging.Handler):
@@ -115,7 +129,10 @@ config_opt = click.option("--config", "config", type=_FILE, default=None, help="
 lang_opt = click.option("--lang", type=click.Choice(["id", "en"]), default="id",
                         help="Language of route sheets and summaries.")
 date_opt = click.option("--date", "day", callback=parse_date, default=None,
-                        help="Delivery date YYYY-MM-DD (default: today).")
+                        help="Date YYYY-MM-DD (default: today).")
+#: The date of a run that plans (``plan``, ``demo``, ``batch``); see :func:`day_to_plan`.
+delivery_date_opt = click.option("--date", "day", callback=parse_date, default=None,
+                                 help="Delivery date YYYY-MM-DD (default: the next working day).")
 db_opt = click.option("--db", "db", type=_FILE, default=None,
                       help="Ledger database (default: ektp-ledger.sqlite here).")
 sheet_opt = click.option("--sheet", default=None, help="Worksheet name in an XLSX file (default: the first).")
@@ -142,8 +159,8 @@ def planning_options(fn: F) -> F:
         click.option("--balance", is_flag=True, default=None, help="Even out the couriers' working days."),
         click.option("--keep-desa", is_flag=True, default=None, help="Keep each desa with one courier where possible."),
         click.option("--depot", type=DepotType(), default=None,
-                     help="Office location LAT,LON (default: Dispendukcapil Jombang)."),
-        date_opt,
+                     help="Office location LAT,LON (default: the config's depot, else Dispendukcapil Jombang)."),
+        delivery_date_opt,
         click.option("--time-limit", type=click.IntRange(1, 3600), default=None,
                      help="Solver time budget in seconds (default 30)."),
         click.option("--deterministic", is_flag=True, default=None,

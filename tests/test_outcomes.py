@@ -1,0 +1,53 @@
+"""The card's state machine as pure functions, without a database: every state against every outcome."""
+
+import pytest
+
+from routing.outcomes import BY_CODE, CODES, STATES, CardState, is_repeat, next_state, parse_outcome
+
+#: What each outcome does to a planned card with (attempts, max_attempts): (state, attempts) after it.
+PLANNED = {
+    # (code, attempts, max_attempts): (state, attempts)
+    **{("DT", a, m): ("delivered", a) for a, m in ((0, 2), (1, 2), (0, 0))},
+    **{("MD", a, m): ("cancelled", a) for a, m in ((0, 2), (1, 2), (0, 0))},
+    **{(code, 0, 2): ("failed", 1) for code in ("TR", "PA", "AT", "MN")},
+    **{(code, 1, 2): ("pickup", 2) for code in ("TR", "PA", "AT", "MN")},   # the second failure: ambil di kantor
+    **{(code, 0, 0): ("pickup", 1) for code in ("TR", "PA", "AT", "MN")},   # max_attempts 0: straight to the office
+}
+CASES = [(state, code, a, m) for state in STATES for code in CODES for a, m in ((0, 2), (1, 2), (0, 0))]
+
+
+@pytest.mark.parametrize("state, code, attempts, max_attempts", CASES)
+def test_next_state_of_every_state_and_outcome(state, code, attempts, max_attempts):
+    after = next_state(state, attempts, BY_CODE[code], max_attempts)
+    if state == "planned":
+        assert after == CardState(*PLANNED[code, attempts, max_attempts])
+    else:  # only a card out for delivery has an outcome
+        assert after is None
+
+
+#: (state, code) pairs where the outcome recorded last left the card in that state.
+LANDS = {("delivered", "DT"), ("cancelled", "MD")} | {(s, c) for s in ("failed", "pickup") for c in ("TR", "PA", "AT",
+                                                                                                     "MN")}
+
+
+@pytest.mark.parametrize("state, code", [(s, c) for s in STATES for c in CODES])
+def test_a_repeat_is_the_last_outcome_given_again_for_the_state_it_left(state, code):
+    outcome = BY_CODE[code]
+    assert is_repeat(state, code, outcome) == ((state, code) in LANDS)
+    others = [c for c in CODES if c != code]
+    assert not any(is_repeat(state, other, outcome) for other in others)
+    assert not is_repeat(state, None, outcome)  # the last event was no outcome (e.g. unassigned)
+
+
+@pytest.mark.parametrize("state, attempts", [("lost", 0), ("Planned", 0), ("planned", -1), ("planned", True),
+                                             ("planned", 1.0)])
+def test_a_state_the_ledger_cannot_hold_is_refused(state, attempts):
+    with pytest.raises(ValueError):
+        next_state(state, attempts, BY_CODE["TR"], 2)
+
+
+@pytest.mark.parametrize("text, code", [("dt", "DT"), (" TR ", "TR"), ("tidak di rumah", "TR"), ("moved", "PA"),
+                                        ("Refused", "MN"), ("meninggal", "MD"), ("HILANG", None), ("", None)])
+def test_codes_and_words_are_read(text, code):
+    outcome = parse_outcome(text)
+    assert (outcome.code if outcome else None) == code
