@@ -247,17 +247,6 @@ def long_day(tmp_path_factory, demo_network):
 
 
 
-def run_ektp(args: Iterable[object], cwd: Path, **env: str):
-    """Run the ``ektp-route`` console script in a real process, with this checkout's code first."""
-    import os
-    import subprocess
-
-    environ = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-               "EKTP_CACHE_DIR": str(cwd / "cache"), **env}
-    return subprocess.run(["ektp-route", *map(str, args)], cwd=cwd, env=environ, capture_output=True, text=True,
-                          check=False, timeout=600)
-
-
 @pytest.fixture(scope="session")
 def ledger_day(tmp_path_factory: pytest.TempPathFactory):
     """The demo's inputs (60 cards), imported into a ledger and planned from it by the CLI on MONDAY.
@@ -267,11 +256,11 @@ def ledger_day(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("ledger_day")
     files = generate(tmp / "input", 60)
     db = tmp / "ledger.sqlite"
-    done = run_ektp(["import", files.records, "--db", db, "--date", MONDAY.isoformat()], tmp)
+    done = run_cli("import", files.records, "--db", db, "--date", MONDAY.isoformat(), cwd=tmp)
     # Exit 4: the demo's duplicate NIK is rejected on purpose.
     assert done.returncode == 4 and "Traceback" not in done.stderr, done.stderr
-    done = run_ektp(["plan", "--db", db, "--network", files.network, "--gazetteer", files.gazetteer,
-                     "--out", tmp / "out", "--date", MONDAY.isoformat(), "--deterministic", "-q"], tmp)
+    done = run_cli(*plan_args(None, files.network, tmp / "out", "--gazetteer", files.gazetteer, db=db,
+                              day=MONDAY.isoformat(), limit="--deterministic"), cwd=tmp)
     # Exit 4: the demo's unknown desa and unreachable hamlet stay unassigned on purpose.
     assert done.returncode == 4 and "Traceback" not in done.stderr, done.stderr
     return files, db, tmp / "out"
@@ -354,17 +343,36 @@ def outputs(tmp_path_factory, demo_network):
     return plan, render_all(plan, tmp / "out")
 
 
-def run_cli(*args: object, cwd: Path | None = None, env: Mapping[str, str] | None = None
-            ) -> subprocess.CompletedProcess[str]:
-    """Run the real ``ektp-route`` console script (this checkout's code first on the path).
-
-    A subprocess shows what the officer sees: the exit code, stderr, and any traceback.
-    """
+def cli_env(cwd: Path | None = None, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a real ``ektp-route`` process: this checkout's code first on the path, no
+    ``EKTP_DEBUG`` (the officer's view, no traceback), and the network cache in ``cwd/cache``."""
     full = {**os.environ, **(env or {})}
     full["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), full.get("PYTHONPATH", "")) if p)
-    full.pop("EKTP_DEBUG", None)
-    return subprocess.run(["ektp-route", *map(str, args)], capture_output=True, text=True, cwd=cwd, env=full,
-                          timeout=600, check=False)
+    if "EKTP_DEBUG" not in (env or {}):
+        full.pop("EKTP_DEBUG", None)
+    if cwd is not None and "EKTP_CACHE_DIR" not in (env or {}):
+        full["EKTP_CACHE_DIR"] = str(Path(cwd) / "cache")
+    return full
+
+
+def run_cli(*args: object, cwd: Path | None = None, env: Mapping[str, str] | None = None,
+            timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run the real ``ektp-route`` console script: the one way tests start the command.
+
+    A subprocess shows what the officer sees: the exit code, stderr, and any traceback. Tests
+    that need a running process (two planners at once, a kill mid-run) start it with
+    ``subprocess.Popen(["ektp-route", ...], env=cli_env(...))``.
+    """
+    return subprocess.run(["ektp-route", *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                          env=cli_env(cwd, env), timeout=timeout, check=False)
+
+
+def plan_args(records: object | None, network: object, out: object, *extra: object, db: object | None = None,
+              day: str = "2026-11-30", limit: str = "--time-limit=1") -> list[str]:
+    """``plan`` arguments for a test day: ``RECORDS`` (or ``None`` with ``db``), the network, the
+    folder, the date and a one-second budget (or ``limit="--deterministic"``), quiet, then ``extra``."""
+    return ["plan", *([str(records)] if records is not None else []), *(["--db", str(db)] if db else []),
+            "--network", str(network), "--out", str(out), "--date", day, limit, "-q", *map(str, extra)]
 
 
 def one_line_error(result: subprocess.CompletedProcess[str]) -> str:

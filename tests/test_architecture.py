@@ -275,3 +275,17 @@ def test_each_label_table_says_the_same_things_in_both_languages(where, node):
             assert fields[0] == fields[1], f"{where}: {key!r} has placeholders {fields[0]} in id, {fields[1]} in en"
     else:
         assert len(id_) == len(en), where
+
+
+def test_tests_start_the_command_through_the_one_runner_and_build_plans_with_one_builder():
+    """``conftest.run_cli`` (and ``cli_env`` for a process kept running) and ``conftest.plan_args``:
+    a second runner would drift (one forgot ``PYTHONPATH``, another the network cache)."""
+    import re
+
+    for path in sorted((ROOT / "tests").glob("test_*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"subprocess\.run\(\s*\[\s*\"ektp-route\"", text), path.name
+        for popen in re.finditer(r"subprocess\.Popen\(\s*(\[\s*\"ektp-route\"|_plan_cmd)", text):
+            call = text[popen.start():popen.start() + 400]
+            assert "cli_env(" in call or ("env=env" in call and "env = cli_env(" in text), (path.name, call[:120])
+        assert not re.search(r"^def (run_cli|run_ektp|run_real|plan_args)\b", text, re.M), path.name

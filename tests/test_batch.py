@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import DATA, MONDAY, ROOT, records_csv, run_ektp, village_rows
+from conftest import DATA, MONDAY, cli_env, records_csv, run_cli, village_rows
 
 from maps.render import render_all
 from routing.batch import BatchResult, OfficeResult, RunOptions, day_inputs, plan_office, publish, remove_leftovers
@@ -488,8 +488,7 @@ def _routes(plan_json: Path) -> list:
 def test_batch_three_offices_two_plans_and_one_clear_error(tmp_path):
     manifest = _three_offices(tmp_path)
     out = tmp_path / "out"
-    done = run_ektp(["batch", manifest, "--out", out, "--workers", 2, "--deterministic",
-                     "--date", MONDAY.isoformat()], tmp_path)
+    done = run_cli("batch", manifest, "--out", out, "--workers", 2, "--deterministic", "--date", MONDAY.isoformat(), cwd=tmp_path)
     assert done.returncode == 4, done.stderr
     assert "Traceback" not in done.stderr and "Traceback" not in done.stdout
     assert "3/3 offices done" in done.stderr
@@ -513,7 +512,7 @@ def test_batch_three_offices_two_plans_and_one_clear_error(tmp_path):
 
 
 def _start(args: list[str], log: Path, **extra_env: str) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), **extra_env}
+    env = cli_env(env=extra_env)
     with log.open("w") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=log.parent)
 
@@ -542,8 +541,8 @@ def test_a_worker_killed_mid_run_still_gives_every_office_its_deterministic_plan
         with Client(address, timeout="60s") as client:
             client.wait_for_workers(2, timeout=120)
             with concurrent.futures.ThreadPoolExecutor(1) as pool:
-                batch = pool.submit(run_ektp, ["batch", manifest, "--out", out, "--scheduler", address,
-                                               "--deterministic", "--date", MONDAY.isoformat()], tmp_path)
+                batch = pool.submit(run_cli, "batch", manifest, "--out", out, "--scheduler", address,
+                                    "--deterministic", "--date", MONDAY.isoformat(), cwd=tmp_path)
                 # Kill the first worker found planning an office, a moment after it began.
                 victim = None
                 for _ in range(1200):
@@ -577,9 +576,7 @@ def test_a_worker_killed_mid_run_still_gives_every_office_its_deterministic_plan
     # Each valid office's plan is the one `plan --deterministic` makes alone, with the same solver workers.
     for office_id, folder, config in (("35.17", "jombang", []), ("35.15", "kediri", ["--config", "sidoarjo.toml"])):
         alone = tmp_path / f"alone-{office_id}"
-        run = run_ektp(["plan", f"{folder}/kartu_selesai_demo.csv", "--network", f"{folder}/jaringan_jalan_demo.osm",
-                        "--gazetteer", f"{folder}/gazetteer_demo.csv", "--out", alone, "--date", MONDAY.isoformat(),
-                        "--deterministic", "--solver-workers", 1, "-q", *config], tmp_path)
+        run = run_cli("plan", f"{folder}/kartu_selesai_demo.csv", "--network", f"{folder}/jaringan_jalan_demo.osm", "--gazetteer", f"{folder}/gazetteer_demo.csv", "--out", alone, "--date", MONDAY.isoformat(), "--deterministic", "--solver-workers", 1, "-q", *config, cwd=tmp_path)
         assert run.returncode == 4, run.stderr
         assert _routes(out / office_id / "plan.json") == _routes(alone / "plan.json"), office_id
         assert report[office_id]["cards_planned"] == read_plan(alone / "plan.json").cards_planned
@@ -590,13 +587,12 @@ def test_a_worker_killed_mid_run_still_gives_every_office_its_deterministic_plan
 def test_batch_command_refuses_a_bad_manifest_before_starting_a_cluster(tmp_path):
     manifest = tmp_path / "kantor.toml"
     manifest.write_text(_office(id='"../../etc"'), encoding="utf-8")
-    done = run_ektp(["batch", manifest, "--out", tmp_path / "out"], tmp_path)
+    done = run_cli("batch", manifest, "--out", tmp_path / "out", cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "office 1, key 'id', value '../../etc'" in lines[0], done.stderr
     assert not (tmp_path / "out").exists()
-    both = run_ektp(["batch", manifest, "--out", tmp_path / "out", "--workers", 2, "--scheduler", "tcp://h:8786"],
-                    tmp_path)
+    both = run_cli("batch", manifest, "--out", tmp_path / "out", "--workers", 2, "--scheduler", "tcp://h:8786", cwd=tmp_path)
     assert both.returncode == 2 and "not both" in both.stderr
 
 
@@ -605,7 +601,7 @@ def test_batch_command_refuses_an_id_that_is_no_folder_before_planning_anything(
     # Before, each of these was planned with every other office, and the run then ended in exit 2.
     manifest = tmp_path / "kantor.toml"
     manifest.write_text(_office() + _office(id=f'"{office_id}"'), encoding="utf-8")
-    done = run_ektp(["batch", manifest, "--out", tmp_path / "out", "--workers", 1], tmp_path)
+    done = run_cli("batch", manifest, "--out", tmp_path / "out", "--workers", 1, cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"ektp-route: error: {manifest}, office 2, key 'id', "
@@ -666,6 +662,6 @@ def test_plan_and_batch_default_to_the_next_working_day_from_one_place(tmp_path,
 def test_batch_command_without_its_scheduler_exits_3(tmp_path):
     manifest = tmp_path / "kantor.toml"
     manifest.write_text(_office(), encoding="utf-8")
-    done = run_ektp(["batch", manifest, "--out", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:1"], tmp_path)
+    done = run_cli("batch", manifest, "--out", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:1", cwd=tmp_path)
     assert done.returncode == 3 and "Traceback" not in done.stderr
     assert "Dask scheduler tcp://127.0.0.1:1: cannot connect" in done.stderr

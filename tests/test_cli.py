@@ -5,13 +5,11 @@ a real subprocess (stderr), or under CliRunner by :func:`no_crash` on ``result.e
 """
 
 import json
-import os
 import subprocess
-import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import DATA, nik_for, records_csv
+from conftest import DATA, cli_env, nik_for, plan_args, records_csv, run_cli
 from conftest import sengon_rows as rows
 
 from routing.cli import main
@@ -27,17 +25,6 @@ def no_crash(result):
     """The command ended through ``sys.exit`` (a handled error or success), not an escaped exception."""
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "internal error" not in result.output
-
-
-def run_real(args):
-    """``ektp-route ARGS`` in a real process, with this checkout first on the path."""
-    return subprocess.run(["ektp-route", *args], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
-
-
-def plan_args(records, network, out, *extra):
-    return ["plan", str(records), "--network", str(network), "--out", str(out), "--date", "2026-11-30",
-            "--time-limit", "1", "-q", *extra]
 
 
 def test_demo_small_day_end_to_end(runner, tmp_path):
@@ -84,7 +71,7 @@ def test_plan_exit_partial_with_rejected_row(runner, tmp_path, demo_files):
     (lambda d, t: ["plan", str(DATA / "valid.csv"), "--out", str(t)], "no road network given"),
 ])
 def test_unusable_input_exit_2_one_line_no_traceback(tmp_path, demo_files, args, message):
-    result = run_real(args(demo_files, tmp_path))
+    result = run_cli(*args(demo_files, tmp_path))
     assert result.returncode == EXIT_BAD_INPUT, result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("ektp-route: error") and message in lines[0], lines
@@ -296,8 +283,7 @@ def _ledger_of_many_desa(db, n):
 def test_a_reader_that_stops_early_ends_any_command_quietly(tmp_path):
     """``ektp-route status | head -1``: the pipe closes under the command, which exits 141 without a word."""
     db = _ledger_of_many_desa(tmp_path / "l.sqlite", 2000)  # about 200 KB of status: it blocks on the pipe
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    env.pop("EKTP_DEBUG", None)
+    env = cli_env()
     with subprocess.Popen(["ektp-route", "status", "--db", str(db)], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, env=env) as proc:
         first = proc.stdout.readline()  # what `head -1` reads, before it closes the pipe

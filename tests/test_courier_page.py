@@ -15,7 +15,7 @@ from conftest import (
     open_offline_page,
     read_download,
     records_csv,
-    run_ektp,
+    run_cli,
     unchecked_id,
 )
 
@@ -138,16 +138,16 @@ def test_outcomes_are_kept_exported_and_recorded_in_the_ledger(browser, ledger_d
     # records nothing twice.
     results = tmp_path / download.suggested_filename
     download.save_as(results)
-    done = run_ektp(["outcomes", results, "--db", db, "--date", MONDAY.isoformat()], tmp_path)
+    done = run_cli("outcomes", results, "--db", db, "--date", MONDAY.isoformat(), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"{len(expected)} outcomes recorded, 0 already recorded, 0 refused" in done.stdout
-    again = run_ektp(["outcomes", results, "--db", db, "--date", MONDAY.isoformat()], tmp_path)
+    again = run_cli("outcomes", results, "--db", db, "--date", MONDAY.isoformat(), cwd=tmp_path)
     assert again.returncode == 0 and "already recorded on" in again.stdout and "nothing recorded" in again.stdout
     with Ledger(db) as ledger:
         counts = ledger.counts()
     assert counts["delivered"] == len(dt_visit.cards)
     assert counts["failed"] == len(tr.cards) + len(at.cards)
-    status = run_ektp(["status", "--db", db, "--date", MONDAY.isoformat()], tmp_path)
+    status = run_cli("status", "--db", db, "--date", MONDAY.isoformat(), cwd=tmp_path)
     assert status.returncode == 0 and f"delivered: {len(dt_visit.cards)}" in status.stdout
 
     # The next day, on a copy of the ledger: a new card of the delivered household is planned at the
@@ -165,9 +165,7 @@ def test_outcomes_are_kept_exported_and_recorded_in_the_ledger(browser, ledger_d
     newcomer = nik_for(9876)
     card_file = records_csv(tmp_path / "kartu_besok.csv", [dict(known, nik=newcomer, nama="Adik Baru")])
     files = ledger_day[0]
-    tomorrow = run_ektp(["plan", card_file, "--db", nextdb, "--network", files.network, "--gazetteer",
-                         files.gazetteer, "--out", tmp_path / "besok", "--date", "2026-12-01", "--deterministic",
-                         "-q"], tmp_path)
+    tomorrow = run_cli("plan", card_file, "--db", nextdb, "--network", files.network, "--gazetteer", files.gazetteer, "--out", tmp_path / "besok", "--date", "2026-12-01", "--deterministic", "-q", cwd=tmp_path)
     assert tomorrow.returncode in (0, 4), tomorrow.stderr
     planned = {nik: v for r in json.loads((tmp_path / "besok" / "plan.json").read_text())["routes"]
                for v in r["visits"] for nik in v["cards"]}

@@ -5,14 +5,13 @@ plan the same cards; a run killed while drawing leaves the ledger as it was.
 """
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 
 import pytest
-from conftest import MONDAY, records_csv, village_rows
+from conftest import MONDAY, cli_env, plan_args, records_csv, run_cli, village_rows
 
 from maps.render import render_all
 from routing.config import Settings
@@ -65,23 +64,22 @@ def test_a_failure_while_drawing_leaves_the_ledger_as_it_was(tmp_path, demo_file
 
 
 def _plan_cmd(db, out, network, *extra):
-    return ["ektp-route", "plan", "--db", str(db), "--network", str(network), "--out", str(out),
-            "--date", "2026-11-30", "--deterministic", "-q", *extra]
+    """A planner to start with ``subprocess.Popen`` (two at once, or one killed mid-run)."""
+    return ["ektp-route", *plan_args(None, network, out, *extra, db=db, limit="--deterministic")]
 
 
 @pytest.fixture
 def loaded_ledger(tmp_path, demo_files):
     """A ledger holding the demo's 500 cards."""
     db = tmp_path / "ledger.sqlite"
-    subprocess.run(["ektp-route", "import", str(demo_files.records), "--db", str(db), "--date", "2026-11-30"],
-                   check=False, capture_output=True)
+    run_cli("import", demo_files.records, "--db", db, "--date", "2026-11-30", cwd=tmp_path)
     assert _states(db)["received"] == 499  # the demo's duplicate NIK is rejected at import
     return db
 
 
 @pytest.mark.slow
 def test_two_planners_at_once_never_put_a_card_on_two_sheets(tmp_path, demo_files, loaded_ledger):
-    env = dict(os.environ, EKTP_CACHE_DIR=str(tmp_path / "cache"))
+    env = cli_env(tmp_path)
     first = subprocess.Popen(_plan_cmd(loaded_ledger, tmp_path / "a", demo_files.network, "--gazetteer",
                                        str(demo_files.gazetteer)), env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
@@ -109,7 +107,7 @@ def test_two_planners_at_once_never_put_a_card_on_two_sheets(tmp_path, demo_file
 
 @pytest.mark.slow
 def test_two_planners_the_second_gives_up_with_exit_5_when_told_not_to_wait(tmp_path, demo_files, loaded_ledger):
-    env = dict(os.environ, EKTP_CACHE_DIR=str(tmp_path / "cache"))
+    env = cli_env(tmp_path)
     first = subprocess.Popen(_plan_cmd(loaded_ledger, tmp_path / "a", demo_files.network), env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)
@@ -124,7 +122,7 @@ def test_two_planners_the_second_gives_up_with_exit_5_when_told_not_to_wait(tmp_
 @pytest.mark.slow
 def test_killed_while_drawing_the_ledger_is_unchanged_and_a_rerun_plans_every_card(tmp_path, demo_files,
                                                                                     loaded_ledger):
-    env = dict(os.environ, EKTP_CACHE_DIR=str(tmp_path / "cache"))
+    env = cli_env(tmp_path)
     out = tmp_path / "a"
     proc = subprocess.Popen(_plan_cmd(loaded_ledger, out, demo_files.network, "--gazetteer",
                                       str(demo_files.gazetteer)), env=env, stdout=subprocess.DEVNULL,

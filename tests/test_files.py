@@ -3,11 +3,9 @@ and writes into folders that do not exist."""
 
 import os
 import stat
-import subprocess
-import sys
 
 import pytest
-from conftest import card, hand_plan, records_csv, sengon_rows
+from conftest import card, hand_plan, plan_args, records_csv, run_cli, sengon_rows
 
 from maps.render import render_all
 from routing.errors import InputError
@@ -164,10 +162,7 @@ def test_plan_into_the_current_folder_leaves_it_alone(tmp_path, demo_files, loos
     os.chmod(tmp_path, 0o755)
     records = records_csv(tmp_path / "kartu.csv", sengon_rows(3))
     os.chmod(records, 0o644)
-    result = subprocess.run(["ektp-route", "plan", str(records), "--network", str(demo_files.network),
-                             "--out", ".", "--date", "2026-11-30", "--time-limit", "1", "-q"],
-                            capture_output=True, text=True, cwd=tmp_path, timeout=300,
-                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    result = run_cli(*plan_args(records, demo_files.network, "."), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert mode(tmp_path) == 0o755 and mode(records) == 0o644
     assert mode(tmp_path / "plan.json") == 0o600 and mode(tmp_path / "sheets") == 0o700
@@ -185,8 +180,7 @@ def test_render_of_an_edited_plan_with_a_lone_surrogate(tmp_path):
     write_plan_json(hand_plan({"K01": [[card(1, nama="Warga Satu")]]}), tmp_path)
     plan_json = tmp_path / "plan.json"
     plan_json.write_text(plan_json.read_text().replace("Warga Satu", "Warga \\udcff"))
-    result = subprocess.run(["ektp-route", "render", str(tmp_path)], capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    result = run_cli("render", tmp_path, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert "recipients[0].nama" in line and "lone surrogate" in line

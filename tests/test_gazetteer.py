@@ -81,7 +81,7 @@ def test_desa_points_from_real_polygons_lie_on_roads_inside_their_desa(tmp_path)
     import csv
     import json
 
-    from conftest import run_ektp
+    from conftest import run_cli
     from shapely.geometry import Point, shape
 
     from routing.config import DEFAULT_SPEEDS_KPH
@@ -90,7 +90,7 @@ def test_desa_points_from_real_polygons_lie_on_roads_inside_their_desa(tmp_path)
     nearby = SHARED / "data" / "nearby"
     boundaries, roads = nearby / "desa_kemendagri_3571.geojson", nearby / "kota_kediri_rbi25k_roads.osm.bz2"
     out = tmp_path / "gazetteer.csv"
-    done = run_ektp(["gazetteer", "build", "--boundaries", boundaries, "--network", roads, "--out", out], tmp_path)
+    done = run_cli("gazetteer", "build", "--boundaries", boundaries, "--network", roads, "--out", out, cwd=tmp_path)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert "46 desa" in done.stdout and "without a road" not in done.stdout
     with open(out, encoding="utf-8-sig") as f:
@@ -163,7 +163,7 @@ def test_rbi_layer_with_a_roadless_desa_through_the_cli(tmp_path):
     gets its polygon's representative point and is named in the output."""
     import json
 
-    from conftest import run_ektp
+    from conftest import run_cli
     from shapely.geometry import Point, shape
 
     from routing.gazetteer import read_gazetteer
@@ -176,8 +176,7 @@ def test_rbi_layer_with_a_roadless_desa_through_the_cli(tmp_path):
     boundaries = tmp_path / "rbi.geojson"
     boundaries.write_text(json.dumps(layer), encoding="utf-8")
     osm = _two_quarters_osm(tmp_path / "roads.osm", "residential", "residential")
-    done = run_ektp(["gazetteer", "build", "--boundaries", boundaries, "--network", osm, "--out",
-                     tmp_path / "g.csv"], tmp_path)
+    done = run_cli("gazetteer", "build", "--boundaries", boundaries, "--network", osm, "--out", tmp_path / "g.csv", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "2 desa" in done.stdout and "1 desa without a road" in done.stdout and "Sawah Lor" in done.stdout
     gaz = {e.desa: e for e in read_gazetteer(tmp_path / "g.csv").entries}
@@ -196,15 +195,14 @@ def test_rbi_layer_with_a_roadless_desa_through_the_cli(tmp_path):
 def test_bad_boundaries_are_one_line_errors(tmp_path, args, message):
     import json
 
-    from conftest import grid_osm, run_ektp
+    from conftest import grid_osm, run_cli
 
     files = {"noname": tmp_path / "noname.geojson", "osm": grid_osm(tmp_path / "grid.osm"),
              "missing": tmp_path / "nothing.geojson", "notjson": tmp_path / "bad.geojson"}
     files["noname"].write_text(json.dumps({"type": "FeatureCollection", "features": [_polygon_feature(
         {"kode": "35.17.09.2018", "luas": 2.5}, _box(-7.56, 112.22, -7.55, 112.23))]}), encoding="utf-8")
     files["notjson"].write_text("<kml>not json</kml>", encoding="utf-8")
-    done = run_ektp(["gazetteer", "build", *[a.format(**files) for a in args], "--out", tmp_path / "g.csv"],
-                    tmp_path)
+    done = run_cli("gazetteer", "build", *[a.format(**files) for a in args], "--out", tmp_path / "g.csv", cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert not (tmp_path / "g.csv").exists()

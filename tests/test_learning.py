@@ -7,7 +7,7 @@ import json
 import shutil
 
 import pytest
-from conftest import GAZ, MONDAY, nik_for, outcomes_csv, rec, records_csv, run_ektp
+from conftest import GAZ, MONDAY, nik_for, outcomes_csv, rec, records_csv, run_cli
 
 from maps.courier_page import RESULT_COLUMNS
 from routing.geo import LatLon, haversine_m
@@ -59,8 +59,7 @@ def gps(nik, outcome, point, accuracy, recipient="", time="09:15:00", note=""):
 
 
 def plan_cli(tmp, db, files, day, out, *records):
-    done = run_ektp(["plan", *records, "--db", db, "--network", files.network, "--gazetteer", files.gazetteer,
-                     "--out", out, "--date", day.isoformat(), "--deterministic", "-q"], tmp)
+    done = run_cli("plan", *records, "--db", db, "--network", files.network, "--gazetteer", files.gazetteer, "--out", out, "--date", day.isoformat(), "--deterministic", "-q", cwd=tmp)
     assert done.returncode in (0, 4) and "Traceback" not in done.stderr, done.stderr
     return json.loads((out / "plan.json").read_text(encoding="utf-8"))
 
@@ -74,7 +73,7 @@ def day1(tmp_path_factory, demo_files):
     """Day 1 imported and planned from a ledger by the CLI; yields ``(folder, ledger, plan.json)``."""
     tmp = tmp_path_factory.mktemp("learning")
     db = tmp / "ledger.sqlite"
-    done = run_ektp(["import", records_csv(tmp / "day1.csv", DAY1), "--db", db, "--date", MONDAY.isoformat()], tmp)
+    done = run_cli("import", records_csv(tmp / "day1.csv", DAY1), "--db", db, "--date", MONDAY.isoformat(), cwd=tmp)
     assert done.returncode == 0, done.stderr
     plan = plan_cli(tmp, db, demo_files, MONDAY, tmp / "d1")
     assert set(visits_by_nik(plan)) == {r["nik"] for r in DAY1}
@@ -126,7 +125,7 @@ def test_two_files_at_once_and_the_same_file_twice(day1, ledger, tmp_path):
                     [gps(nik_for(1), "DT", DOOR_1, 12, recipient="Siti Aminah"),
                      gps(nik_for(3), "TR", DOOR_4, 9, note="pagar dikunci")])
     typed = outcomes_csv(tmp_path / "hasil_kantor.csv", [(nik_for(5), "DT", "Yuli", "10:40")])
-    done = run_ektp(["outcomes", k01, typed, "--db", ledger, "--date", MONDAY.isoformat()], tmp_path)
+    done = run_cli("outcomes", k01, typed, "--db", ledger, "--date", MONDAY.isoformat(), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"{k01}: 2 outcomes recorded, 0 already recorded, 0 refused; 1 delivered" in done.stdout
     assert f"{typed}: 1 outcomes recorded, 0 already recorded, 0 refused; 0 delivered" in done.stdout
@@ -143,13 +142,13 @@ def test_two_files_at_once_and_the_same_file_twice(day1, ledger, tmp_path):
     assert events(ledger, nik_for(3))[-1]["note"] == "pagar dikunci"
 
     # The same files again, and one file twice in one command: nothing is recorded twice.
-    again = run_ektp(["outcomes", k01, typed, k01, "--db", ledger, "--date", MONDAY.isoformat()], tmp_path)
+    again = run_cli("outcomes", k01, typed, k01, "--db", ledger, "--date", MONDAY.isoformat(), cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert again.stdout.count("already recorded on") == 3 and again.stdout.count("nothing recorded") == 3
     assert "location:" not in again.stdout
     # A copy under another name is the same contents: recognised too.
     copy = shutil.copy(k01, tmp_path / "hasil_K01_2026-11-30 (1).csv")
-    third = run_ektp(["outcomes", copy, "--db", ledger, "--date", MONDAY.isoformat()], tmp_path)
+    third = run_cli("outcomes", copy, "--db", ledger, "--date", MONDAY.isoformat(), cwd=tmp_path)
     assert third.returncode == 0 and "already recorded on" in third.stdout
     with Ledger(ledger) as led:
         assert led.db.execute("SELECT count(*) FROM events").fetchone()[0] == before
@@ -163,7 +162,7 @@ def test_a_bad_position_refuses_its_row_with_one_line(ledger, tmp_path):
                      gps(nik_for(3), "TR", DOOR_1, 12) | {"accuracy_m": "-5"},
                      gps(nik_for(4), "TR", DOOR_4, 12) | {"lat": ""},
                      gps(nik_for(5), "TR", DOOR_4, 8)])
-    done = run_ektp(["outcomes", bad, "--db", ledger, "--date", MONDAY.isoformat()], tmp_path)
+    done = run_cli("outcomes", bad, "--db", ledger, "--date", MONDAY.isoformat(), cwd=tmp_path)
     assert done.returncode == 4 and "Traceback" not in done.stderr
     lines = [x for x in done.stderr.splitlines() if x.startswith("ektp-route: refused:")]
     assert lines == [
@@ -181,7 +180,7 @@ def test_a_bad_position_refuses_its_row_with_one_line(ledger, tmp_path):
         # A file with refused rows is not remembered: once fixed, it can be given again.
         assert led.db.execute("SELECT count(*) FROM outcome_files").fetchone()[0] == 0
     fixed = page_file(bad, [gps(nik_for(1), "DT", DOOR_1, 12, recipient="Siti"), gps(nik_for(5), "TR", DOOR_4, 8)])
-    again = run_ektp(["outcomes", fixed, "--db", ledger, "--date", MONDAY.isoformat()], tmp_path)
+    again = run_cli("outcomes", fixed, "--db", ledger, "--date", MONDAY.isoformat(), cwd=tmp_path)
     assert again.returncode == 0 and "1 outcomes recorded, 1 already recorded, 0 refused" in again.stdout
 
 
@@ -197,7 +196,7 @@ def test_a_delivery_teaches_the_household_and_failed_cards_return(day1, ledger, 
         gps(nik_for(3), "TR", LatLon(-7.5700, 112.2200), 6),                # failed: never teaches
         gps(nik_for(4), "DT", DOOR_4, 15, recipient="Dewi Lestari"),        # teaches, close to plan: no line
     ])
-    done = run_ektp(["outcomes", results, "--db", ledger, "--date", MONDAY.isoformat()], tmp_path)
+    done = run_cli("outcomes", results, "--db", ledger, "--date", MONDAY.isoformat(), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "4 outcomes recorded, 0 already recorded, 0 refused; 2 delivered with a position" in done.stdout
     warnings = [x for x in done.stdout.splitlines() if x.startswith("location:")]

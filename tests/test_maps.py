@@ -9,7 +9,18 @@ import re
 
 import numpy as np
 import pytest
-from conftest import MONDAY, SHARED, card, hand_plan, nik_for, records_csv, unchecked_id, village_rows
+from conftest import (
+    MONDAY,
+    SHARED,
+    card,
+    hand_plan,
+    nik_for,
+    plan_args,
+    records_csv,
+    run_cli,
+    unchecked_id,
+    village_rows,
+)
 
 from maps.render import render_all
 from maps.routes import colour, courier_map, js_string, overview_map
@@ -174,9 +185,6 @@ def test_payload_in_every_field_is_text_on_the_sheet(browser, hostile_pages, k):
 def test_payloads_through_the_real_command_reach_no_script(browser, tmp_path, demo_files):
     """The catalogue in every text column of a records file, planned by ``ektp-route plan``."""
     import csv
-    import os
-    import subprocess
-    import sys
 
     from conftest import sengon_rows as rows
 
@@ -190,10 +198,7 @@ def test_payloads_through_the_real_command_reach_no_script(browser, tmp_path, de
             w.writerow({**{c: r.get(c, "") for c in header}, "nama": text, "alamat": text, "dusun": text,
                         "desa": text, "kecamatan": text, "keterangan": text, "telepon": text})
     out = tmp_path / "out"
-    result = subprocess.run(["ektp-route", "plan", str(records), "--network", str(demo_files.network), "--out",
-                             str(out), "--date", "2026-11-30", "--time-limit", "1", "--couriers", "2", "-q"],
-                            capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    result = run_cli(*plan_args(records, demo_files.network, out, "--couriers", "2"), cwd=tmp_path)
     assert result.returncode in (0, 4), result.stderr
     plan = from_json(json.loads((out / "plan.json").read_text()))
     assert plan.cards_planned >= len(PAYLOADS) - 2

@@ -217,7 +217,7 @@ def test_bz2_extract_loads_like_plain_xml(tmp_path, demo_files):
 
 def test_network_info_counts_a_two_way_road_once(tmp_path):
     """``network info`` km by class: a two-way road is its length, not twice it; a one-way road once too."""
-    from conftest import run_ektp
+    from conftest import run_cli
 
     from routing.geo import haversine_m
     from routing.roads.network import describe
@@ -229,7 +229,7 @@ def test_network_info_counts_a_two_way_road_once(tmp_path):
     assert info["edges"] == 3  # the two-way road is still two directed edges
     assert info["km_by_class"]["residential"] == pytest.approx(haversine_m(a, b) / 1000, rel=0.005)
     assert info["km_by_class"]["tertiary"] == pytest.approx(haversine_m(b, c) / 1000, rel=0.005)
-    done = run_ektp(["network", "info", osm], tmp_path)
+    done = run_cli("network", "info", osm, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = {line.split()[0]: float(line.split()[1]) for line in done.stdout.splitlines()
              if line.strip().startswith(("residential", "tertiary"))}

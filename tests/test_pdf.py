@@ -5,13 +5,10 @@ import json
 import os
 import re
 import stat
-import subprocess
-import sys
-from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import MONDAY, card, hand_plan, nik_for, records_csv, sengon_rows, village_rows
+from conftest import MONDAY, card, hand_plan, nik_for, records_csv, run_cli, sengon_rows, village_rows
 
 from maps.pdf import route_pdf
 from maps.render import render_all
@@ -79,11 +76,6 @@ def test_render_all_writes_every_sheet_for_a_pesantren(tmp_path):
     assert sorted(p.name for p in out.pdfs) == ["K01.pdf", "K02.pdf", "all.pdf"]
     _, text = pdf_text((tmp_path / "out" / "sheets" / "all.pdf").read_bytes())
     assert all(mask(c.nik) in text for r in plan.routes for v in r.visits for c in v.cards)
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(["ektp-route", *args], capture_output=True, text=True, cwd=cwd, timeout=300,
-                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
 
 
 def test_plan_command_with_a_pesantren_and_a_60kb_cell(tmp_path, demo_files):

@@ -3,7 +3,7 @@
 import dataclasses
 
 import pytest
-from conftest import FRIDAY, MONDAY, accounted, nik_for, records_csv, village_rows
+from conftest import FRIDAY, MONDAY, accounted, nik_for, plan_args, records_csv, run_cli, village_rows
 
 from routing.clock import Shift
 from routing.demo import ISLAND
@@ -129,7 +129,6 @@ def test_a_day_too_large_for_memory_is_refused_before_any_matrix_is_built():
 
 @pytest.mark.slow
 def test_fifty_thousand_rows_stop_with_one_line_and_exit_2(tmp_path, demo_files):
-    import subprocess
 
     one = village_rows(1)[0]
     rows = [dict(one, nik=f"351709{1 + k // 9999:02d}0190{k % 9999 + 1:04d}") for k in range(50_000)]
@@ -138,9 +137,8 @@ def test_fifty_thousand_rows_stop_with_one_line_and_exit_2(tmp_path, demo_files)
         r["lat"] = f"{-7.56 + (k % 200) * 0.0001:.6f}"
         r["lon"] = f"{112.21 + (k // 200) * 0.00002:.6f}"
     records = records_csv(tmp_path / "big.csv", rows)
-    result = subprocess.run(["ektp-route", "plan", str(records), "--network", str(demo_files.network), "--out",
-                             str(tmp_path / "out"), "--date", "2026-11-30", "-q"], capture_output=True, text=True,
-                            env={**__import__("os").environ, "EKTP_CACHE_DIR": str(tmp_path)}, timeout=600)
+    result = run_cli(*plan_args(records, demo_files.network, tmp_path / "out", limit="--time-limit=30"),
+                     cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert "would need about" in line and "--group-by" in line and "Traceback" not in result.stderr

@@ -8,7 +8,7 @@ import zipfile
 
 import openpyxl
 import pytest
-from conftest import DATA, nik_for, one_line_error, run_cli
+from conftest import DATA, nik_for, one_line_error, plan_args, run_cli
 
 from routing.demo import VILLAGES
 from routing.errors import InputError
@@ -273,7 +273,6 @@ def test_cli_records_with_two_nik_columns_is_one_line_exit_2(tmp_path, demo_file
 
 def test_an_xlsx_whose_sheet_xml_cannot_be_read_is_one_line_and_exit_2(tmp_path):
     """Found by bench/fuzz.py: a lone surrogate written into a cell breaks the sheet's XML."""
-    import subprocess
 
     import openpyxl
 
@@ -281,8 +280,7 @@ def test_an_xlsx_whose_sheet_xml_cannot_be_read_is_one_line_and_exit_2(tmp_path)
     book.active.append(["nik", "nama", "alamat", "rt", "rw", "dusun", "desa", "kecamatan"])
     book.active.append(["3517094507900003", "\ud800", "Jl. Melati 5", "1", "2", "Caruk Kulon", "Jabon", "Jombang"])
     book.save(tmp_path / "kartu.xlsx")
-    result = subprocess.run(["ektp-route", "plan", str(tmp_path / "kartu.xlsx"), "--network", str(tmp_path / "n.osm"),
-                             "--out", str(tmp_path / "out"), "--date", "2026-11-30"], capture_output=True, text=True)
+    result = run_cli(*plan_args(tmp_path / "kartu.xlsx", tmp_path / "n.osm", tmp_path / "out"), cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("ektp-route: error")]
     assert "kartu.xlsx, row 2" in line and "cannot be read" in line and "Traceback" not in result.stderr

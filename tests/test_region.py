@@ -22,13 +22,12 @@ from conftest import (
     read_download,
     records_csv,
     run_cli,
-    run_ektp,
     village_rows,
 )
 
 from maps.review_page import review_page
-from routing.confirmed import read_store, review_region
 from routing.config import Settings, load_settings
+from routing.confirmed import read_store, review_region
 from routing.errors import InputError
 from routing.pipeline import plan_day
 from routing.plan import Review, from_json, read_plan, to_json
@@ -286,9 +285,7 @@ def sidoarjo_day(tmp_path_factory):
     (tmp / "sidoarjo.toml").write_text(f"depot = [{SIDOARJO_OFFICE[0]}, {SIDOARJO_OFFICE[1]}]\n"
                                        '[region]\nname = "Kabupaten Sidoarjo"\nprovince = "Jawa Timur"\n',
                                        encoding="utf-8")
-    done = run_ektp(["plan", "kartu.csv", "--network", SIDOARJO_NET, "--gazetteer", "gazetteer.csv",
-                     "--config", "sidoarjo.toml", "--out", "rute", "--date", MONDAY.isoformat(),
-                     "--time-limit", 1, "--solver-workers", 1, "-q"], tmp)
+    done = run_cli("plan", "kartu.csv", "--network", SIDOARJO_NET, "--gazetteer", "gazetteer.csv", "--config", "sidoarjo.toml", "--out", "rute", "--date", MONDAY.isoformat(), "--time-limit", 1, "--solver-workers", 1, "-q", cwd=tmp)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     return tmp, desa
 
@@ -339,7 +336,7 @@ def test_sidoarjo_corrections_inside_it_are_stored_by_confirm(sidoarjo_day, tmp_
     filled = _fill(out / "review.csv", points)
     store = tmp_path / "lokasi.csv"
     # No --config: the region is the one the plan beside review.csv was made with.
-    done = run_ektp(["confirm", out / "review.csv", "--locations", store], tmp_path)
+    done = run_cli("confirm", out / "review.csv", "--locations", store, cwd=tmp_path)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert "4 new and 0 changed confirmed locations" in done.stdout
     remembered = read_store(store)
@@ -353,7 +350,7 @@ def test_sidoarjo_a_correction_outside_it_is_refused_in_one_line_naming_the_regi
     inside = (desa["Lebo"][1] + 0.0006, desa["Lebo"][2])
     filled = _fill(out / "review.csv", {"Lebo": inside, "Jati": JOMBANG_OFFICE})
     store = tmp_path / "lokasi.csv"
-    done = run_ektp(["confirm", out / "review.csv", "--locations", store], tmp_path)
+    done = run_cli("confirm", out / "review.csv", "--locations", store, cwd=tmp_path)
     assert done.returncode == 4 and "Traceback" not in done.stderr + done.stdout
     (line,) = done.stderr.splitlines()
     row = filled["Jati"][0]
@@ -373,16 +370,16 @@ def test_sidoarjo_review_copied_away_takes_the_region_from_plan_or_config(sidoar
     shutil.move(out / "review.csv", away)
     store = tmp_path / "lokasi.csv"
     # The config names the region without a box, and no plan says which area: one line saying what to give.
-    line = one_line_error(run_ektp(["confirm", away, "--config", "sidoarjo.toml", "--locations", store], tmp_path))
+    line = one_line_error(run_cli("confirm", away, "--config", "sidoarjo.toml", "--locations", store, cwd=tmp_path))
     assert "region Kabupaten Sidoarjo has no bbox" in line and "--plan" in line and not store.exists()
     planned = read_plan(out / "plan.json").region
     assert review_region(away, Region("Kabupaten Sidoarjo"), out / "plan.json") == Region("Kabupaten Sidoarjo",
                                                                                           planned.area)
     for extra in (["--plan", out / "plan.json"], ["--config", "sidoarjo.toml", "--plan", out / "plan.json"]):
-        done = run_ektp(["confirm", away, "--locations", store, *extra], tmp_path)
+        done = run_cli("confirm", away, "--locations", store, *extra, cwd=tmp_path)
         assert done.returncode == 0 and done.stderr == "", done.stderr
     # Neither: the default region, Jombang's, refuses it, and says how to name the office's.
-    done = run_ektp(["confirm", away, "--locations", tmp_path / "other.csv"], tmp_path)
+    done = run_cli("confirm", away, "--locations", tmp_path / "other.csv", cwd=tmp_path)
     assert done.returncode == 4 and "Traceback" not in done.stderr
     skipped, hint = done.stderr.splitlines()
     assert "outside Kabupaten Jombang" in skipped and "--plan" in hint and "--config" in hint
@@ -411,5 +408,5 @@ def test_sidoarjo_review_page_marks_a_moved_marker_inside_as_inside(browser, sid
     assert len([r for r in read_download(got.value)[1:] if r[7]]) == 1
     assert not errors and not dialogs and only_tiles(requests)
     context.close()
-    done = run_ektp(["confirm", saved, "--plan", out / "plan.json", "--locations", tmp_path / "s.csv"], tmp_path)
+    done = run_cli("confirm", saved, "--plan", out / "plan.json", "--locations", tmp_path / "s.csv", cwd=tmp_path)
     assert done.returncode == 0 and "1 new" in done.stdout, done.stderr

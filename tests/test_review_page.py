@@ -6,7 +6,7 @@ import io
 import json
 
 import pytest
-from conftest import HOSTILE, MONDAY, only_tiles, open_offline_page, read_download, run_ektp
+from conftest import HOSTILE, MONDAY, only_tiles, open_offline_page, read_download, run_cli
 
 from maps.render import write_review_page
 from maps.review_page import review_page
@@ -93,7 +93,7 @@ def test_review_page_moves_points_that_confirm_remembers_and_the_next_plan_uses(
     context.close()
 
     store = tmp_path / "lokasi.csv"
-    done = run_ektp(["confirm", saved, "--locations", store], tmp_path)
+    done = run_cli("confirm", saved, "--locations", store, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "2 new and 0 changed confirmed locations" in done.stdout
     remembered = read_store(store)
@@ -101,9 +101,7 @@ def test_review_page_moves_points_that_confirm_remembers_and_the_next_plan_uses(
     assert (remembered[not_found.key].lat, remembered[not_found.key].lon) == pytest.approx(clicked, abs=1e-7)
 
     # The next plan puts both households at the confirmed points.
-    again = run_ektp(["plan", files.records, "--network", files.network, "--gazetteer", files.gazetteer,
-                      "--locations", store, "--out", tmp_path / "next", "--date", MONDAY.isoformat(),
-                      "--deterministic", "-q"], tmp_path)
+    again = run_cli("plan", files.records, "--network", files.network, "--gazetteer", files.gazetteer, "--locations", store, "--out", tmp_path / "next", "--date", MONDAY.isoformat(), "--deterministic", "-q", cwd=tmp_path)
     assert again.returncode == 4 and "Traceback" not in again.stderr, again.stderr  # the island stays unreachable
     data = json.loads((tmp_path / "next" / "plan.json").read_text())
     visits = {nik: v for r in data["routes"] for v in r["visits"] for nik in v["cards"]}
