@@ -63,6 +63,31 @@
     return r.gps === "ok" ? fmt(T.gps_ok, {m: r.accuracy_m}) : (r.gps === "wait" ? T.gps_wait : T.gps_none);
   }
 
+  // A row of outcome buttons (DT TR PA AT MN MD), each marked with its code in ``attr``.
+  function codeButtons(attr, onTap) {
+    var box = el("div", "outcomes"), byCode = {};
+    D.codes.forEach(function (c) {
+      var b = el("button", "outcome");
+      b.type = "button";
+      b.setAttribute(attr, c[0]);
+      b.appendChild(el("span", "code", c[0]));
+      b.appendChild(el("span", "text", c[1]));
+      b.addEventListener("click", function () { onTap(c[0]); });
+      box.appendChild(b);
+      byCode[c[0]] = b;
+    });
+    return {box: box, byCode: byCode};
+  }
+  // A labelled one-line text field added to ``parent``.
+  function textInput(parent, label, cls) {
+    var l = el("label", "", label), input = el("input", cls);
+    input.type = "text";
+    input.autocomplete = "off";
+    l.appendChild(input);
+    parent.appendChild(l);
+    return input;
+  }
+
   // Header
   document.getElementById("title").textContent = T.title + " " + D.courier + " - " + D.date_long;
   document.getElementById("meta").textContent = [D.office, D.shift, fmt(T.stops_n, {n: D.stops.length}),
@@ -131,31 +156,11 @@
     geo.href = s.geo;
     links.appendChild(geo);
     box.appendChild(links);
-    var buttons = el("div", "outcomes");
-    var byCode = {};
-    D.codes.forEach(function (c) {
-      var b = el("button", "outcome");
-      b.type = "button";
-      b.setAttribute("data-code", c[0]);
-      b.appendChild(el("span", "code", c[0]));
-      b.appendChild(el("span", "text", c[1]));
-      b.addEventListener("click", function () { record(s, c[0]); });
-      buttons.appendChild(b);
-      byCode[c[0]] = b;
-    });
-    box.appendChild(buttons);
-    var lr = el("label", "", T.recipient);
-    var recipient = el("input", "recipient");
-    recipient.type = "text";
-    recipient.autocomplete = "off";
-    lr.appendChild(recipient);
-    box.appendChild(lr);
-    var ln = el("label", "", T.note);
-    var note = el("input", "note");
-    note.type = "text";
-    note.autocomplete = "off";
-    ln.appendChild(note);
-    box.appendChild(ln);
+    var buttons = codeButtons("data-code", function (code) { record(s, code); });
+    var byCode = buttons.byCode;
+    box.appendChild(buttons.box);
+    var recipient = textInput(box, T.recipient, "recipient");
+    var note = textInput(box, T.note, "note");
     var message = el("p", "message");
     box.appendChild(message);
     var status = el("p", "status");
@@ -188,28 +193,11 @@
     toggle.type = "button";
     wrap.appendChild(toggle);
     var panel = el("div", "apart-panel");
-    var buttons = el("div", "outcomes"), byCode = {};
-    D.codes.forEach(function (code) {
-      var b = el("button", "outcome");
-      b.type = "button";
-      b.setAttribute("data-card-code", code[0]);
-      b.appendChild(el("span", "code", code[0]));
-      b.appendChild(el("span", "text", code[1]));
-      b.addEventListener("click", function () { recordCard(s, c, code[0]); });
-      buttons.appendChild(b);
-      byCode[code[0]] = b;
-    });
-    panel.appendChild(buttons);
-    var lr = el("label", "", T.recipient), recipient = el("input", "card-recipient");
-    recipient.type = "text";
-    recipient.autocomplete = "off";
-    lr.appendChild(recipient);
-    panel.appendChild(lr);
-    var ln = el("label", "", T.note), note = el("input", "card-note");
-    note.type = "text";
-    note.autocomplete = "off";
-    ln.appendChild(note);
-    panel.appendChild(ln);
+    var buttons = codeButtons("data-card-code", function (code) { recordCard(s, c, code); });
+    var byCode = buttons.byCode;
+    panel.appendChild(buttons.box);
+    var recipient = textInput(panel, T.recipient, "card-recipient");
+    var note = textInput(panel, T.note, "card-note");
     var message = el("p", "message"), status = el("p", "card-status");
     panel.appendChild(message);
     panel.appendChild(status);
