@@ -135,23 +135,48 @@ class TravelMatrix:
         return self.time_s.shape[0]
 
 
+def _with_terminals(net: RoadNetwork, ends: _Ends) -> csr_matrix:
+    """The network with two nodes of its own per location: ``N + i`` it leaves by, ``N + n + i`` it
+    arrives at (``N`` nodes, ``n`` locations).
+
+    Leaving node ``N + i`` has edges only out, to the ends its road lets it ride to, weighed as in
+    :class:`_Ends`; arriving node ``N + n + i`` has edges only in. So no path between two other
+    places runs through them, and one Dijkstra from the ``n`` leaving nodes gives every pair: as many
+    sources as locations, not the two ends of every snapped road. Every such edge weighs one more than
+    its share (a stored zero would be read as no edge); a ride uses exactly two, so 2 comes off after.
+    """
+    n, big = len(ends.edge), net.n_nodes
+    rows, cols, weights = [], [], []
+    for slot in (0, 1):
+        out = np.nonzero(np.isfinite(ends.exit_w[:, slot]))[0]
+        rows.append(big + out)
+        cols.append(ends.exit_node[out, slot])
+        weights.append(ends.exit_w[out, slot] + 1.0)
+        into = np.nonzero(np.isfinite(ends.entry_w[:, slot]))[0]
+        rows.append(ends.entry_node[into, slot])
+        cols.append(big + n + into)
+        weights.append(ends.entry_w[into, slot] + 1.0)
+    r, c, w = np.concatenate(rows), np.concatenate(cols), np.concatenate(weights)
+    # Both slots at one node (a road that starts and ends there): keep the cheaper, never the sum.
+    order = np.lexsort((w, c, r))
+    r, c, w = r[order], c[order], w[order]
+    first = np.ones(len(r), dtype=bool)
+    first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
+    base = _weights(net).tocoo()
+    size = big + 2 * n
+    return csr_matrix((np.concatenate((base.data, w[first])),
+                       (np.concatenate((base.row, r[first])), np.concatenate((base.col, c[first])))),
+                      shape=(size, size))
+
+
 def _combined(net: RoadNetwork, ends: _Ends) -> np.ndarray:
     """All-pairs combined weights (float64, exact integers) between the locations."""
     n = len(ends.edge)
-    graph = _weights(net)
-    sources, src_pos = np.unique(ends.exit_node, return_inverse=True)
-    targets, dst_pos = np.unique(ends.entry_node, return_inverse=True)
-    src_pos, dst_pos = src_pos.reshape(n, 2), dst_pos.reshape(n, 2)
+    graph = _with_terminals(net, ends)
+    leave, arrive = net.n_nodes + np.arange(n), net.n_nodes + n + np.arange(n)
     total = np.full((n, n), np.inf)
-    for lo in range(0, len(sources), _BATCH):
-        rows = dijkstra(graph, directed=True, indices=sources[lo:lo + _BATCH])[:, targets]
-        # From each source node to each location, through whichever end the road allows.
-        arrive = np.minimum(rows[:, dst_pos[:, 0]] + ends.entry_w[:, 0], rows[:, dst_pos[:, 1]] + ends.entry_w[:, 1])
-        for slot in (0, 1):
-            rel = src_pos[:, slot] - lo
-            sel = np.nonzero((rel >= 0) & (rel < len(rows)) & np.isfinite(ends.exit_w[:, slot]))[0]
-            if len(sel):
-                total[sel] = np.minimum(total[sel], ends.exit_w[sel, slot, None] + arrive[rel[sel]])
+    for lo in range(0, n, _BATCH):
+        total[lo:lo + _BATCH] = dijkstra(graph, directed=True, indices=leave[lo:lo + _BATCH])[:, arrive] - 2.0
     # Two locations on the same road: the ride between them along it, where that is shorter.
     on_edge = np.nonzero(ends.edge >= 0)[0]
     order = on_edge[np.argsort(ends.edge[on_edge], kind="stable")]
