@@ -92,6 +92,18 @@ def next_state(state: str, attempts: int, outcome: Outcome, max_attempts: int) -
     return CardState("pickup" if failed and after >= max_attempts else outcome.state, after)
 
 
+def reopened(attempts: int, outcome: Outcome) -> CardState:
+    """The card as it was before ``outcome`` (recorded with ``attempts`` failed attempts after it) was tapped.
+
+    A correction of that outcome starts from here: the card was ``planned``, and the outcome's own
+    failed attempt, if it was one, is not counted.
+
+    >>> reopened(2, BY_CODE["TR"])
+    CardState(state='planned', attempts=1)
+    """
+    return CardState("planned", max(0, attempts - (outcome.state == "failed")))
+
+
 def is_repeat(state: str, last_code: str | None, outcome: Outcome) -> bool:
     """True when ``outcome`` is the one recorded last for a card now in ``state`` (the same result given twice).
 
