@@ -106,6 +106,10 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
+#: A delivered position this far (metres) from the card's planned point is not believed: the plan's
+#: coarsest point (a kecamatan's centre) is a few km from any of its doors.
+FAR_FROM_PLAN_M = 10_000
+
 #: Two positions of one card's outcome closer than this (metres) are one place: GPS noise.
 SAME_PLACE_M = 50.0
 
@@ -406,9 +410,13 @@ class Ledger:
             for route in plan.routes:
                 for v in route.visits:
                     for c in v.cards:
+                        # A re-plan of the same day may move a planned card: its new route is
+                        # recorded too, and an outcome from either courier's route counts.
                         cur = self.db.execute(
                             "UPDATE cards SET state = 'planned', updated_at = ? "
-                            "WHERE nik = ? AND state IN ('received', 'failed')", (now, c.nik))
+                            "WHERE nik = ? AND (state IN ('received', 'failed') OR (state = 'planned' AND ? = "
+                            "(SELECT day FROM events WHERE nik = cards.nik AND state = 'planned' "
+                            "ORDER BY id DESC LIMIT 1)))", (now, c.nik, day))
                         if cur.rowcount:
                             self.db.execute("INSERT INTO events(nik, at, day, state, courier_id, stop_seq, lat, lon, "
                                             "precision) VALUES (?, ?, ?, 'planned', ?, ?, ?, ?, ?)",
@@ -467,12 +475,11 @@ class Ledger:
                 position = row.position
                 if (row.outcome.code == "DT" and position is not None and position.plausible
                         and position.accuracy_m is not None and position.accuracy_m <= LEARN_ACCURACY_M):
-                    taught += 1
                     household = household_of(_record_of(card, 2))
-                    if household not in wrong:
-                        line = self._wrong_plan(path, row.row, card, position)
-                        if line:
-                            wrong[household] = line
+                    line, believed = self._wrong_plan(path, row.row, card, position)
+                    taught += believed
+                    if line and household not in wrong:
+                        wrong[household] = line
                 self.db.execute("UPDATE cards SET state = ?, attempts = ?, updated_at = ? WHERE nik = ?",
                                 (after.state, after.attempts, now, row.nik))
                 if prior is not None:
@@ -548,23 +555,28 @@ class Ledger:
         assert after is not None  # a reopened card is planned
         return card, after, at, int(prior["id"])
 
-    def _wrong_plan(self, path: Path, row_no: int, card: sqlite3.Row, at: Position) -> str:
-        """A line for the officer when the plan put the card's household far from where it was delivered."""
+    def _wrong_plan(self, path: Path, row_no: int, card: sqlite3.Row, at: Position) -> tuple[str, bool]:
+        """A line for the officer when the plan put the card's household far from where it was delivered,
+        and whether the delivered position is believed (not :data:`FAR_FROM_PLAN_M` or more away)."""
         planned = self.db.execute("SELECT lat, lon, precision FROM events WHERE nik = ? AND state = 'planned' "
                                   "ORDER BY id DESC LIMIT 1", (card["nik"],)).fetchone()
         if planned is None or planned["lat"] is None:
-            return ""  # planned before the ledger kept planned points
+            return "", True  # planned before the ledger kept planned points
         was = LatLon(planned["lat"], planned["lon"])
         gap = round(haversine_m(was, at.point))
         if gap <= WRONG_PLAN_M:
-            return ""
+            return "", True
         precision = planned["precision"] or "?"
+        if gap >= FAR_FROM_PLAN_M:
+            return (f"{where(path, row_no)}: card {mask(card['nik'])} in desa {card['desa']!r} was delivered, the "
+                    f"phone says, {gap} m from where it was planned ({was}, {precision}), at {at.point}: no courier "
+                    "rides that far to one door; the position is kept as reported, not believed"), False
         typed = ("; its row's own coordinates still come first: correct them in the records"
                  if precision == "coordinates" else "")
         return (f"{where(path, row_no)}: household of card {mask(card['nik'])} in desa {card['desa']!r} was "
                 f"planned {gap} m from where it was delivered: planned at {was} ({precision}), delivered at "
                 f"{at.point} (GPS \u00b1{at.accuracy_m:.0f} m); its next cards are planned at the delivered "
-                f"point{typed}")
+                f"point{typed}"), True
 
     # -- reports --------------------------------------------------------------------------------
 
