@@ -5,7 +5,7 @@ and the sheets print. Codes are the office's own two-letter abbreviations of Ind
 ledger stores the codes, and the words are only ever shown.
 
 A card's journey is a state machine, kept here as pure functions the ledger calls
-(:func:`next_state`, :func:`is_repeat`)::
+(:func:`next_state`, and :func:`reopened` for a correction)::
 
     received --plan--> planned --DT--> delivered
                           |  \\--TR/PA/AT/MN--> failed --plan--> planned ...
@@ -102,16 +102,6 @@ def reopened(attempts: int, outcome: Outcome) -> CardState:
     CardState(state='planned', attempts=1)
     """
     return CardState("planned", max(0, attempts - (outcome.state == "failed")))
-
-
-def is_repeat(state: str, last_code: str | None, outcome: Outcome) -> bool:
-    """True when ``outcome`` is the one recorded last for a card now in ``state`` (the same result given twice).
-
-    ``last_code`` is the code of the card's last event (``None``: it was not an outcome). A failed
-    attempt given again after it sent the card to the office (``pickup``) is a repeat too.
-    """
-    lands_in = (outcome.state, "pickup") if outcome.state == "failed" else (outcome.state,)
-    return state in lands_in and last_code == outcome.code
 
 
 def legend(lang: str) -> list[tuple[str, str]]:
