@@ -2,7 +2,6 @@
 the position; repeats, conflicts and corrections told apart; oversized files refused. Real SQLite; the
 CLI in real processes (``run_cli``)."""
 
-import csv
 import dataclasses
 import datetime as dt
 import math
@@ -10,6 +9,7 @@ import time
 
 import pytest
 from conftest import MONDAY, card, hand_plan, nik_for, outcomes_csv, records_csv, run_cli, sengon_rows
+from conftest import page_results_csv as page_file
 
 from maps.courier_page import RESULT_COLUMNS
 from routing.geo import LatLon
@@ -26,17 +26,6 @@ PLAN = hand_plan({"K01": [[card(1)], [card(2)], [card(3)]], "K02": [[card(4)], [
 def door(serial):
     """Where the hand plan puts card ``serial``'s stop (a phone standing at the door reports this)."""
     return next(v.point for r in PLAN.routes for v in r.visits if v.cards[0].nik == nik_for(serial))
-
-
-def page_file(path, rows):
-    """A results file as the courier's page writes it (BOM, its columns)."""
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        f.write("\ufeff")
-        w = csv.DictWriter(f, fieldnames=RESULT_COLUMNS)
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: r.get(k, "") for k in RESULT_COLUMNS})
-    return path
 
 
 def tap(serial, outcome, recipient="", at="2026-11-30T10:15:42+07:00", courier="K01", point=None, accuracy="8"):
