@@ -16,6 +16,11 @@ words, which are only shown. Each outcome keeps where the courier's phone was (`
 ``accuracy_m``) and each planned event where the plan put the household, so that deliveries teach the
 next plans where households are (:mod:`routing.learning`, :meth:`Ledger.learned_locations`) and the officer is told
 when a planned location was far off.
+
+An outcome is a claim checked against the plan (:meth:`Ledger.record_outcomes`): it reports on one
+plan day, for a card that a plan recorded for that day had on the courier's route, at a time of that
+day. Given again it is a repeat, a conflict (refused, nothing overwritten) or a correction (both
+events kept, the replaced one marked ``superseded``).
 """
 
 from __future__ import annotations
@@ -184,7 +189,8 @@ class OutcomeResult:
     Attributes
     ----------
     applied, repeated
-        Rows recorded now; rows recorded before (the same outcome for the same card).
+        Rows recorded now (corrections included); rows recorded before for that day (the same
+        outcome for the same card, or an older tap of the same courier than the one recorded).
     problems
         One line per refused row (file, row, column, value and why).
     taught
@@ -534,7 +540,9 @@ class Ledger:
         differs = _differences(prior, row)
         if not differs:
             return ""
-        same_courier = not (prior["courier_id"] and row.courier and prior["courier_id"] != row.courier)
+        # Only the same phone's later tap corrects by itself: a row without a courier (typed) may be
+        # anyone's, so it conflicts, and the officer says so with --correct.
+        same_courier = bool(prior["courier_id"]) and prior["courier_id"] == row.courier
         newer = _tap_order(at, prior["at"])
         if not correct:
             if same_courier and prior["outcome"] != row.outcome.code and newer < 0:

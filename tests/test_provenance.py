@@ -213,7 +213,8 @@ def test_the_same_courier_tapping_again_later_corrects_the_outcome(db, tmp_path)
 def test_the_officer_corrects_a_recorded_outcome_with_correct(db, tmp_path):
     page = page_file(tmp_path / "hasil_K01_2026-11-30.csv", [tap(1, "DT", "Siti")])
     assert outcomes(tmp_path, page, "--db", db)[0].returncode == 0
-    fix = outcomes_csv(tmp_path / "koreksi.csv", [(nik_for(1), "TR", "", "")])
+    # Later than the page's tap, but typed: no courier to say it is the same phone's.
+    fix = outcomes_csv(tmp_path / "koreksi.csv", [(nik_for(1), "TR", "", "16:00")])
     done, lines = outcomes(tmp_path, fix, "--db", db, "--date", MONDAY.isoformat())
     assert done.returncode == 4 and "conflict" in lines[0] and card_row(db, 1) == ("delivered", 0)
     done, lines = outcomes(tmp_path, fix, "--db", db, "--date", MONDAY.isoformat(), "--correct")
