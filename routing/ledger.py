@@ -45,7 +45,7 @@ from routing.files import strip_controls
 from routing.geo import LatLon, haversine_m
 from routing.learning import LEARN_ACCURACY_M, WRONG_PLAN_M, Learned, LearnedPoint, household_of, learn
 from routing.nik import mask
-from routing.outcome_rows import OutcomeRow, OutcomeRows, Position
+from routing.outcome_rows import FAR_FROM_PLAN_M, OutcomeRow, OutcomeRows, Position, differences, tap_order
 from routing.outcomes import BY_CODE, STATES, CardState, next_state, reopened
 from routing.plan import Plan
 from routing.records import Record, RecordSet
@@ -110,52 +110,6 @@ MIGRATIONS: tuple[str, ...] = (
                      'meninggal');
     """,
 )
-
-#: A delivered position this far (metres) from the card's planned point is not believed: the plan's
-#: coarsest point (a kecamatan's centre) is a few km from any of its doors.
-FAR_FROM_PLAN_M = 10_000
-
-#: Two positions of one card's outcome closer than this (metres) are one place: GPS noise.
-SAME_PLACE_M = 50.0
-
-
-def _differences(prior: sqlite3.Row, row: OutcomeRow) -> list[str]:
-    """What ``row`` says otherwise than the outcome event ``prior`` of the same card and day.
-
-    Only what both say is compared: a typed row without courier or position, or an event without a
-    recipient (as old releases left them), differs in nothing there.
-    """
-    out = []
-    if prior["outcome"] != row.outcome.code:
-        out.append(f"outcome ({prior['outcome']} recorded, {row.outcome.code} here)")
-    if prior["courier_id"] and row.courier and prior["courier_id"] != row.courier:
-        out.append(f"courier ({prior['courier_id']} recorded, {row.courier} here)")
-
-    def name(text: str | None) -> str:
-        return " ".join((text or "").casefold().split())
-
-    if name(prior["recipient"]) and name(row.recipient) and name(prior["recipient"]) != name(row.recipient):
-        out.append(f"recipient ({prior['recipient']!r} recorded, {row.recipient!r} here)")
-    if prior["lat"] is not None and prior["lon"] is not None and row.position is not None:
-        gap = haversine_m(LatLon(prior["lat"], prior["lon"]), row.position.point)
-        if gap > SAME_PLACE_M:
-            out.append(f"position ({gap:,.0f} m apart)")
-    return out
-
-
-def _tap_order(at: str, before: str) -> int:
-    """1 when time ``at`` is later than ``before``, -1 when earlier, 0 when equal or unknown (no time given).
-
-    Times with offsets are compared as instants; otherwise as the courier's wall clock (one office,
-    one zone).
-    """
-    if "T" not in at or "T" not in before:
-        return 0
-    a, b = dt.datetime.fromisoformat(at), dt.datetime.fromisoformat(before)
-    if (a.tzinfo is None) != (b.tzinfo is None):
-        a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
-    return (a > b) - (a < b)
-
 
 def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
@@ -449,7 +403,7 @@ class Ledger:
         recorded for that day (on the row's courier's route, when the row names one; a re-plan of
         the day counts too), and its time must be a time of that day. A card's outcome already
         recorded for that day, given again, is a repeat when it says the same (same code, courier
-        and recipient, a position within :data:`SAME_PLACE_M`); otherwise it is a correction when
+        and recipient, a position within :data:`~routing.outcome_rows.SAME_PLACE_M`); otherwise it is a correction when
         the same courier tapped again later (or ``correct``: the officer's word), and a conflict
         when not. A correction keeps both events; the one it replaces is marked ``superseded``.
 
@@ -537,13 +491,13 @@ class Ledger:
                 return (f"{where(path, row.row, 'outcome', row.outcome_text)}: card {nik} is {state}, not out for "
                         f"delivery on {day}; outcome refused")
             return card, after, at, None
-        differs = _differences(prior, row)
+        differs = differences(prior, row)
         if not differs:
             return ""
         # Only the same phone's later tap corrects by itself: a row without a courier (typed) may be
         # anyone's, so it conflicts, and the officer says so with --correct.
         same_courier = bool(prior["courier_id"]) and prior["courier_id"] == row.courier
-        newer = _tap_order(at, prior["at"])
+        newer = tap_order(at, prior["at"])
         if not correct:
             if same_courier and prior["outcome"] != row.outcome.code and newer < 0:
                 return ""  # an older tap of the same phone, given after the newer one: nothing new

@@ -10,7 +10,9 @@ the cards.
 A phone's time and position are claims, checked here as far as the row alone allows: a time is the
 page's ISO 8601 time with its offset or a bare clock time (older pages, typed files), never anything
 else; a position is kept as reported but marked :attr:`Position.plausible` only when it could be a
-real fix (see there). Whether the card was on the courier's route that day is the ledger's check.
+real fix (see there). Whether the card was on the courier's route that day is the ledger's check;
+how a row given again compares with the outcome recorded (:func:`differences`, :func:`tap_order`) is
+here, so the ledger only decides what to do about it.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from routing.errors import InputError, where
 from routing.files import read_rows
-from routing.geo import LatLon, parse_degrees
+from routing.geo import LatLon, haversine_m, parse_degrees
 from routing.outcomes import CODES, Outcome, parse_outcome
 
 #: Columns an outcomes file must have; the courier's page adds ``lat, lon, accuracy_m, courier, note``.
@@ -319,6 +322,54 @@ def plan_day(rows: OutcomeRows, given: dt.date | None, today: dt.date) -> dt.dat
         return (f"{rows.path}: the times fall on {', '.join(map(str, days))}; one file is one plan day: give it "
                 "with --date; nothing recorded from this file")
     return days[0] if days else today
+
+
+#: A delivered position this far (metres) from the card's planned point is not believed: the plan's
+#: coarsest point (a kecamatan's centre) is a few km from any of its doors.
+FAR_FROM_PLAN_M = 10_000
+
+#: Two positions of one card's outcome closer than this (metres) are one place: GPS noise.
+SAME_PLACE_M = 50.0
+
+
+def differences(prior: Mapping[str, Any], row: OutcomeRow) -> list[str]:
+    """What ``row`` says otherwise than the ledger's outcome event ``prior`` (by column) of its card and day.
+
+    Only what both say is compared: a typed row without courier or position, or an event without a
+    recipient (as old releases left them), differs in nothing there.
+    """
+    out = []
+    if prior["outcome"] != row.outcome.code:
+        out.append(f"outcome ({prior['outcome']} recorded, {row.outcome.code} here)")
+    if prior["courier_id"] and row.courier and prior["courier_id"] != row.courier:
+        out.append(f"courier ({prior['courier_id']} recorded, {row.courier} here)")
+
+    def name(text: str | None) -> str:
+        return " ".join((text or "").casefold().split())
+
+    if name(prior["recipient"]) and name(row.recipient) and name(prior["recipient"]) != name(row.recipient):
+        out.append(f"recipient ({prior['recipient']!r} recorded, {row.recipient!r} here)")
+    if prior["lat"] is not None and prior["lon"] is not None and row.position is not None:
+        gap = haversine_m(LatLon(prior["lat"], prior["lon"]), row.position.point)
+        if gap > SAME_PLACE_M:
+            out.append(f"position ({gap:,.0f} m apart)")
+    return out
+
+
+def tap_order(at: str, before: str) -> int:
+    """1 when stored time ``at`` (:meth:`TapTime.on`) is later than ``before``, -1 when earlier, 0 when
+    equal or unknown (no time given).
+
+    Times with offsets are compared as instants; otherwise as the courier's wall clock (one office,
+    one zone).
+    """
+    if "T" not in at or "T" not in before:
+        return 0
+    a, b = dt.datetime.fromisoformat(at), dt.datetime.fromisoformat(before)
+    if (a.tzinfo is None) != (b.tzinfo is None):
+        a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
+    return (a > b) - (a < b)
+
 
 
 @dataclass(frozen=True, slots=True)
