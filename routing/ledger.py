@@ -472,6 +472,9 @@ class Ledger:
             assert row.time is not None
             return (f"{where(path, row.row, 'time', row.time.text)}: not a time of the plan day {day}; "
                     "outcome refused")
+        if row.time is not None and row.time.later_than_now(day):
+            return (f"{where(path, row.row, 'time', row.time.text)}: later than now; a phone whose clock is ahead "
+                    "says so; outcome refused")
         couriers = {c for (c,) in self.db.execute("SELECT courier_id FROM events WHERE nik = ? AND state = 'planned' "
                                                   "AND day = ?", (row.nik, day.isoformat()))}
         if not couriers:

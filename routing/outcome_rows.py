@@ -47,6 +47,8 @@ MAX_ACCURACY_M = 20_000.0
 _PAGE_FILE = re.compile(r"hasil_(?P<courier>[A-Za-z0-9-]+)_(?P<day>\d{4}-\d{2}-\d{2})(?![0-9])")
 _CLOCK = re.compile(r"(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?")
 _STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})")
+#: How far ahead of this computer's clock a phone's may be before its time is not believed.
+CLOCK_SLACK = dt.timedelta(minutes=30)
 #: UTC offsets in use on Earth: -12:00 to +14:00, in quarter hours.
 _OFFSETS = (dt.timedelta(hours=-12), dt.timedelta(hours=14))
 
@@ -119,6 +121,15 @@ class TapTime:
         if isinstance(self.when, dt.datetime):
             return self.when.isoformat(timespec="seconds") if self.when.date() == day else None
         return f"{day.isoformat()}T{self.when.isoformat(timespec='seconds')}"
+
+    def later_than_now(self, day: dt.date, now: dt.datetime | None = None) -> bool:
+        """True when the tap, on plan day ``day``, is more than :data:`CLOCK_SLACK` after ``now``.
+
+        A clock time is read in this computer's zone (the office's); ``now`` defaults to the present.
+        """
+        now = (now or dt.datetime.now()).astimezone()
+        when = self.when if isinstance(self.when, dt.datetime) else dt.datetime.combine(day, self.when).astimezone()
+        return when > now + CLOCK_SLACK
 
 
 def parse_tap_time(text: str) -> TapTime | None:

@@ -94,6 +94,10 @@ def test_a_time_is_a_clock_time_or_iso_8601_with_a_real_offset():
     assert parse_tap_time("9:05").on(MONDAY) == "2026-11-30T09:05:00"
     assert parse_tap_time("2026-11-30T23:59:59Z").on(MONDAY) == "2026-11-30T23:59:59+00:00"
     assert parse_tap_time("2026-11-30T08:00:00+07:00").on(TUESDAY) is None
+    noon = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    assert parse_tap_time("2026-11-30T12:20:00+07:00").later_than_now(MONDAY, noon) is False
+    assert parse_tap_time("2026-11-30T12:31:00+07:00").later_than_now(MONDAY, noon) is True
+    assert parse_tap_time("2026-11-30T05:31:00Z").later_than_now(MONDAY, noon) is True
     for bad in ("24:00", "10:60", "2026-11-30T10:00:00-13:00", "2026-11-30 10:00:00+07:00", "1e308", "", "x" * 41):
         assert parse_tap_time(bad) is None, bad
 
@@ -132,6 +136,18 @@ def test_a_replan_of_the_same_day_lets_either_route_count(db, tmp_path):
     k01 = page_file(tmp_path / "hasil_K01_2026-11-30.csv", [tap(1, "DT", "Siti")])
     done, lines = outcomes(tmp_path, k01, "--db", db)
     assert done.returncode == 0 and not lines and card_row(db, 1) == ("delivered", 0)
+
+
+def test_a_time_after_now_is_refused(tmp_path):
+    today = dt.date.today()
+    with Ledger(tmp_path / "l.sqlite") as led:
+        led.import_batch(read_records(records_csv(tmp_path / "kartu.csv", sengon_rows(1))), b"k", today)
+        led.record_plan(dataclasses.replace(hand_plan({"K01": [[card(1)]]}), date=today))
+    tomorrow = (dt.datetime.now().astimezone() + dt.timedelta(hours=2)).isoformat(timespec="seconds")
+    f = page_file(tmp_path / f"hasil_K01_{today}.csv", [tap(1, "TR", at=tomorrow)])
+    done, lines = outcomes(tmp_path, f, "--db", tmp_path / "l.sqlite")
+    assert done.returncode == 4 and len(lines) == 1
+    assert "later than now" in lines[0] or "not a time of the plan day" in lines[0]  # near midnight: tomorrow
 
 
 def test_the_day_comes_from_date_or_the_name_or_the_times(tmp_path):
