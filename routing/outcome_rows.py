@@ -58,8 +58,8 @@ class Position:
     """Where the courier's phone was when the outcome was tapped, and how sure it was (metres).
 
     Kept as reported. :attr:`plausible` says whether it could be a real fix; only a plausible
-    position may teach a household's location (:mod:`routing.learning` filters on the stored values
-    likewise: ``accuracy_m > 0`` and finite).
+    position may teach a household's location. The ledger stores the reported values, so whatever
+    learns from them applies the same bounds to the stored ``lat``, ``lon`` and ``accuracy_m``.
     """
 
     point: LatLon
