@@ -51,7 +51,8 @@ def where(path: object, row: int | None = None, column: str | None = None, value
     column
         Column name as written in the file.
     value
-        The offending value; quoted with ``repr`` so blanks and odd characters show.
+        The offending value; quoted with ``repr`` so blanks and odd characters show, cut after
+        80 characters.
     """
     parts = [str(path)]
     if row is not None:
@@ -59,7 +60,9 @@ def where(path: object, row: int | None = None, column: str | None = None, value
     if column is not None:
         parts.append(f"column {column!r}")
     if value is not None:
-        parts.append(f"value {str(value)!r}")
+        text = str(value)
+        # A cell can hold 100,000 characters: the line names it, it does not print it.
+        parts.append(f"value {text[:80]!r}..." if len(text) > 80 else f"value {text!r}")
     return ", ".join(parts)
 
 

@@ -16,6 +16,11 @@ words, which are only shown. Each outcome keeps where the courier's phone was (`
 ``accuracy_m``) and each planned event where the plan put the household, so that deliveries teach the
 next plans where households are (:mod:`routing.learning`, :meth:`Ledger.learned_locations`) and the officer is told
 when a planned location was far off.
+
+An outcome is a claim checked against the plan (:meth:`Ledger.record_outcomes`): it reports on one
+plan day, for a card that a plan recorded for that day had on the courier's route, at a time of that
+day. Given again it is a repeat, a conflict (refused, nothing overwritten) or a correction (both
+events kept, the replaced one marked ``superseded``).
 """
 
 from __future__ import annotations
@@ -40,8 +45,8 @@ from routing.files import strip_controls
 from routing.geo import LatLon, haversine_m
 from routing.learning import LEARN_ACCURACY_M, WRONG_PLAN_M, Learned, LearnedPoint, household_of, learn
 from routing.nik import mask
-from routing.outcome_rows import OutcomeRows, Position
-from routing.outcomes import BY_CODE, STATES, is_repeat, next_state
+from routing.outcome_rows import FAR_FROM_PLAN_M, OutcomeRow, OutcomeRows, Position, differences, tap_order
+from routing.outcomes import BY_CODE, STATES, CardState, next_state, reopened
 from routing.plan import Plan
 from routing.records import Record, RecordSet
 
@@ -138,7 +143,8 @@ class OutcomeResult:
     Attributes
     ----------
     applied, repeated
-        Rows recorded now; rows recorded before (the same outcome for the same card).
+        Rows recorded now (corrections included); rows recorded before for that day (the same
+        outcome for the same card, or an older tap of the same courier than the one recorded).
     problems
         One line per refused row (file, row, column, value and why).
     taught
@@ -364,9 +370,13 @@ class Ledger:
             for route in plan.routes:
                 for v in route.visits:
                     for c in v.cards:
+                        # A re-plan of the same day may move a planned card: its new route is
+                        # recorded too, and an outcome from either courier's route counts.
                         cur = self.db.execute(
                             "UPDATE cards SET state = 'planned', updated_at = ? "
-                            "WHERE nik = ? AND state IN ('received', 'failed')", (now, c.nik))
+                            "WHERE nik = ? AND (state IN ('received', 'failed') OR (state = 'planned' AND ? = "
+                            "(SELECT day FROM events WHERE nik = cards.nik AND state = 'planned' "
+                            "ORDER BY id DESC LIMIT 1)))", (now, c.nik, day))
                         if cur.rowcount:
                             self.db.execute("INSERT INTO events(nik, at, day, state, courier_id, stop_seq, lat, lon, "
                                             "precision) VALUES (?, ?, ?, 'planned', ?, ?, ?, ?, ?)",
@@ -382,17 +392,24 @@ class Ledger:
     # -- outcomes -------------------------------------------------------------------------------
 
     def record_outcomes(self, rows: OutcomeRows, day: dt.date, max_attempts: int = 2,
-                        sha256: str | None = None) -> OutcomeResult:
-        """Apply the day's outcomes (an outcomes file's rows, parsed) in one transaction.
+                        sha256: str | None = None, correct: bool = False) -> OutcomeResult:
+        """Apply one plan day's outcomes (an outcomes file's rows, parsed) in one transaction.
 
         Each outcome is kept with its event: the code, recipient, time, the phone's position and
         accuracy (``lat``, ``lon``, ``accuracy_m``), courier and note. What it does to the card is
         :func:`routing.outcomes.next_state`.
 
-        Unknown NIKs and impossible transitions (a card that is not out for delivery) are refused,
-        one line each, with the rows refused when they were parsed (in row order); the same outcome
-        recorded twice counts as already done. With ``sha256`` (the file's digest), a file recorded
-        in full before records nothing (``recorded_at`` says when); a file with refused rows is not
+        A row counts only for ``day``, the plan day it reports on: its card must have been on a plan
+        recorded for that day (on the row's courier's route, when the row names one; a re-plan of
+        the day counts too), and its time must be a time of that day. A card's outcome already
+        recorded for that day, given again, is a repeat when it says the same (same code, courier
+        and recipient, a position within :data:`~routing.outcome_rows.SAME_PLACE_M`); otherwise it is a correction when
+        the same courier tapped again later (or ``correct``: the officer's word), and a conflict
+        when not. A correction keeps both events; the one it replaces is marked ``superseded``.
+
+        Refused rows and conflicts are one line each, with the rows refused when they were parsed
+        (in row order). With ``sha256`` (the file's digest), a file recorded in full for ``day``
+        before records nothing (``recorded_at`` says when); a file with refused rows is not
         remembered, so it can be given again once the cause is fixed.
         """
         now = _now()
@@ -402,69 +419,129 @@ class Ledger:
         wrong: dict[str, str] = {}
         with self._transaction():
             if sha256 is not None:
-                before = self.db.execute("SELECT recorded_at FROM outcome_files WHERE sha256 = ?",
-                                         (sha256,)).fetchone()
+                before = self.db.execute("SELECT recorded_at FROM outcome_files WHERE sha256 = ? AND day = ?",
+                                         (sha256, day.isoformat())).fetchone()
                 if before is not None:
                     return OutcomeResult(0, 0, (), recorded_at=str(before["recorded_at"]))
             for row in rows.rows:
-                card = self.db.execute("SELECT * FROM cards WHERE nik = ?", (row.nik,)).fetchone()
-                if card is None:
-                    problems.append((row.row, f"{where(path, row.row, 'nik', row.nik_text)}: no such card in the "
-                                              "ledger"))
-                    continue
-                after = next_state(card["state"], card["attempts"], row.outcome, max_attempts)
-                if after is None:
-                    last = self.db.execute("SELECT outcome FROM events WHERE nik = ? ORDER BY id DESC LIMIT 1",
-                                           (row.nik,)).fetchone()
-                    if is_repeat(card["state"], last["outcome"] if last else None, row.outcome):
+                verdict = self._check_outcome(row, day, max_attempts, correct)
+                if isinstance(verdict, str):
+                    if verdict:
+                        problems.append((row.row, verdict))
+                    else:
                         repeated += 1
-                        continue
-                    problems.append((row.row, f"{where(path, row.row, 'outcome', row.outcome_text)}: card "
-                                              f"{mask(row.nik)} is {card['state']}, not out for delivery; "
-                                              "outcome refused"))
                     continue
+                card, after, at, prior = verdict
                 position = row.position
-                if (row.outcome.code == "DT" and position is not None and position.accuracy_m is not None
-                        and position.accuracy_m <= LEARN_ACCURACY_M):
-                    taught += 1
+                if (row.outcome.code == "DT" and position is not None and position.plausible
+                        and position.accuracy_m is not None and position.accuracy_m <= LEARN_ACCURACY_M):
                     household = household_of(_record_of(card, 2))
-                    if household not in wrong:
-                        line = self._wrong_plan(path, row.row, card, position)
-                        if line:
-                            wrong[household] = line
+                    line, believed = self._wrong_plan(path, row.row, card, position)
+                    taught += believed
+                    if line and household not in wrong:
+                        wrong[household] = line
                 self.db.execute("UPDATE cards SET state = ?, attempts = ?, updated_at = ? WHERE nik = ?",
                                 (after.state, after.attempts, now, row.nik))
+                if prior is not None:
+                    self.db.execute("UPDATE events SET reason = 'superseded' WHERE id = ?", (prior,))
                 self.db.execute(
                     "INSERT INTO events(nik, at, day, state, outcome, courier_id, recipient, attempt, lat, lon, "
-                    "accuracy_m, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (row.nik, f"{day.isoformat()}T{row.time or '00:00'}", day.isoformat(), after.state,
-                     row.outcome.code, row.courier or None, row.recipient or None, after.attempts,
-                     position.point.lat if position else None, position.point.lon if position else None,
-                     position.accuracy_m if position else None, row.note or None))
+                    "accuracy_m, note, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (row.nik, at, day.isoformat(), after.state, row.outcome.code, row.courier or None,
+                     row.recipient or None, after.attempts, position.point.lat if position else None,
+                     position.point.lon if position else None, position.accuracy_m if position else None,
+                     row.note or None, None if prior is None else f"corrects event {prior}"))
                 applied += 1
             if sha256 is not None and not problems:
-                self.db.execute("INSERT INTO outcome_files(file, sha256, recorded_at, day, rows) "
+                # OR IGNORE: the same contents recorded for another day stay remembered for that day.
+                self.db.execute("INSERT OR IGNORE INTO outcome_files(file, sha256, recorded_at, day, rows) "
                                 "VALUES (?, ?, ?, ?, ?)", (str(path), sha256, now, day.isoformat(), len(rows.rows)))
         problems.sort(key=lambda p: p[0])  # stable: a row's lines in the order they were found
         return OutcomeResult(applied, repeated, tuple(line for _, line in problems), taught, tuple(wrong.values()))
 
-    def _wrong_plan(self, path: Path, row_no: int, card: sqlite3.Row, at: Position) -> str:
-        """A line for the officer when the plan put the card's household far from where it was delivered."""
+    def _check_outcome(self, row: OutcomeRow, day: dt.date, max_attempts: int, correct: bool
+                       ) -> str | tuple[sqlite3.Row, CardState, str, int | None]:
+        """What a row does: ``(card, state after, time stored, event corrected or None)``; ``""`` for a
+        repeat; or the one line that refuses it."""
+        path, nik = row.path, mask(row.nik)
+        card = self.db.execute("SELECT * FROM cards WHERE nik = ?", (row.nik,)).fetchone()
+        if card is None:
+            return f"{where(path, row.row, 'nik', row.nik_text)}: no such card in the ledger"
+        at = row.time.on(day) if row.time is not None else day.isoformat()
+        if at is None:
+            assert row.time is not None
+            return (f"{where(path, row.row, 'time', row.time.text)}: not a time of the plan day {day}; "
+                    "outcome refused")
+        if row.time is not None and row.time.later_than_now(day):
+            return (f"{where(path, row.row, 'time', row.time.text)}: later than now; a phone whose clock is ahead "
+                    "says so; outcome refused")
+        couriers = {c for (c,) in self.db.execute("SELECT courier_id FROM events WHERE nik = ? AND state = 'planned' "
+                                                  "AND day = ?", (row.nik, day.isoformat()))}
+        if not couriers:
+            return (f"{where(path, row.row, 'nik', row.nik_text)}: card {nik} is {card['state']} and was on no plan "
+                    f"recorded for {day}; outcome refused")
+        if row.courier and row.courier not in couriers:
+            return (f"{where(path, row.row, 'courier', row.courier)}: card {nik} was on the route of "
+                    f"{', '.join(sorted(c or '?' for c in couriers))} on {day}, not {row.courier}'s; outcome refused")
+        prior = self.db.execute("SELECT * FROM events WHERE nik = ? AND day = ? AND outcome IS NOT NULL "
+                                "ORDER BY id DESC LIMIT 1", (row.nik, day.isoformat())).fetchone()
+        if prior is None:
+            after = next_state(card["state"], card["attempts"], row.outcome, max_attempts)
+            last_plan = self.db.execute("SELECT day FROM events WHERE nik = ? AND state = 'planned' "
+                                        "ORDER BY id DESC LIMIT 1", (row.nik,)).fetchone()
+            if after is None or last_plan["day"] != day.isoformat():
+                state = card["state"] if after is None else f"planned for {last_plan['day']}"
+                return (f"{where(path, row.row, 'outcome', row.outcome_text)}: card {nik} is {state}, not out for "
+                        f"delivery on {day}; outcome refused")
+            return card, after, at, None
+        differs = differences(prior, row)
+        if not differs:
+            return ""
+        # Only the same phone's later tap corrects by itself: a row without a courier (typed) may be
+        # anyone's, so it conflicts, and the officer says so with --correct.
+        same_courier = bool(prior["courier_id"]) and prior["courier_id"] == row.courier
+        newer = tap_order(at, prior["at"])
+        if not correct:
+            if same_courier and prior["outcome"] != row.outcome.code and newer < 0:
+                return ""  # an older tap of the same phone, given after the newer one: nothing new
+            if not (same_courier and prior["outcome"] != row.outcome.code and newer > 0):
+                return (f"{where(path, row.row, 'outcome', row.outcome_text)}: conflict: card {nik} already has "
+                        f"{prior['outcome']} recorded for {day} ({prior['at']}, courier {prior['courier_id'] or '?'})"
+                        f"; this row differs in {', '.join(differs)}; nothing overwritten. If this row is right, "
+                        "give it with `outcomes --correct`")
+        later = self.db.execute("SELECT day FROM events WHERE nik = ? AND id > ? AND (state = 'planned' OR "
+                                "outcome IS NOT NULL) ORDER BY id LIMIT 1", (row.nik, prior["id"])).fetchone()
+        if later is not None:
+            return (f"{where(path, row.row, 'outcome', row.outcome_text)}: card {nik} has been planned again for "
+                    f"{later['day']} since its {prior['outcome']} of {day}; correct that day's outcome instead")
+        start = reopened(prior["attempt"] if prior["attempt"] is not None else card["attempts"],
+                         BY_CODE[prior["outcome"]])
+        after = next_state(start.state, start.attempts, row.outcome, max_attempts)
+        assert after is not None  # a reopened card is planned
+        return card, after, at, int(prior["id"])
+
+    def _wrong_plan(self, path: Path, row_no: int, card: sqlite3.Row, at: Position) -> tuple[str, bool]:
+        """A line for the officer when the plan put the card's household far from where it was delivered,
+        and whether the delivered position is believed (not :data:`FAR_FROM_PLAN_M` or more away)."""
         planned = self.db.execute("SELECT lat, lon, precision FROM events WHERE nik = ? AND state = 'planned' "
                                   "ORDER BY id DESC LIMIT 1", (card["nik"],)).fetchone()
         if planned is None or planned["lat"] is None:
-            return ""  # planned before the ledger kept planned points
+            return "", True  # planned before the ledger kept planned points
         was = LatLon(planned["lat"], planned["lon"])
         gap = round(haversine_m(was, at.point))
         if gap <= WRONG_PLAN_M:
-            return ""
+            return "", True
         precision = planned["precision"] or "?"
+        if gap >= FAR_FROM_PLAN_M:
+            return (f"{where(path, row_no)}: card {mask(card['nik'])} in desa {card['desa']!r} was delivered, the "
+                    f"phone says, {gap} m from where it was planned ({was}, {precision}), at {at.point}: no courier "
+                    "rides that far to one door; the position is kept as reported, not believed"), False
         typed = ("; its row's own coordinates still come first: correct them in the records"
                  if precision == "coordinates" else "")
         return (f"{where(path, row_no)}: household of card {mask(card['nik'])} in desa {card['desa']!r} was "
                 f"planned {gap} m from where it was delivered: planned at {was} ({precision}), delivered at "
                 f"{at.point} (GPS \u00b1{at.accuracy_m:.0f} m); its next cards are planned at the delivered "
-                f"point{typed}")
+                f"point{typed}"), True
 
     # -- reports --------------------------------------------------------------------------------
 

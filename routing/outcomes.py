@@ -5,7 +5,7 @@ and the sheets print. Codes are the office's own two-letter abbreviations of Ind
 ledger stores the codes, and the words are only ever shown.
 
 A card's journey is a state machine, kept here as pure functions the ledger calls
-(:func:`next_state`, :func:`is_repeat`)::
+(:func:`next_state`, and :func:`reopened` for a correction)::
 
     received --plan--> planned --DT--> delivered
                           |  \\--TR/PA/AT/MN--> failed --plan--> planned ...
@@ -92,14 +92,16 @@ def next_state(state: str, attempts: int, outcome: Outcome, max_attempts: int) -
     return CardState("pickup" if failed and after >= max_attempts else outcome.state, after)
 
 
-def is_repeat(state: str, last_code: str | None, outcome: Outcome) -> bool:
-    """True when ``outcome`` is the one recorded last for a card now in ``state`` (the same result given twice).
+def reopened(attempts: int, outcome: Outcome) -> CardState:
+    """The card as it was before ``outcome`` (recorded with ``attempts`` failed attempts after it) was tapped.
 
-    ``last_code`` is the code of the card's last event (``None``: it was not an outcome). A failed
-    attempt given again after it sent the card to the office (``pickup``) is a repeat too.
+    A correction of that outcome starts from here: the card was ``planned``, and the outcome's own
+    failed attempt, if it was one, is not counted.
+
+    >>> reopened(2, BY_CODE["TR"])
+    CardState(state='planned', attempts=1)
     """
-    lands_in = (outcome.state, "pickup") if outcome.state == "failed" else (outcome.state,)
-    return state in lands_in and last_code == outcome.code
+    return CardState("planned", max(0, attempts - (outcome.state == "failed")))
 
 
 def legend(lang: str) -> list[tuple[str, str]]:

@@ -188,6 +188,19 @@ def outcomes_csv(path: Path, items: Iterable[Sequence[str]]) -> Path:
     return path
 
 
+def page_results_csv(path: Path, rows: Iterable[Mapping[str, str]]) -> Path:
+    """A results file as the courier's page writes it (BOM, the page's columns, missing cells empty)."""
+    from maps.courier_page import RESULT_COLUMNS
+
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        f.write("\ufeff")
+        w = csv.DictWriter(f, fieldnames=RESULT_COLUMNS)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: r.get(k, "") for k in RESULT_COLUMNS})
+    return path
+
+
 def nik_for(serial: int, female: bool = False) -> str:
     """A valid synthetic NIK for Kecamatan Jombang."""
     day = 15 + (40 if female else 0)

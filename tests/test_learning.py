@@ -239,6 +239,8 @@ def test_learned_points_newest_wins_by_kk_and_by_address(tmp_path):
     with Ledger(db) as led:
         led.import_batch(rs, b"a", MONDAY)
         led.db.execute("UPDATE cards SET state = 'planned'")  # as a recorded plan leaves them
+        led.db.execute("INSERT INTO events(nik, at, day, state, courier_id) SELECT nik, ?, ?, 'planned', 'K01' "
+                       "FROM cards", (MONDAY.isoformat(), MONDAY.isoformat()))
         first, later = LatLon(-7.5601, 112.2101), LatLon(-7.5602, 112.2102)
         result = led.record_outcomes(parse_outcome_rows(tmp_path / "o.csv", [
             gps(nik_for(6), "DT", later, 5, recipient="Nur", time="11:00"),  # later in the day, recorded first

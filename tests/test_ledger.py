@@ -116,7 +116,8 @@ def test_impossible_outcomes_are_refused(runner, tmp_path):
                                             (nik_for(2), "HILANG", "", "")])
     result = runner.invoke(main, ["outcomes", str(res), "--db", str(db), "--date", "2026-11-30"])
     assert result.exit_code == EXIT_PARTIAL
-    assert "row 2, column 'outcome', value 'DT': card 3517********0001 is received, not out for delivery" in result.output
+    assert ("row 2, column 'nik', value '3517091506900001': card 3517********0001 is received and was on no plan "
+            "recorded for 2026-11-30; outcome refused") in result.output
     assert "row 3, column 'nik', value '3517091506909999': no such card" in result.output
     assert "row 4, column 'outcome', value 'HILANG': unknown outcome" in result.output
     with Ledger(db) as ledger:
@@ -145,23 +146,29 @@ def test_a_ledger_with_outcome_words_migrates_to_codes_and_still_knows_a_repeat(
                                            (4, "received", 0, "unassigned: not_geocoded")):
             old.db.execute("INSERT INTO cards(nik, batch_id, state, attempts, nama, desa, row_hash, updated_at) "
                            "VALUES (?, 1, ?, ?, 'Warga', 'Sengon', 'x', 't')", (nik_for(k), state, attempts))
+            old.db.execute("INSERT INTO events(nik, at, day, state, courier_id) VALUES "
+                           "(?, '2026-11-30T07:00', '2026-11-30', 'planned', 'K01')", (nik_for(k),))
             old.db.execute("INSERT INTO events(nik, at, day, state, reason, attempt) VALUES "
                            "(?, '2026-11-30T09:00', '2026-11-30', ?, ?, ?)", (nik_for(k), state, reason, attempts))
     with Ledger(db) as ledger:
         assert ledger.version == len(MIGRATIONS) == 4 and ledger.integrity() == "ok"
-        stored = ledger.db.execute("SELECT outcome, reason FROM events ORDER BY nik").fetchall()
+        stored = ledger.db.execute("SELECT outcome, reason FROM events WHERE state != 'planned' "
+                                   "ORDER BY nik").fetchall()
         assert [tuple(r) for r in stored] == [("TR", None), ("DT", None), ("AT", None),
                                               (None, "unassigned: not_geocoded")]
-        # The same outcomes given again are repeats; another outcome for the failed card is refused.
+        # The same outcomes given again are repeats; another outcome for the failed card, with no time
+        # to tell which came later, is a conflict.
         f = tmp_path / "hasil.csv"
         rows = parse_outcome_rows(f, [dict(nik=nik_for(1), outcome="TR"), dict(nik=nik_for(2), outcome="diterima",
                                                                                 recipient="Siti"),
                                       dict(nik=nik_for(3), outcome="at"), dict(nik=nik_for(1), outcome="PA")])
         result = ledger.record_outcomes(rows, dt.date(2026, 11, 30))
         assert (result.applied, result.repeated) == (0, 3)
-        assert result.problems == (f"{f}, row 5, column 'outcome', value 'PA': card 3517********0001 is failed, "
-                                   "not out for delivery; outcome refused",)
-        assert ledger.db.execute("SELECT count(*) FROM events").fetchone()[0] == 4
+        assert result.problems == (f"{f}, row 5, column 'outcome', value 'PA': conflict: card 3517********0001 "
+                                   "already has TR recorded for 2026-11-30 (2026-11-30T09:00, courier ?); this row "
+                                   "differs in outcome (TR recorded, PA here); nothing overwritten. If this row is "
+                                   "right, give it with `outcomes --correct`",)
+        assert ledger.db.execute("SELECT count(*) FROM events").fetchone()[0] == 8
         assert ledger.counts() == {"received": 1, "planned": 0, "delivered": 1, "failed": 1, "pickup": 1,
                                    "cancelled": 0}
 

@@ -21,7 +21,7 @@ def test_rows_become_typed_values_and_bad_rows_one_line_each(tmp_path):
             dict(nik=NIK, outcome="TR", lat="-7.5", lon="112.2", accuracy_m="-1")]
     got = parse_outcome_rows(f, rows)
     first, second = got.rows
-    assert (first.nik, first.outcome.code, first.outcome_text, first.recipient, first.time, first.courier,
+    assert (first.nik, first.outcome.code, first.outcome_text, first.recipient, first.time.text, first.courier,
             first.note) == (NIK, "DT", "diterima", "Siti", "09:15", "K01", "pagar hijau")
     assert first.position == Position(LatLon(-7.5601, 112.21), 12.0) and first.row == 2
     assert (second.outcome.code, second.position, second.row) == ("TR", None, 3)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from routing.outcomes import BY_CODE, CODES, STATES, CardState, is_repeat, next_state, parse_outcome
+from routing.outcomes import BY_CODE, CODES, STATES, CardState, next_state, parse_outcome, reopened
 
 #: What each outcome does to a planned card with (attempts, max_attempts): (state, attempts) after it.
 PLANNED = {
@@ -25,18 +25,16 @@ def test_next_state_of_every_state_and_outcome(state, code, attempts, max_attemp
         assert after is None
 
 
-#: (state, code) pairs where the outcome recorded last left the card in that state.
-LANDS = {("delivered", "DT"), ("cancelled", "MD")} | {(s, c) for s in ("failed", "pickup") for c in ("TR", "PA", "AT",
-                                                                                                     "MN")}
-
-
-@pytest.mark.parametrize("state, code", [(s, c) for s in STATES for c in CODES])
-def test_a_repeat_is_the_last_outcome_given_again_for_the_state_it_left(state, code):
+@pytest.mark.parametrize("code", CODES)
+def test_a_corrected_outcome_reopens_the_card_without_its_own_failed_attempt(code):
     outcome = BY_CODE[code]
-    assert is_repeat(state, code, outcome) == ((state, code) in LANDS)
-    others = [c for c in CODES if c != code]
-    assert not any(is_repeat(state, other, outcome) for other in others)
-    assert not is_repeat(state, None, outcome)  # the last event was no outcome (e.g. unassigned)
+    failed = outcome.state == "failed"
+    assert reopened(2, outcome) == CardState("planned", 2 - failed)
+    assert reopened(0, outcome) == CardState("planned", 0)
+    # Reopened and given the same outcome again, the card is where the outcome had put it.
+    after = next_state("planned", 1, outcome, 3)
+    again = reopened(after.attempts, outcome)
+    assert next_state(again.state, again.attempts, outcome, 3) == after
 
 
 @pytest.mark.parametrize("state, attempts", [("lost", 0), ("Planned", 0), ("planned", -1), ("planned", True),

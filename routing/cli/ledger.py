@@ -56,48 +56,70 @@ def import_(records: Path, db: Path | None, day: dt.date | None, sheet: str | No
     sys.exit(EXIT_PARTIAL if rs.rejected or result.changed else EXIT_OK)
 
 
+#: Refusal lines printed for one file; the rest are counted (a broken file can have 300,000).
+SHOWN_REFUSALS = 20
+
+
 @main.command()
 @click.argument("results", nargs=-1, required=True, type=_FILE)
 @db_opt
-@date_opt
+@click.option("--date", "day", callback=parse_date, default=None,
+              help="Plan day YYYY-MM-DD the files report on (default: the day in the file name "
+                   "hasil_K01_DATE.csv, else the day of the rows' times, else today).")
+@click.option("--correct", is_flag=True, default=False,
+              help="The files correct outcomes recorded before (the officer's word): each row replaces "
+                   "its card's outcome of that day.")
 @config_opt
-def outcomes(results: tuple[Path, ...], db: Path | None, day: dt.date | None, config: Path | None) -> None:
-    """Record the day's outcomes from one or more RESULTS files.
+def outcomes(results: tuple[Path, ...], db: Path | None, day: dt.date | None, correct: bool,
+             config: Path | None) -> None:
+    """Record one plan day's outcomes from one or more RESULTS files.
 
     Each is a CSV with nik, outcome, recipient, time: typed by the officer, or the courier's page's
     hasil_K01_DATE.csv, whose lat, lon and accuracy_m are kept with each outcome. Outcome codes as
     on the route sheet: DT diterima, TR tidak di rumah, PA pindah alamat, AT alamat tidak
     ditemukan, MN menolak, MD meninggal. Failed cards are planned again; after max_attempts
     (default 2) they wait at the office (ambil di kantor). A card delivered (DT) with a position
-    accurate to 50 m teaches its household's location to the next plans. The same file twice
-    records nothing twice.
+    accurate to 50 m teaches its household's location to the next plans. Each card must have been
+    on the file's courier's route in a plan recorded for that day. The same file twice records
+    nothing twice; an outcome that contradicts one recorded (another courier, recipient or place)
+    is a conflict and overwrites nothing; a later tap of the same courier corrects the earlier.
 
     \b
-    Example:
-      ektp-route outcomes hasil_K01_2026-11-30.csv hasil_K02_2026-11-30.csv --db ektp-ledger.sqlite --date 2026-11-30
+    Examples:
+      ektp-route outcomes hasil_K01_2026-11-30.csv hasil_K02_2026-11-30.csv --db ektp-ledger.sqlite
+      ektp-route outcomes koreksi.csv --correct --date 2026-11-30 --db ektp-ledger.sqlite
     """
     from routing.ledger import Ledger
-    from routing.outcome_rows import read_outcome_file
+    from routing.outcome_rows import plan_day, read_outcome_file
 
     settings = load_settings(config)
     files = [read_outcome_file(p) for p in results]  # every file checked before anything is recorded
     refused = 0
     with Ledger(_ledger_path(db), create=False) as ledger:
         for f in files:
-            result = ledger.record_outcomes(f.rows, day or dt.date.today(), settings.max_attempts, sha256=f.sha256)
+            on = plan_day(f.rows, day, dt.date.today())
+            if isinstance(on, str):
+                click.echo(f"ektp-route: refused: {on}", err=True)
+                refused += 1
+                continue
+            result = ledger.record_outcomes(f.rows, on, settings.max_attempts, sha256=f.sha256, correct=correct)
             if result.recorded_at:
-                click.echo(f"{f.path}: already recorded on {result.recorded_at} (the same file); nothing recorded")
+                click.echo(f"{f.path}: already recorded on {result.recorded_at} for plan day {on} (the same "
+                           "file); nothing recorded")
                 continue
             for line in f.cleaned[:10]:
                 click.echo(f"ektp-route: cleaned: {line}", err=True)
-            for line in result.problems:
+            for line in result.problems[:SHOWN_REFUSALS]:
                 click.echo(f"ektp-route: refused: {line}", err=True)
+            if len(result.problems) > SHOWN_REFUSALS:
+                click.echo(f"ektp-route: refused: {f.path}: ... and {len(result.problems) - SHOWN_REFUSALS} more "
+                           "rows refused", err=True)
             for line in result.wrong_plans:
                 click.echo(f"location: {line}")
             refused += len(result.problems)
             click.echo(f"{f.path}: {result.applied} outcomes recorded, {result.repeated} already recorded, "
                        f"{len(result.problems)} refused; {result.taught} delivered with a position that "
-                       "locates the household")
+                       f"locates the household (plan day {on})")
     sys.exit(EXIT_PARTIAL if refused else EXIT_OK)
 
 
