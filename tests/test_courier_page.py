@@ -460,7 +460,7 @@ def test_one_card_of_a_household_set_apart_gets_its_own_outcome(browser, ledger_
 
     db = tmp_path / "ledger.sqlite"
     shutil.copyfile(ledger_day[1], db)
-    done = run_ektp(["outcomes", results, "--db", db], tmp_path)  # the file name gives the plan day
+    done = run_cli("outcomes", results, "--db", db, cwd=tmp_path)  # the file name gives the plan day
     assert done.returncode == 0, done.stderr
     assert f"{len(visit.cards) + len(away.cards)} outcomes recorded, 0 already recorded, 0 refused" in done.stdout
     with Ledger(db) as ledger:
@@ -471,8 +471,7 @@ def test_one_card_of_a_household_set_apart_gets_its_own_outcome(browser, ledger_
     due = {n for n, st in states.items() if st in ("received", "failed")}  # other tests' outcomes too
     assert {c.nik for c in away.cards} <= due and not due & {c.nik for c in visit.cards}
     files = ledger_day[0]
-    tomorrow = run_ektp(["plan", "--db", db, "--network", files.network, "--gazetteer", files.gazetteer, "--out",
-                         tmp_path / "besok", "--date", "2026-12-01", "--deterministic", "-q"], tmp_path)
+    tomorrow = run_cli("plan", "--db", db, "--network", files.network, "--gazetteer", files.gazetteer, "--out", tmp_path / "besok", "--date", "2026-12-01", "--deterministic", "-q", cwd=tmp_path)
     assert tomorrow.returncode in (0, 4), tomorrow.stderr
     planned = {n for r in json.loads((tmp_path / "besok" / "plan.json").read_text())["routes"]
                for v in r["visits"] for n in v["cards"]}
