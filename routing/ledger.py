@@ -38,9 +38,24 @@ from typing import Self
 from routing.errors import InputError, LedgerBusy, where
 from routing.files import strip_controls
 from routing.geo import LatLon, haversine_m
-from routing.learning import LEARN_ACCURACY_M, WRONG_PLAN_M, Learned, LearnedPoint, household_of, learn
+from routing.households import address_text
+from routing.learning import (
+    CLUSTER_M,
+    DESA_PRECISIONS,
+    FAR_FROM_DESA_M,
+    WRONG_PLAN_M,
+    Cluster,
+    FarFix,
+    Fix,
+    Learned,
+    fix_of,
+    learn,
+    moment,
+    plausible,
+    screen,
+)
 from routing.nik import mask
-from routing.outcome_rows import OutcomeRows, Position
+from routing.outcome_rows import OutcomeRows
 from routing.outcomes import BY_CODE, STATES, is_repeat, next_state
 from routing.plan import Plan
 from routing.records import Record, RecordSet
@@ -104,6 +119,13 @@ MIGRATIONS: tuple[str, ...] = (
       AND reason IN ('diterima', 'tidak di rumah', 'pindah alamat', 'alamat tidak ditemukan', 'menolak',
                      'meninggal');
     """,
+    # 5: what deliveries taught a household, set aside by the officer (``ektp-route forget``): its
+    # fixes up to event ``last_event`` teach nothing more; they stay in ``events`` as evidence.
+    """
+    CREATE TABLE forgotten (
+        id INTEGER PRIMARY KEY, household TEXT NOT NULL, last_event INTEGER NOT NULL, at TEXT NOT NULL);
+    CREATE INDEX forgotten_household ON forgotten(household);
+    """,
 )
 
 def _now() -> str:
@@ -142,7 +164,10 @@ class OutcomeResult:
     problems
         One line per refused row (file, row, column, value and why).
     taught
-        Delivered cards whose position was accurate enough to teach their household's location.
+        Delivered cards whose position teaches their household's location (:mod:`routing.learning`).
+    untaught
+        One line per cluster of positions standing for many households, and per delivered position
+        too far from the card's desa point: why they teach nothing.
     wrong_plans
         One line per household whose delivered position is more than :data:`WRONG_PLAN_M` from
         where the plan had put it.
@@ -156,6 +181,7 @@ class OutcomeResult:
     taught: int = 0
     wrong_plans: tuple[str, ...] = ()
     recorded_at: str = ""
+    untaught: tuple[str, ...] = ()
 
 
 def _record_of(c: sqlite3.Row, row: int) -> Record:
@@ -341,19 +367,72 @@ class Ledger:
         records = [_record_of(c, k) for k, c in enumerate(rows, start=2)]
         return records, {r.row: r.nik for r in records}
 
-    def learned_locations(self) -> Learned:
-        """Households' locations taught by delivered cards (DT with a position accurate to 50 m).
+    def _fixes(self, where_sql: str = "", params: tuple[object, ...] = ()) -> list[Fix]:
+        """Delivered cards' plausible positions (:class:`~routing.learning.Fix`), in time order.
 
-        By KK number and by address key; where a household was delivered to more than once, the
-        newest delivery wins.
+        Each with the desa or dusun point the plan used for the card, when it used one.
         """
         rows = self.db.execute(
-            "SELECT c.*, e.lat AS gps_lat, e.lon AS gps_lon, e.accuracy_m AS gps_accuracy, e.day AS gps_day "
-            "FROM events e JOIN cards c ON c.nik = e.nik "
-            "WHERE e.state = 'delivered' AND e.lat IS NOT NULL AND e.lon IS NOT NULL AND e.accuracy_m <= ? "
-            "ORDER BY e.day, e.at, e.id", (LEARN_ACCURACY_M,))
-        return learn((_record_of(c, 2), LearnedPoint(LatLon(c["gps_lat"], c["gps_lon"]), c["gps_accuracy"],
-                                                     dt.date.fromisoformat(c["gps_day"]))) for c in rows)
+            "SELECT c.*, e.id AS event_id, e.lat AS gps_lat, e.lon AS gps_lon, e.accuracy_m AS gps_accuracy, "
+            "e.at AS gps_at, e.day AS gps_day, e.courier_id AS gps_courier, p.lat AS plan_lat, p.lon AS plan_lon, "
+            "p.precision AS plan_precision FROM events e JOIN cards c ON c.nik = e.nik "
+            "LEFT JOIN events p ON p.id = (SELECT max(id) FROM events "
+            "                              WHERE nik = e.nik AND state = 'planned' AND id < e.id) "
+            f"WHERE e.outcome = 'DT' AND e.lat IS NOT NULL AND e.lon IS NOT NULL {where_sql} "
+            "ORDER BY e.day, e.at, e.id", params)
+        fixes = []
+        for c in rows:
+            point, accuracy = LatLon(c["gps_lat"], c["gps_lon"]), c["gps_accuracy"]
+            if not plausible(point, accuracy):
+                continue
+            day = dt.date.fromisoformat(c["gps_day"])
+            planned = (LatLon(c["plan_lat"], c["plan_lon"])
+                       if c["plan_lat"] is not None and c["plan_precision"] in DESA_PRECISIONS else None)
+            fixes.append(fix_of(_record_of(c, 2), point, accuracy, moment(c["gps_at"], day), day,
+                                c["gps_courier"] or "", planned, c["event_id"]))
+        return fixes
+
+    def learned_locations(self) -> Learned:
+        """Households' locations taught by delivered cards, derived from every fix kept.
+
+        See :func:`routing.learning.learn`; fixes the officer set aside (:meth:`forget`) do not teach.
+        """
+        forgotten = dict(self.db.execute("SELECT household, max(last_event) FROM forgotten GROUP BY household"))
+        return learn(self._fixes(), forgotten)
+
+    def forget(self, kk: str = "", nik: str = "") -> tuple[str, ...]:
+        """Set aside what deliveries taught a household, by its KK number or by one of its cards' NIK.
+
+        The household's fixes recorded so far teach nothing more (under its KK number and under
+        the addresses of its cards); they stay as evidence, and later deliveries teach again.
+        Returns the households and addresses set aside (``kk:NUMBER``, ``addr:KEY``).
+
+        Raises
+        ------
+        InputError
+            When no card has that KK number or NIK.
+        """
+        if not (kk or nik):
+            raise ValueError("forget: give a KK number or a NIK")
+        cards: list[sqlite3.Row] = []
+        with self._transaction():
+            if nik:
+                card = self.db.execute("SELECT * FROM cards WHERE nik = ?", (nik,)).fetchone()
+                if card is None:
+                    raise InputError(f"--nik {mask(nik)}: no such card in the ledger")
+                kk = card["no_kk"] or ""
+                cards = [card]
+            if kk:
+                cards = self.db.execute("SELECT * FROM cards WHERE no_kk = ?", (kk,)).fetchall()
+                if not cards:
+                    raise InputError(f"--kk {kk}: no card of this KK number in the ledger")
+            keys = sorted({f"kk:{kk}"} if kk else set()
+                          | {f"addr:{address_text(_record_of(c, 2))}" for c in cards})
+            last = self.db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+            now = _now()
+            self.db.executemany("INSERT INTO forgotten(household, last_event, at) VALUES (?, ?, ?)",
+                                [(k, last, now) for k in keys])
+        return tuple(keys)
 
     def record_plan(self, plan: Plan) -> int:
         """Mark planned cards ``planned`` (courier, stop, where the stop was put); unassigned ones keep
@@ -399,7 +478,10 @@ class Ledger:
         path = rows.path
         applied = repeated = taught = 0
         problems = [(r.row, r.line) for r in rows.refused]
-        wrong: dict[str, str] = {}
+        wrong: tuple[str, ...] = ()
+        untaught: tuple[str, ...] = ()
+        delivered: dict[int, int] = {}  # event -> file row, for the file's deliveries with a plausible position
+        uploads: set[str] = set()
         with self._transaction():
             if sha256 is not None:
                 before = self.db.execute("SELECT recorded_at FROM outcome_files WHERE sha256 = ?",
@@ -424,44 +506,63 @@ class Ledger:
                                               "outcome refused"))
                     continue
                 position = row.position
-                if (row.outcome.code == "DT" and position is not None and position.accuracy_m is not None
-                        and position.accuracy_m <= LEARN_ACCURACY_M):
-                    taught += 1
-                    household = household_of(_record_of(card, 2))
-                    if household not in wrong:
-                        line = self._wrong_plan(path, row.row, card, position)
-                        if line:
-                            wrong[household] = line
                 self.db.execute("UPDATE cards SET state = ?, attempts = ?, updated_at = ? WHERE nik = ?",
                                 (after.state, after.attempts, now, row.nik))
-                self.db.execute(
+                cur = self.db.execute(
                     "INSERT INTO events(nik, at, day, state, outcome, courier_id, recipient, attempt, lat, lon, "
                     "accuracy_m, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (row.nik, f"{day.isoformat()}T{row.time or '00:00'}", day.isoformat(), after.state,
                      row.outcome.code, row.courier or None, row.recipient or None, after.attempts,
                      position.point.lat if position else None, position.point.lon if position else None,
                      position.accuracy_m if position else None, row.note or None))
+                if row.outcome.code == "DT" and position is not None and plausible(position.point,
+                                                                                   position.accuracy_m):
+                    delivered[int(cur.lastrowid or 0)] = row.row
+                    uploads.add(row.courier)
                 applied += 1
+            if delivered:
+                taught, wrong, untaught = self._screen_file(path, day, uploads, delivered)
             if sha256 is not None and not problems:
                 self.db.execute("INSERT INTO outcome_files(file, sha256, recorded_at, day, rows) "
                                 "VALUES (?, ?, ?, ?, ?)", (str(path), sha256, now, day.isoformat(), len(rows.rows)))
         problems.sort(key=lambda p: p[0])  # stable: a row's lines in the order they were found
-        return OutcomeResult(applied, repeated, tuple(line for _, line in problems), taught, tuple(wrong.values()))
+        return OutcomeResult(applied, repeated, tuple(line for _, line in problems), taught, wrong,
+                             untaught=untaught)
 
-    def _wrong_plan(self, path: Path, row_no: int, card: sqlite3.Row, at: Position) -> str:
+    def _screen_file(self, path: Path, day: dt.date, couriers: set[str],
+                     delivered: Mapping[int, int]) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
+        """What a file's deliveries teach, screened with their couriers' other fixes of the day.
+
+        Returns how many teach, the far-off-plan lines (one a household) and why the others teach nothing.
+        """
+        fixes = [f for c in sorted(couriers) for f in self._fixes("AND e.day = ? AND coalesce(e.courier_id, '') = ?",
+                                                                   (day.isoformat(), c))]
+        fixes = [dataclasses.replace(f, row=delivered.get(f.event, 0)) for f in fixes]
+        screened = screen(fixes)
+        ours = [f for f in screened.teaching if f.row]
+        wrong: dict[str, str] = {}
+        for f in ours:
+            if f.household not in wrong:
+                wrong[f.household] = self._wrong_plan(path, f)
+        untaught = [_cluster_line(path, c) for c in screened.clusters if any(f.row for f in c.fixes)]
+        untaught += [_far_line(path, far) for far in screened.far if far.fix.row]
+        return len(ours), tuple(line for line in wrong.values() if line), tuple(untaught)
+
+    def _wrong_plan(self, path: Path, at: Fix) -> str:
         """A line for the officer when the plan put the card's household far from where it was delivered."""
         planned = self.db.execute("SELECT lat, lon, precision FROM events WHERE nik = ? AND state = 'planned' "
-                                  "ORDER BY id DESC LIMIT 1", (card["nik"],)).fetchone()
+                                  "ORDER BY id DESC LIMIT 1", (at.nik,)).fetchone()
         if planned is None or planned["lat"] is None:
             return ""  # planned before the ledger kept planned points
         was = LatLon(planned["lat"], planned["lon"])
         gap = round(haversine_m(was, at.point))
         if gap <= WRONG_PLAN_M:
             return ""
+        desa = self.db.execute("SELECT desa FROM cards WHERE nik = ?", (at.nik,)).fetchone()["desa"]
         precision = planned["precision"] or "?"
         typed = ("; its row's own coordinates still come first: correct them in the records"
                  if precision == "coordinates" else "")
-        return (f"{where(path, row_no)}: household of card {mask(card['nik'])} in desa {card['desa']!r} was "
+        return (f"{where(path, at.row)}: household of card {mask(at.nik)} in desa {desa!r} was "
                 f"planned {gap} m from where it was delivered: planned at {was} ({precision}), delivered at "
                 f"{at.point} (GPS \u00b1{at.accuracy_m:.0f} m); its next cards are planned at the delivered "
                 f"point{typed}")
@@ -499,6 +600,37 @@ class Ledger:
     def integrity(self) -> str:
         """``PRAGMA integrity_check`` result (``ok`` when sound)."""
         return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def _rows_text(rows: list[int]) -> str:
+    """Spreadsheet rows as ranges: ``rows 2-31, 35``."""
+    runs: list[list[int]] = []
+    for r in sorted(set(rows)):
+        if runs and r == runs[-1][-1] + 1:
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    text = ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else f"{run[0]}" for run in runs)
+    return f"row{'s' if len(rows) > 1 else ''} {text}"
+
+
+def _cluster_line(path: Path, c: Cluster) -> str:
+    """Why a cluster of positions teaches nothing, naming the file, the courier and the rows."""
+    rows = [f.row for f in c.fixes if f.row]
+    earlier = len(c.fixes) - len(rows)
+    before = f" and {earlier} recorded earlier that day" if earlier else ""
+    return (f"{path}: courier {c.courier or '?'}, {_rows_text(rows)}{before}: {len(c.fixes)} deliveries for "
+            f"{c.households} households all within {CLUSTER_M} m of {c.point}: one position cannot be "
+            "that many doors (a phone stuck on an old fix, or outcomes tapped in one place); none of them "
+            "teaches a location")
+
+
+def _far_line(path: Path, far: FarFix) -> str:
+    """Why a delivery far from the card's desa point teaches nothing."""
+    f = far.fix
+    return (f"{where(path, f.row)}: card {mask(f.nik)} was delivered at {f.point} (GPS \u00b1{f.accuracy_m:.0f} m), "
+            f"{far.gap_m} m from its desa point {f.planned} that the plan used: its household cannot live more "
+            f"than {FAR_FROM_DESA_M} m away; the position teaches nothing")
 
 
 class _Tx:

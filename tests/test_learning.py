@@ -13,7 +13,7 @@ from maps.courier_page import RESULT_COLUMNS
 from routing.geo import LatLon, haversine_m
 from routing.geocode import locate
 from routing.households import group_households
-from routing.learning import Learned, LearnedPoint
+from routing.learning import Fix, Learned, LearnedPoint, centre
 from routing.ledger import MIGRATIONS, Ledger
 from routing.nik import mask
 from routing.outcome_rows import parse_outcome_rows
@@ -40,6 +40,13 @@ DAY1 = [
 DOOR_1 = LatLon(-7.567012, 112.216987)
 #: Household 4's door, about 100 m from Dusun Sengon's point.
 DOOR_4 = LatLon(-7.534100, 112.229100)
+
+
+def fix(point, accuracy=10.0, at="2026-11-30T09:00", kk="3517090101269999", nik=nik_for(1), courier="K01",
+        address="jalan melati nomor 5|caruk kulon|2|5|jabon|jombang", planned=None, event=0):
+    """One delivered card's position, as the ledger reads it back."""
+    when = dt.datetime.fromisoformat(at)
+    return Fix(nik, kk, address, point, accuracy, when, when.date(), courier, planned, event)
 
 
 def page_file(path, rows):
@@ -108,7 +115,7 @@ def test_migration_from_schema_2_keeps_data(tmp_path):
         old.db.execute("INSERT INTO changes(nik, batch_id, row, fields, at) "
                        f"VALUES ('{nik_for(1)}', 1, 2, '{{}}', 't')")
     with Ledger(db) as upgraded:
-        assert upgraded.version == len(MIGRATIONS) == 4
+        assert upgraded.version == len(MIGRATIONS) == 5
         assert upgraded.counts()["delivered"] == 1
         (e,) = [dict(r) for r in upgraded.db.execute("SELECT * FROM events")]
         assert (e["recipient"], e["outcome"], e["reason"], e["lat"], e["lon"], e["accuracy_m"]) == (
@@ -208,7 +215,8 @@ def test_a_delivery_teaches_the_household_and_failed_cards_return(day1, ledger, 
         "its next cards are planned at the delivered point"]
     with Ledger(ledger) as led:
         learned = led.learned_locations()
-    assert learned.by_kk == {KK[1]: LearnedPoint(DOOR_1, 20.0, MONDAY), KK[4]: LearnedPoint(DOOR_4, 15.0, MONDAY)}
+    assert {k: centre(v) for k, v in learned.by_kk.items()} == {KK[1]: LearnedPoint(DOOR_1, 20.0, MONDAY),
+                                                                 KK[4]: LearnedPoint(DOOR_4, 15.0, MONDAY)}
 
     # Day 2: a new card for each of households 1 and 2 (same KK, address written differently),
     # imported with the plan; card 3 (not at home) is due again.
@@ -232,7 +240,7 @@ def test_a_delivery_teaches_the_household_and_failed_cards_return(day1, ledger, 
     assert [e["day"] for e in planned_again] == [MONDAY.isoformat(), TUESDAY.isoformat()]
 
 
-def test_learned_points_newest_wins_by_kk_and_by_address(tmp_path):
+def test_learned_points_are_the_median_of_the_fixes_by_kk_and_by_address(tmp_path):
     rows = [dict(DAY1[0]), dict(DAY1[0], nik=nik_for(6), nama="Nur"), dict(DAY1[4]),
             dict(DAY1[4], nik=nik_for(7), nama="Vague", alamat="")]
     rs = read_records(records_csv(tmp_path / "a.csv", rows))
@@ -248,11 +256,13 @@ def test_learned_points_newest_wins_by_kk_and_by_address(tmp_path):
             gps(nik_for(7), "DT", later, 3, recipient="V")]), MONDAY)
         assert (result.applied, result.taught, result.problems) == (4, 4, ())
         learned = led.learned_locations()
-    assert learned.by_kk == {KK[1]: LearnedPoint(later, 5.0, MONDAY)}
+    assert list(learned.by_kk) == [KK[1]]
     (h1,) = group_households(rs.records[:1])
     (h5,) = group_households(rs.records[2:3])
     (vague,) = group_households(rs.records[3:])
-    assert learned.for_household(h1).point == later
+    # Two fixes 16 m apart agree: the household is at their median, neither the newest nor the first.
+    assert learned.for_household(h1) == LearnedPoint(LatLon((first.lat + later.lat) / 2, (first.lon + later.lon) / 2),
+                                                     17.5, MONDAY, fixes=2)
     assert learned.for_household(h5).point == first  # no KK: by its street address
     assert learned.for_household(vague) is None  # a bare RT/dusun is many doors: teaches nothing
     assert "||003|002|jombatan|jombang" not in learned.by_address
@@ -261,7 +271,7 @@ def test_learned_points_newest_wins_by_kk_and_by_address(tmp_path):
 def test_locate_puts_gps_after_typed_coordinates_and_before_confirmed_and_gazetteer():
     door = LatLon(-7.5612, 112.2133)
     typed = LatLon(-7.5601, 112.2102)
-    learned = Learned({"3517090101269999": LearnedPoint(door, 10.0, MONDAY)})
+    learned = Learned({"3517090101269999": (fix(door),)})
     (h,) = group_households([rec(2, 1, no_kk="3517090101269999")])
     confirmed = {"jalan melati nomor 5|caruk kulon|2|5|jabon|jombang": LatLon(-7.5, 112.2)}
     assert locate(h, GAZ, JOMBANG, confirmed).precision == "confirmed"
@@ -269,7 +279,7 @@ def test_locate_puts_gps_after_typed_coordinates_and_before_confirmed_and_gazett
     assert (loc.precision, loc.point, loc.note) == ("gps", door, "")
     (h,) = group_households([rec(2, 1, no_kk="3517090101269999", point=typed)])
     assert locate(h, GAZ, JOMBANG, learned=learned).precision == "coordinates"
-    far = Learned({"3517090101269999": LearnedPoint(LatLon(-6.2, 106.8), 10.0, MONDAY)})  # Jakarta
+    far = Learned({"3517090101269999": (fix(LatLon(-6.2, 106.8)),)})  # Jakarta
     (h,) = group_households([rec(2, 1, no_kk="3517090101269999")])
     loc = locate(h, GAZ, JOMBANG, learned=far)
     assert loc.precision == "dusun" and "outside Kabupaten Jombang; not used" in loc.note
