@@ -426,8 +426,8 @@ class Ledger:
                 cards = self.db.execute("SELECT * FROM cards WHERE no_kk = ?", (kk,)).fetchall()
                 if not cards:
                     raise InputError(f"--kk {kk}: no card of this KK number in the ledger")
-            keys = sorted({f"kk:{kk}"} if kk else set()
-                          | {f"addr:{address_text(_record_of(c, 2))}" for c in cards})
+            # The household is found by its KK number first, else by its address: forget both.
+            keys = sorted(({f"kk:{kk}"} if kk else set()) | {f"addr:{address_text(_record_of(c, 2))}" for c in cards})
             last = self.db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
             now = _now()
             self.db.executemany("INSERT INTO forgotten(household, last_event, at) VALUES (?, ?, ?)",
