@@ -457,3 +457,27 @@ def test_a_forgotten_learned_point_no_longer_places_the_household(ledger, demo_f
         assert len(led._fixes()) == 1 and len(led.learned_locations()) == 0
     unknown = run_ektp(["forget", "--db", ledger, "--kk", "3517090101269999"], tmp_path)
     assert unknown.returncode == 2 and "no card of this KK number" in unknown.stderr
+
+
+def test_a_confirmation_overrules_only_the_fixes_taken_before_it(tmp_path):
+    from routing.confirmed import read_confirmed, write_store
+
+    door, later_door = LatLon(-7.5612, 112.2133), LatLon(-7.5640, 112.2180)
+    key = "jalan melati nomor 5|caruk kulon|2|5|jabon|jombang"
+    (h,) = group_households([rec(2, 1, no_kk="3517090101269999")])
+    learned = Learned({"3517090101269999": (fix(door, at="2026-11-30T09:00"), fix(later_door, at="2026-12-02T10:00"),
+                                            fix(later_door, at="2026-12-03T10:00"))})
+    # A store written before confirmations kept their time overrules nothing.
+    old = tmp_path / "old.csv"
+    old.write_text(f"key,lat,lon\n{key},-7.5,112.2\n", encoding="utf-8")
+    assert read_confirmed(old).confirmed_at == {}
+    assert learned.overruled_by(read_confirmed(old).confirmed_at).for_household(h).point == later_door
+    store = write_store(tmp_path / "new.csv", {key: LatLon(-7.5, 112.2)}, {key: dt.datetime(2026, 12, 2, 12, 0)})
+    known = read_confirmed(store)
+    assert known.confirmed_at == {key: dt.datetime(2026, 12, 2, 12, 0)}
+    # Confirmed on 2 December at noon: only the fix of 3 December still teaches.
+    only_later = LearnedPoint(later_door, 10.0, dt.date(2026, 12, 3))
+    assert learned.overruled_by(known.confirmed_at).for_household(h) == only_later
+    assert learned.overruled_by({key: dt.datetime(2026, 12, 4)}).for_household(h) is None
+    assert locate(h, GAZ, JOMBANG, dict(known.points), learned=learned.overruled_by({key: dt.datetime(2026, 12, 4)})
+                  ).precision == "confirmed"
