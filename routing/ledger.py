@@ -473,6 +473,10 @@ class Ledger:
         recorded twice counts as already done. With ``sha256`` (the file's digest), a file recorded
         in full before records nothing (``recorded_at`` says when); a file with refused rows is not
         remembered, so it can be given again once the cause is fixed.
+
+        Every position is kept; what the file's deliveries teach is screened with their couriers'
+        other deliveries of the day (:func:`routing.learning.screen`): ``taught`` counts those that
+        teach, ``untaught`` says why the others do not (a cluster, a point far from the desa).
         """
         now = _now()
         path = rows.path

@@ -10,6 +10,7 @@ import pytest
 from conftest import GAZ, MONDAY, nik_for, outcomes_csv, rec, records_csv, run_ektp
 
 from maps.courier_page import RESULT_COLUMNS
+from routing.errors import InputError
 from routing.geo import LatLon, haversine_m
 from routing.geocode import locate
 from routing.households import address_text, group_households
@@ -481,3 +482,20 @@ def test_a_confirmation_overrules_only_the_fixes_taken_before_it(tmp_path):
     assert learned.overruled_by({key: dt.datetime(2026, 12, 4)}).for_household(h) is None
     assert locate(h, GAZ, JOMBANG, dict(known.points), learned=learned.overruled_by({key: dt.datetime(2026, 12, 4)})
                   ).precision == "confirmed"
+
+
+def test_forget_by_nik_sets_aside_a_household_without_a_kk_by_its_address(tmp_path):
+    db = planned_ledger(tmp_path, [DAY1[4], dict(DAY1[4], nik=nik_for(6), nama="Yuli's son")])
+    with Ledger(db) as led:
+        led.record_outcomes(parse_outcome_rows(tmp_path / "o.csv", [gps(nik_for(5), "DT", DOOR_4, 9, recipient="Y")]),
+                            MONDAY)
+        assert list(led.learned_locations().by_address) == ["jalan anggrek nomor 3|kauman|3|2|jombatan|jombang"]
+        assert led.forget(nik=nik_for(6)) == ("addr:jalan anggrek nomor 3|kauman|3|2|jombatan|jombang",)
+        assert len(led.learned_locations()) == 0
+        # A delivery after the officer forgot teaches again.
+        led.record_outcomes(parse_outcome_rows(tmp_path / "p.csv", [gps(nik_for(6), "DT", DOOR_1, 9, recipient="S")]),
+                            TUESDAY)
+        (fixes,) = led.learned_locations().by_address.values()
+        assert centre(fixes).point == DOOR_1
+        with pytest.raises(InputError, match="no such card"):
+            led.forget(nik=nik_for(99))
