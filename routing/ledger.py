@@ -549,7 +549,11 @@ class Ledger:
             if f.household not in wrong:
                 wrong[f.household] = self._wrong_plan(path, f)
         untaught = [_cluster_line(path, c) for c in screened.clusters if any(f.row for f in c.fixes)]
-        untaught += [_far_line(path, far) for far in screened.far if far.fix.row]
+        far: dict[str, str] = {}  # one line a household: its cards at one stop share the position
+        for off in screened.far:
+            if off.fix.row and off.fix.household not in far:
+                far[off.fix.household] = _far_line(path, off)
+        untaught += far.values()
         return len(ours), tuple(line for line in wrong.values() if line), tuple(untaught)
 
     def _wrong_plan(self, path: Path, at: Fix) -> str:
