@@ -5,11 +5,16 @@ roughly, runs ``ektp-route confirm review.csv``, and from then on every card at 
 address is located at precision ``confirmed``. A point outside the office's region is refused: the
 region is the one the plan was made with (``plan.json`` beside ``review.csv``), or the config's
 (:func:`review_region`).
+
+Each stored location keeps when it was confirmed (``confirmed_at``): a confirmation made after a
+household's deliveries taught its point overrules them (:meth:`routing.learning.Learned.overruled_by`).
+Rows written before this column existed carry no time and overrule nothing.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,24 +46,53 @@ class ConfirmResult:
     problems: tuple[str, ...]
 
 
-def read_store(path: Path) -> dict[str, LatLon]:
-    """Confirmed locations by address key; an absent file is an empty store."""
+@dataclass(frozen=True, slots=True)
+class ConfirmedStore:
+    """Confirmed locations by address key, and when each was confirmed (where the store says)."""
+
+    points: Mapping[str, LatLon]
+    confirmed_at: Mapping[str, dt.datetime] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        stray = set(self.confirmed_at) - set(self.points)
+        if stray:
+            raise ValueError(f"confirmation times for keys without a location: {sorted(stray)[:3]}")
+
+
+def read_confirmed(path: Path) -> ConfirmedStore:
+    """Confirmed locations and their times; an absent file is an empty store."""
     path = Path(path)
     if not path.exists():
-        return {}
-    store = {}
+        return ConfirmedStore({})
+    store: dict[str, LatLon] = {}
+    times: dict[str, dt.datetime] = {}
     for row_no, row in read_rows(path, "confirmed-locations file").rows:
         try:
             store[row["key"]] = LatLon(parse_degrees(row["lat"]), parse_degrees(row["lon"]))
         except (KeyError, TypeError, ValueError, InputError):
             raise InputError(f"{where(path, row_no, 'lat', row.get('lat'))}: not a confirmed location row") from None
-    return store
+        when = row.get("confirmed_at") or ""
+        if when:
+            try:
+                times[row["key"]] = dt.datetime.fromisoformat(when)
+            except ValueError:
+                raise InputError(f"{where(path, row_no, 'confirmed_at', when)}: not a date and time "
+                                 "(YYYY-MM-DDTHH:MM:SS)") from None
+    return ConfirmedStore(store, times)
 
 
-def write_store(path: Path, store: Mapping[str, LatLon]) -> Path:
-    """Write the store (private, sorted by key)."""
-    return write_csv(Path(path), ["key", "lat", "lon"],
-                     [(k, f"{p.lat:.7f}", f"{p.lon:.7f}") for k, p in sorted(store.items())])
+def read_store(path: Path) -> dict[str, LatLon]:
+    """Confirmed locations by address key; an absent file is an empty store."""
+    return dict(read_confirmed(path).points)
+
+
+def write_store(path: Path, store: Mapping[str, LatLon],
+                confirmed_at: Mapping[str, dt.datetime] | None = None) -> Path:
+    """Write the store (private, sorted by key), with when each location was confirmed where known."""
+    times = confirmed_at or {}
+    return write_csv(Path(path), ["key", "lat", "lon", "confirmed_at"],
+                     [(k, f"{p.lat:.7f}", f"{p.lon:.7f}", times[k].isoformat(timespec="seconds") if k in times else "")
+                      for k, p in sorted(store.items())])
 
 
 def plan_of_review(review: Path, plan_file: Path | None = None) -> Path | None:
@@ -101,7 +135,8 @@ def confirm_from_review(review: Path, store_path: Path, region: Region) -> Confi
 
     Rows with empty lat/lon are skipped; a row with an unusable coordinate, or one outside
     ``region`` (see :func:`review_region`), is reported with its row, column and value and left
-    out; the rest are stored.
+    out; the rest are stored, with the time now: from then on they overrule what earlier deliveries
+    taught the household.
     """
     review = Path(review)
     bbox = region.area
@@ -109,7 +144,9 @@ def confirm_from_review(review: Path, store_path: Path, region: Region) -> Confi
     if not {"key", "lat", "lon"} <= set(table.header):
         raise InputError(f"{where(review, 1)}: expected the review.csv written by `ektp-route plan` "
                          "(columns key, lat, lon)")
-    store = read_store(store_path)
+    known = read_confirmed(store_path)
+    store, times = dict(known.points), dict(known.confirmed_at)
+    now = dt.datetime.now().replace(microsecond=0)
     added = updated = 0
     problems = []
     for row_no, row in table.rows:
@@ -131,5 +168,6 @@ def confirm_from_review(review: Path, store_path: Path, region: Region) -> Confi
         else:
             added += 1
         store[key] = point
-    write_store(store_path, store)
+        times[key] = now  # confirmed again: the officer's word is as new as this review
+    write_store(store_path, store, times)
     return ConfirmResult(added, updated, tuple(problems))

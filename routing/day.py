@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from routing.config import Settings
-from routing.confirmed import DEFAULT_STORE, read_store
+from routing.confirmed import DEFAULT_STORE, read_confirmed
 from routing.couriers import read_couriers
 from routing.errors import InputError, LedgerBusy
 from routing.gazetteer import read_gazetteer
@@ -183,9 +183,13 @@ def run_day(inputs: DayInputs, write: Writer, progress: Progress = SILENT,
         records, learned = _records(inputs, progress)
         gazetteer = read_gazetteer(inputs.gazetteer) if inputs.gazetteer else None
         store = inputs.locations or DEFAULT_STORE
-        confirmed = read_store(store)
+        known = read_confirmed(store)
+        confirmed = dict(known.points)
         if confirmed:
             progress.note(f"{len(confirmed)} confirmed locations from {store}")
+        if learned is not None:
+            # A location the officer confirmed after a household's deliveries overrules them.
+            learned = learned.overruled_by(known.confirmed_at)
         network = load_network_kept(inputs.network, settings.speeds_kph, inputs.cache_dir or default_cache_dir())
         progress.note(f"road network {inputs.network}: {network.n_nodes} nodes, {network.n_edges} edges")
         fleet = read_couriers(inputs.couriers_file, settings.shift_for(inputs.day)) if inputs.couriers_file else None

@@ -43,7 +43,22 @@ from typing import Self
 from routing.errors import InputError, LedgerBusy, where
 from routing.files import strip_controls
 from routing.geo import LatLon, haversine_m
-from routing.learning import LEARN_ACCURACY_M, WRONG_PLAN_M, Learned, LearnedPoint, household_of, learn
+from routing.households import address_text
+from routing.learning import (
+    CLUSTER_M,
+    DESA_PRECISIONS,
+    FAR_FROM_DESA_M,
+    WRONG_PLAN_M,
+    Cluster,
+    FarFix,
+    Fix,
+    Learned,
+    fix_of,
+    learn,
+    moment,
+    plausible,
+    screen,
+)
 from routing.nik import mask
 from routing.outcome_rows import FAR_FROM_PLAN_M, OutcomeRow, OutcomeRows, Position, differences, tap_order
 from routing.outcomes import BY_CODE, STATES, CardState, next_state, reopened
@@ -109,6 +124,13 @@ MIGRATIONS: tuple[str, ...] = (
       AND reason IN ('diterima', 'tidak di rumah', 'pindah alamat', 'alamat tidak ditemukan', 'menolak',
                      'meninggal');
     """,
+    # 5: what deliveries taught a household, set aside by the officer (``ektp-route forget``): its
+    # fixes up to event ``last_event`` teach nothing more; they stay in ``events`` as evidence.
+    """
+    CREATE TABLE forgotten (
+        id INTEGER PRIMARY KEY, household TEXT NOT NULL, last_event INTEGER NOT NULL, at TEXT NOT NULL);
+    CREATE INDEX forgotten_household ON forgotten(household);
+    """,
 )
 
 def _now() -> str:
@@ -148,7 +170,10 @@ class OutcomeResult:
     problems
         One line per refused row (file, row, column, value and why).
     taught
-        Delivered cards whose position was accurate enough to teach their household's location.
+        Delivered cards whose position teaches their household's location (:mod:`routing.learning`).
+    untaught
+        One line per cluster of positions standing for many households, and per delivered position
+        too far from the card's desa point: why they teach nothing.
     wrong_plans
         One line per household whose delivered position is more than :data:`WRONG_PLAN_M` from
         where the plan had put it.
@@ -162,6 +187,7 @@ class OutcomeResult:
     taught: int = 0
     wrong_plans: tuple[str, ...] = ()
     recorded_at: str = ""
+    untaught: tuple[str, ...] = ()
 
 
 def _record_of(c: sqlite3.Row, row: int) -> Record:
@@ -347,19 +373,76 @@ class Ledger:
         records = [_record_of(c, k) for k, c in enumerate(rows, start=2)]
         return records, {r.row: r.nik for r in records}
 
-    def learned_locations(self) -> Learned:
-        """Households' locations taught by delivered cards (DT with a position accurate to 50 m).
+    def _fixes(self, where_sql: str = "", params: tuple[object, ...] = ()) -> list[Fix]:
+        """Delivered cards' plausible positions (:class:`~routing.learning.Fix`), in time order.
 
-        By KK number and by address key; where a household was delivered to more than once, the
-        newest delivery wins.
+        Each with the desa or dusun point the plan used for the card, when it used one.
         """
         rows = self.db.execute(
-            "SELECT c.*, e.lat AS gps_lat, e.lon AS gps_lon, e.accuracy_m AS gps_accuracy, e.day AS gps_day "
-            "FROM events e JOIN cards c ON c.nik = e.nik "
-            "WHERE e.state = 'delivered' AND e.lat IS NOT NULL AND e.lon IS NOT NULL AND e.accuracy_m <= ? "
-            "ORDER BY e.day, e.at, e.id", (LEARN_ACCURACY_M,))
-        return learn((_record_of(c, 2), LearnedPoint(LatLon(c["gps_lat"], c["gps_lon"]), c["gps_accuracy"],
-                                                     dt.date.fromisoformat(c["gps_day"]))) for c in rows)
+            "SELECT c.*, e.id AS event_id, e.lat AS gps_lat, e.lon AS gps_lon, e.accuracy_m AS gps_accuracy, "
+            "e.at AS gps_at, e.day AS gps_day, e.courier_id AS gps_courier, p.lat AS plan_lat, p.lon AS plan_lon, "
+            "p.precision AS plan_precision FROM events e JOIN cards c ON c.nik = e.nik "
+            "LEFT JOIN events p ON p.id = (SELECT max(id) FROM events "
+            "                              WHERE nik = e.nik AND state = 'planned' AND id < e.id) "
+            "WHERE e.outcome = 'DT' AND e.lat IS NOT NULL AND e.lon IS NOT NULL "
+            f"AND coalesce(e.reason, '') != 'superseded' {where_sql} "
+            "ORDER BY e.day, e.at, e.id", params)
+        fixes = []
+        for c in rows:
+            point, accuracy = LatLon(c["gps_lat"], c["gps_lon"]), c["gps_accuracy"]
+            if not plausible(point, accuracy):
+                continue
+            was = LatLon(c["plan_lat"], c["plan_lon"]) if c["plan_lat"] is not None else None
+            if was is not None and haversine_m(point, was) >= FAR_FROM_PLAN_M:
+                continue  # not believed (see _not_believed): kept as evidence, teaches nothing
+            day = dt.date.fromisoformat(c["gps_day"])
+            planned = (LatLon(c["plan_lat"], c["plan_lon"])
+                       if c["plan_lat"] is not None and c["plan_precision"] in DESA_PRECISIONS else None)
+            fixes.append(fix_of(_record_of(c, 2), point, accuracy, moment(c["gps_at"], day), day,
+                                c["gps_courier"] or "", planned, c["event_id"]))
+        return fixes
+
+    def learned_locations(self) -> Learned:
+        """Households' locations taught by delivered cards, derived from every fix kept.
+
+        See :func:`routing.learning.learn`; fixes the officer set aside (:meth:`forget`) do not teach.
+        """
+        forgotten = dict(self.db.execute("SELECT household, max(last_event) FROM forgotten GROUP BY household"))
+        return learn(self._fixes(), forgotten)
+
+    def forget(self, kk: str = "", nik: str = "") -> tuple[str, ...]:
+        """Set aside what deliveries taught a household, by its KK number or by one of its cards' NIK.
+
+        The household's fixes recorded so far teach nothing more (under its KK number and under
+        the addresses of its cards); they stay as evidence, and later deliveries teach again.
+        Returns the households and addresses set aside (``kk:NUMBER``, ``addr:KEY``).
+
+        Raises
+        ------
+        InputError
+            When no card has that KK number or NIK.
+        """
+        if not (kk or nik):
+            raise ValueError("forget: give a KK number or a NIK")
+        cards: list[sqlite3.Row] = []
+        with self._transaction():
+            if nik:
+                card = self.db.execute("SELECT * FROM cards WHERE nik = ?", (nik,)).fetchone()
+                if card is None:
+                    raise InputError(f"--nik {mask(nik)}: no such card in the ledger")
+                kk = card["no_kk"] or ""
+                cards = [card]
+            if kk:
+                cards = self.db.execute("SELECT * FROM cards WHERE no_kk = ?", (kk,)).fetchall()
+                if not cards:
+                    raise InputError(f"--kk {kk}: no card of this KK number in the ledger")
+            # The household is found by its KK number first, else by its address: forget both.
+            keys = sorted(({f"kk:{kk}"} if kk else set()) | {f"addr:{address_text(_record_of(c, 2))}" for c in cards})
+            last = self.db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+            now = _now()
+            self.db.executemany("INSERT INTO forgotten(household, last_event, at) VALUES (?, ?, ?)",
+                                [(k, last, now) for k in keys])
+        return tuple(keys)
 
     def record_plan(self, plan: Plan) -> int:
         """Mark planned cards ``planned`` (courier, stop, where the stop was put); unassigned ones keep
@@ -411,12 +494,20 @@ class Ledger:
         (in row order). With ``sha256`` (the file's digest), a file recorded in full for ``day``
         before records nothing (``recorded_at`` says when); a file with refused rows is not
         remembered, so it can be given again once the cause is fixed.
+
+        Every position is kept; what the file's deliveries teach is screened with their couriers'
+        other deliveries of the day (:func:`routing.learning.screen`): ``taught`` counts those that
+        teach, ``untaught`` says why the others do not (a cluster, a point far from the desa).
         """
         now = _now()
         path = rows.path
         applied = repeated = taught = 0
         problems = [(r.row, r.line) for r in rows.refused]
-        wrong: dict[str, str] = {}
+        wrong: tuple[str, ...] = ()
+        untaught: tuple[str, ...] = ()
+        delivered: dict[int, int] = {}  # event -> file row, for the file's deliveries with a plausible position
+        uploads: set[str] = set()
+        far_off: list[str] = []  # deliveries the phone puts impossibly far from their planned point
         with self._transaction():
             if sha256 is not None:
                 before = self.db.execute("SELECT recorded_at FROM outcome_files WHERE sha256 = ? AND day = ?",
@@ -433,31 +524,36 @@ class Ledger:
                     continue
                 card, after, at, prior = verdict
                 position = row.position
-                if (row.outcome.code == "DT" and position is not None and position.plausible
-                        and position.accuracy_m is not None and position.accuracy_m <= LEARN_ACCURACY_M):
-                    household = household_of(_record_of(card, 2))
-                    line, believed = self._wrong_plan(path, row.row, card, position)
-                    taught += believed
-                    if line and household not in wrong:
-                        wrong[household] = line
                 self.db.execute("UPDATE cards SET state = ?, attempts = ?, updated_at = ? WHERE nik = ?",
                                 (after.state, after.attempts, now, row.nik))
                 if prior is not None:
                     self.db.execute("UPDATE events SET reason = 'superseded' WHERE id = ?", (prior,))
-                self.db.execute(
+                cur = self.db.execute(
                     "INSERT INTO events(nik, at, day, state, outcome, courier_id, recipient, attempt, lat, lon, "
                     "accuracy_m, note, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (row.nik, at, day.isoformat(), after.state, row.outcome.code, row.courier or None,
                      row.recipient or None, after.attempts, position.point.lat if position else None,
                      position.point.lon if position else None, position.accuracy_m if position else None,
                      row.note or None, None if prior is None else f"corrects event {prior}"))
+                if row.outcome.code == "DT" and position is not None and plausible(position.point,
+                                                                                   position.accuracy_m):
+                    line = self._not_believed(path, row.row, row.nik, card["desa"], position)
+                    if line:
+                        far_off.append(line)
+                    else:
+                        delivered[int(cur.lastrowid or 0)] = row.row
+                        uploads.add(row.courier)
                 applied += 1
+            if delivered:
+                taught, wrong, untaught = self._screen_file(path, day, uploads, delivered)
+            untaught += tuple(far_off)
             if sha256 is not None and not problems:
                 # OR IGNORE: the same contents recorded for another day stay remembered for that day.
                 self.db.execute("INSERT OR IGNORE INTO outcome_files(file, sha256, recorded_at, day, rows) "
                                 "VALUES (?, ?, ?, ?, ?)", (str(path), sha256, now, day.isoformat(), len(rows.rows)))
         problems.sort(key=lambda p: p[0])  # stable: a row's lines in the order they were found
-        return OutcomeResult(applied, repeated, tuple(line for _, line in problems), taught, tuple(wrong.values()))
+        return OutcomeResult(applied, repeated, tuple(line for _, line in problems), taught, wrong,
+                             untaught=untaught)
 
     def _check_outcome(self, row: OutcomeRow, day: dt.date, max_attempts: int, correct: bool
                        ) -> str | tuple[sqlite3.Row, CardState, str, int | None]:
@@ -520,28 +616,67 @@ class Ledger:
         assert after is not None  # a reopened card is planned
         return card, after, at, int(prior["id"])
 
-    def _wrong_plan(self, path: Path, row_no: int, card: sqlite3.Row, at: Position) -> tuple[str, bool]:
-        """A line for the officer when the plan put the card's household far from where it was delivered,
-        and whether the delivered position is believed (not :data:`FAR_FROM_PLAN_M` or more away)."""
+    def _screen_file(self, path: Path, day: dt.date, couriers: set[str],
+                     delivered: Mapping[int, int]) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
+        """What a file's deliveries teach, screened with their couriers' other fixes of the day.
+
+        Returns how many teach, the far-off-plan lines (one a household) and why the others teach nothing.
+        """
+        fixes = [f for c in sorted(couriers) for f in self._fixes("AND e.day = ? AND coalesce(e.courier_id, '') = ?",
+                                                                   (day.isoformat(), c))]
+        fixes = [dataclasses.replace(f, row=delivered.get(f.event, 0)) for f in fixes]
+        screened = screen(fixes)
+        ours = [f for f in screened.teaching if f.row]
+        wrong: dict[str, str] = {}
+        for f in ours:
+            if f.household not in wrong:
+                wrong[f.household] = self._wrong_plan(path, f)
+        untaught = [_cluster_line(path, c) for c in screened.clusters if any(f.row for f in c.fixes)]
+        far: dict[str, str] = {}  # one line a household: its cards at one stop share the position
+        for off in screened.far:
+            if off.fix.row and off.fix.household not in far:
+                far[off.fix.household] = _far_line(path, off)
+        untaught += far.values()
+        return len(ours), tuple(line for line in wrong.values() if line), tuple(untaught)
+
+    def _planned_point(self, nik: str) -> tuple[LatLon, str] | None:
+        """Where the card's latest plan put it, and with what precision (``None`` before plans kept points)."""
         planned = self.db.execute("SELECT lat, lon, precision FROM events WHERE nik = ? AND state = 'planned' "
-                                  "ORDER BY id DESC LIMIT 1", (card["nik"],)).fetchone()
+                                  "ORDER BY id DESC LIMIT 1", (nik,)).fetchone()
         if planned is None or planned["lat"] is None:
-            return "", True  # planned before the ledger kept planned points
-        was = LatLon(planned["lat"], planned["lon"])
+            return None
+        return LatLon(planned["lat"], planned["lon"]), planned["precision"] or "?"
+
+    def _not_believed(self, path: Path, row_no: int, nik: str, desa: str, at: Position) -> str:
+        """A line when the phone says the card was delivered :data:`FAR_FROM_PLAN_M` or more from where
+        it was planned (no courier rides that far to one door), else ``""``; such a fix never teaches."""
+        planned = self._planned_point(nik)
+        if planned is None:
+            return ""
+        was, precision = planned
+        gap = round(haversine_m(was, at.point))
+        if gap < FAR_FROM_PLAN_M:
+            return ""
+        return (f"{where(path, row_no)}: card {mask(nik)} in desa {desa!r} was delivered, the phone says, {gap} m "
+                f"from where it was planned ({was}, {precision}), at {at.point}: no courier rides that far to one "
+                "door; the position is kept as reported, not believed")
+
+    def _wrong_plan(self, path: Path, at: Fix) -> str:
+        """A line for the officer when the plan put the card's household far from where it was delivered."""
+        planned = self._planned_point(at.nik)
+        if planned is None:
+            return ""  # planned before the ledger kept planned points
+        was, precision = planned
         gap = round(haversine_m(was, at.point))
         if gap <= WRONG_PLAN_M:
-            return "", True
-        precision = planned["precision"] or "?"
-        if gap >= FAR_FROM_PLAN_M:
-            return (f"{where(path, row_no)}: card {mask(card['nik'])} in desa {card['desa']!r} was delivered, the "
-                    f"phone says, {gap} m from where it was planned ({was}, {precision}), at {at.point}: no courier "
-                    "rides that far to one door; the position is kept as reported, not believed"), False
+            return ""
+        desa = self.db.execute("SELECT desa FROM cards WHERE nik = ?", (at.nik,)).fetchone()["desa"]
         typed = ("; its row's own coordinates still come first: correct them in the records"
                  if precision == "coordinates" else "")
-        return (f"{where(path, row_no)}: household of card {mask(card['nik'])} in desa {card['desa']!r} was "
+        return (f"{where(path, at.row)}: household of card {mask(at.nik)} in desa {desa!r} was "
                 f"planned {gap} m from where it was delivered: planned at {was} ({precision}), delivered at "
                 f"{at.point} (GPS \u00b1{at.accuracy_m:.0f} m); its next cards are planned at the delivered "
-                f"point{typed}"), True
+                f"point{typed}")
 
     # -- reports --------------------------------------------------------------------------------
 
@@ -576,6 +711,37 @@ class Ledger:
     def integrity(self) -> str:
         """``PRAGMA integrity_check`` result (``ok`` when sound)."""
         return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def _rows_text(rows: list[int]) -> str:
+    """Spreadsheet rows as ranges: ``rows 2-31, 35``."""
+    runs: list[list[int]] = []
+    for r in sorted(set(rows)):
+        if runs and r == runs[-1][-1] + 1:
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    text = ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else f"{run[0]}" for run in runs)
+    return f"row{'s' if len(rows) > 1 else ''} {text}"
+
+
+def _cluster_line(path: Path, c: Cluster) -> str:
+    """Why a cluster of positions teaches nothing, naming the file, the courier and the rows."""
+    rows = [f.row for f in c.fixes if f.row]
+    earlier = len(c.fixes) - len(rows)
+    before = f" and {earlier} recorded earlier that day" if earlier else ""
+    return (f"{path}: courier {c.courier or '?'}, {_rows_text(rows)}{before}: {len(c.fixes)} deliveries for "
+            f"{c.households} households all within {CLUSTER_M} m of {c.point}: one position cannot be "
+            "that many doors (a phone stuck on an old fix, or outcomes tapped in one place); none of them "
+            "teaches a location")
+
+
+def _far_line(path: Path, far: FarFix) -> str:
+    """Why a delivery far from the card's desa point teaches nothing."""
+    f = far.fix
+    return (f"{where(path, f.row)}: card {mask(f.nik)} was delivered at {f.point} (GPS \u00b1{f.accuracy_m:.0f} m), "
+            f"{far.gap_m} m from its desa point {f.planned} that the plan used: its household cannot live more "
+            f"than {FAR_FROM_DESA_M} m away; the position teaches nothing")
 
 
 class _Tx:

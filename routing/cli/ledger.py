@@ -114,6 +114,8 @@ def outcomes(results: tuple[Path, ...], db: Path | None, day: dt.date | None, co
             if len(result.problems) > SHOWN_REFUSALS:
                 click.echo(f"ektp-route: refused: {f.path}: ... and {len(result.problems) - SHOWN_REFUSALS} more "
                            "rows refused", err=True)
+            for line in result.untaught:
+                click.echo(f"location: not learned: {line}")
             for line in result.wrong_plans:
                 click.echo(f"location: {line}")
             refused += len(result.problems)
@@ -121,6 +123,38 @@ def outcomes(results: tuple[Path, ...], db: Path | None, day: dt.date | None, co
                        f"{len(result.problems)} refused; {result.taught} delivered with a position that "
                        f"locates the household (plan day {on})")
     sys.exit(EXIT_PARTIAL if refused else EXIT_OK)
+
+
+@main.command()
+@db_opt
+@click.option("--kk", default="", help="The household's KK number (No. KK, 16 digits).")
+@click.option("--nik", default="", help="The NIK of one of the household's cards.")
+def forget(db: Path | None, kk: str, nik: str) -> None:
+    """Set aside where deliveries placed a household: its next cards are planned from a confirmed
+    location or the gazetteer again.
+
+    Give the household by --kk, or by --nik (one of its cards; with a KK number, the whole KK).
+    The positions stay in the ledger as evidence; deliveries after this teach again.
+
+    \b
+    Examples:
+      ektp-route forget --db ektp-ledger.sqlite --kk 3517090101260001
+      ektp-route forget --db ektp-ledger.sqlite --nik 3517094101900001
+    """
+    from routing.errors import InputError
+    from routing.ledger import Ledger
+
+    kk, nik = kk.strip(), nik.strip()
+    if bool(kk) == bool(nik):
+        raise click.UsageError("give one of --kk or --nik")
+    for name, value in (("--kk", kk), ("--nik", nik)):
+        if value and not (value.isdigit() and len(value) == 16):
+            raise InputError(f"{name} {value[:40]!r}: expected 16 digits")
+    path = _ledger_path(db)
+    with Ledger(path, create=False) as ledger:
+        keys = ledger.forget(kk=kk, nik=nik)
+    for key in keys:
+        click.echo(f"{path}: forgot the location deliveries taught {key}")
 
 
 @main.command()
