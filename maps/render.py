@@ -15,6 +15,9 @@ Layout of the output folder (documented in README)::
     kurir/K01.html     the courier's offline page: stops, outcomes with GPS, results file
     review.html        the officer's map of review.csv: drag a point, save a file for `confirm`
     gpx/K01.gpx        waypoints, route and road track per courier (OsmAnd)
+    pemberitahuan.csv  one row per household: phone (+62), name, desa, window, message; phones that
+                       cannot be used with the reason (not written when the plan's ``notify`` is off)
+    pemberitahuan.html the officer's page of those rows: WhatsApp and SMS links, a sent mark
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 from maps.courier_page import courier_page
 from maps.gis import write_geopackage
 from maps.gpx import route_gpx
+from maps.notify_page import NOTICE_COLUMNS, notice_rows, notify_page, plan_notices
 from maps.pdf import route_pdfs
 from maps.review_page import review_page
 from maps.routes import courier_map, overview_map
@@ -47,6 +51,8 @@ from routing.roads.streets import to_json as streets_to_json
 
 #: The streets file beside ``plan.json``.
 STREETS_FILE = "streets.json"
+#: The residents' notices, written only while the plan's ``notify`` is on.
+NOTICE_FILES = ("pemberitahuan.csv", "pemberitahuan.html")
 
 
 def write_plan_json(plan: Plan, folder: Path) -> Path:
@@ -139,6 +145,19 @@ def write_review_page(plan: Plan, folder: Path, lang: str = "id") -> Path:
     return write_private(private_dir(folder) / "review.html", review_page(plan, lang))
 
 
+def write_notices(plan: Plan, folder: Path, lang: str = "id") -> tuple[Path, ...]:
+    """``pemberitahuan.csv`` and ``pemberitahuan.html``, or, with the plan's ``notify`` off, none
+    (older ones removed, so a folder never holds notices of a plan that asked for none)."""
+    folder = private_dir(folder)
+    if not plan.notify:
+        for name in NOTICE_FILES:
+            (folder / name).unlink(missing_ok=True)
+        return ()
+    found = plan_notices(plan)
+    return (write_csv(folder / NOTICE_FILES[0], NOTICE_COLUMNS, notice_rows(plan, found)),
+            write_private(folder / NOTICE_FILES[1], notify_page(plan, lang, found)))
+
+
 def write_pdfs(plan: Plan, folder: Path, lang: str = "id") -> tuple[Path, ...]:
     """A4 PDF route sheet per courier, and ``all.pdf`` with every courier for printing."""
     target = private_dir(folder / "sheets")
@@ -171,7 +190,8 @@ def draw(plan: Plan, folder: Path, lang: str = "id", plan_json: Path | None = No
                    write_sheets(plan, folder, lang), write_pdfs(plan, folder, lang),
                    write_maps(plan, folder, streets), write_gpx(plan, folder), gpkg,
                    courier_pages=write_courier_pages(plan, folder, lang, streets),
-                   review_page=write_review_page(plan, folder, lang))
+                   review_page=write_review_page(plan, folder, lang),
+                   notices=write_notices(plan, folder, lang))
 
 
 def render_all(plan: Plan, folder: Path, lang: str = "id", streets: Streets | None = None) -> Outputs:

@@ -30,6 +30,11 @@ OFFICE_NAME_MAX = 120
 #: Metres from the road beyond which a stop is flagged (``snap_warn_m``); plans made before it was
 #: recorded in ``meta`` are drawn with it.
 DEFAULT_SNAP_WARN_M = 150
+#: How far either side of the planned arrival a household's notice window reaches (s), standing in
+#: for the 80th percentile of |delivered - planned| that a calibration from recorded outcomes will
+#: measure (``arrival_error_p80_s``; never less than half an hour until then). Plans made before it
+#: was recorded in ``meta`` are drawn with it.
+DEFAULT_ARRIVAL_ERROR_P80_S = 1800
 
 
 def _shift_from(table: object, what: str) -> Shift:
@@ -193,6 +198,11 @@ class Settings:
     keep_desa_cost: int = 0
     #: Failed delivery attempts after which a card waits for pickup at the office (ambil di kantor).
     max_attempts: int = 2
+    #: Write ``pemberitahuan.csv`` and ``pemberitahuan.html``: each household's time window and a
+    #: WhatsApp/SMS message for the officer to send (see :mod:`routing.notify`).
+    notify: bool = True
+    #: Half the width of that window (s): the calibrated 80th percentile arrival error once there is one.
+    arrival_error_p80_s: int = DEFAULT_ARRIVAL_ERROR_P80_S
     #: Column-name overrides: canonical name -> header as written in the office's export.
     columns: Mapping[str, str] = field(default_factory=dict)
 
@@ -203,8 +213,9 @@ class Settings:
                 raise InputError(f"setting {name} must be a whole number {lo}..{hi}, got {shown(value)}")
         if self.couriers is not None and (not is_whole(self.couriers) or not 1 <= self.couriers <= 10_000):
             raise InputError(f"setting couriers must be a whole number 1..10000, got {shown(self.couriers)}")
-        if not isinstance(self.deterministic, bool):
-            raise InputError(f"setting deterministic must be true or false, got {shown(self.deterministic)}")
+        for name in ("deterministic", "notify"):
+            if not isinstance(getattr(self, name), bool):
+                raise InputError(f"setting {name} must be true or false, got {shown(getattr(self, name))}")
         if self.solver_workers is not None and (not isinstance(self.solver_workers, int)
                                                 or isinstance(self.solver_workers, bool)
                                                 or not 1 <= self.solver_workers <= 256):
@@ -262,12 +273,15 @@ _WHOLE_LIMITS: dict[str, tuple[int, int]] = {
     "courier_fixed_cost_s": (0, 10**9), "drop_penalty_s": (0, 10**12), "urgent_drop_penalty_s": (0, 10**12),
     "snap_warn_m": (0, 100_000), "snap_max_m": (0, 100_000), "time_limit_s": (1, 24 * 3600),
     "max_attempts": (0, 100), "balance_cost": (0, 10**6), "keep_desa_cost": (0, 10**9),
+    # A window narrower than half an hour each side is promised only once calibration measures it.
+    "arrival_error_p80_s": (1800, 4 * 3600),
 }
 
 _SIMPLE_KEYS = {
     "couriers", "service_base_s", "service_per_card_s", "search_s", "courier_fixed_cost_s", "drop_penalty_s",
     "urgent_drop_penalty_s", "snap_warn_m", "snap_max_m", "time_limit_s", "deterministic", "max_attempts",
     "group_by", "balance_cost", "keep_desa_cost", "office_name", "solver_workers",
+    "notify", "arrival_error_p80_s",
 }
 
 
@@ -281,6 +295,8 @@ def load_settings(path: Path | None) -> Settings:
         service_base_s = 300
         search_s = 600
         urgent_deadline = "12:00"
+        notify = true
+        arrival_error_p80_s = 1800
         [shift.mon_thu]
         start = "07:30"
         end = "16:00"

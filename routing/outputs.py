@@ -30,6 +30,8 @@ class Outputs:
     gpkg: Path | None
     courier_pages: tuple[Path, ...] = ()
     review_page: Path | None = None
+    #: ``pemberitahuan.csv`` and ``.html``, or none when the plan's ``notify`` is off.
+    notices: tuple[Path, ...] = ()
 
 
 class Writer(Protocol):

@@ -280,4 +280,5 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
                       "group_by": settings.group_by, "groups": len(jobs),
                       "depot_snap_m": located.depot.distance_m, "solver_workers": cores,
                       "office_name": settings.office_name, "snap_warn_m": settings.snap_warn_m,
+                      "notify": settings.notify, "arrival_error_p80_s": settings.arrival_error_p80_s,
                       "region": located.region.to_json()})

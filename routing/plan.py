@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from routing.clock import Shift
-from routing.config import DEFAULT_OFFICE_NAME, DEFAULT_SNAP_WARN_M
+from routing.config import DEFAULT_ARRIVAL_ERROR_P80_S, DEFAULT_OFFICE_NAME, DEFAULT_SNAP_WARN_M
 from routing.couriers import courier_id_problem
 from routing.errors import InputError
 from routing.files import shown, strip_controls, undecoded
@@ -230,6 +230,19 @@ class Plan:
         setting the plan was made with; 150 for older plans)."""
         value = self.meta.get("snap_warn_m")
         return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else DEFAULT_SNAP_WARN_M
+
+    @property
+    def notify(self) -> bool:
+        """Whether the residents' notices are drawn (``meta.notify``, the setting the plan was made
+        with; on for older plans)."""
+        return self.meta.get("notify") is not False
+
+    @property
+    def arrival_error_p80_s(self) -> int:
+        """Half the notice window (``meta.arrival_error_p80_s``; the default for older plans)."""
+        value = self.meta.get("arrival_error_p80_s")
+        return (value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 24 * 3600
+                else DEFAULT_ARRIVAL_ERROR_P80_S)
 
     @property
     def region(self) -> Region:

@@ -165,12 +165,12 @@ def settings() -> Settings:
     return Settings(time_limit_s=2)
 
 
-def records_csv(path: Path, rows: Iterable[Mapping[str, object]]) -> Path:
-    """Write a records CSV with the standard columns."""
+def records_csv(path: Path, rows: Iterable[Mapping[str, object]], extra: Sequence[str] = ()) -> Path:
+    """Write a records CSV with the standard columns, and the ``extra`` ones (e.g. ``telepon``)."""
     import csv
 
     header = ["nik", "nama", "alamat", "rt", "rw", "dusun", "desa", "kecamatan", "no_kk", "lat", "lon",
-              "prioritas", "keterangan"]
+              "prioritas", "keterangan", *extra]
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=header)
         w.writeheader()

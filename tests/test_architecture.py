@@ -68,7 +68,7 @@ def _imported_by(module: str) -> set[str]:
     return seen - {module}
 
 
-PAGES = ("maps.courier_page", "maps.review_page", "maps.offline")
+PAGES = ("maps.courier_page", "maps.review_page", "maps.notify_page", "maps.offline")
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -65,6 +65,15 @@ var Ektp = (function () {
     a.remove();
     setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
   }
+  // A line in the page's #warnings, once per kind (storage refused, no GPS, ...).
+  var warned = {};
+  function warnOnce(kind, text) {
+    if (warned["k:" + kind]) return;
+    warned["k:" + kind] = true;
+    var p = el("p", "warning", text);
+    p.setAttribute("data-warning", kind);
+    document.getElementById("warnings").appendChild(p);
+  }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function clock(d) { return pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()); }
   // ISO 8601 in the phone's local time with its offset (2026-12-03T10:15:42+07:00): the date and the
@@ -76,5 +85,5 @@ var Ektp = (function () {
       pad(Math.floor(off / 60)) + ":" + pad(off % 60);
   }
   return {el: el, fmt: fmt, openStore: openStore, csvText: csvText, download: download, clock: clock,
-          isoTime: isoTime};
+          isoTime: isoTime, warnOnce: warnOnce};
 })();

@@ -16,14 +16,7 @@
     Object.keys(moved).forEach(function (k) { out.push([k.slice(2), moved[k][0], moved[k][1]]); });
     if (!store.save({moved: out})) warn();
   }
-  var warned = false;
-  function warn() {
-    if (warned) return;
-    warned = true;
-    var p = el("p", "warning", T.storage_refused);
-    p.setAttribute("data-warning", "storage");
-    document.getElementById("warnings").appendChild(p);
-  }
+  function warn() { Ektp.warnOnce("storage", T.storage_refused); }
   if (!store.ok) warn();
   document.getElementById("title").textContent = T.title + " - " + D.date_long + " (" + D.households.length + ")";
   document.getElementById("help").textContent = T.help;
