@@ -26,10 +26,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import segno
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, TableCellStyle
 from fpdf.fonts import FontFace
+from PIL import Image
 
 from maps.navigation import navigation_url
 from maps.sheets import (
@@ -81,16 +83,20 @@ def qr_code(text: str) -> segno.QRCode:
     return segno.make_qr(text, error="m", mask=QR_MASK)
 
 
+#: Pixels per QR module, and light modules around the code, as the sheet draws it.
+_QR_SCALE, _QR_BORDER = 4, 1
+
+
 @functools.lru_cache(maxsize=4096)
-def _qr_png_bytes(text: str) -> bytes:
-    # Cached: a stop's code is the same wherever it is drawn (its sheet and the whole day's).
-    buf = io.BytesIO()
-    qr_code(text).save(buf, kind="png", scale=4, border=1)
-    return buf.getvalue()
+def qr_image(text: str) -> Image.Image:
+    """The QR code of ``text`` as the sheet draws it: a 1-bit image, :data:`_QR_SCALE` pixels a module.
 
-
-def _qr_png(text: str) -> io.BytesIO:
-    return io.BytesIO(_qr_png_bytes(text))
+    Built from the code's modules (the pixels segno's PNG of it would decode to), not through a
+    PNG: writing one in pure Python and decoding it again cost more than the code itself. Cached:
+    a stop's code is the same wherever it is drawn.
+    """
+    dark = np.pad(np.array(qr_code(text).matrix, dtype=bool), _QR_BORDER)
+    return Image.fromarray(~dark.repeat(_QR_SCALE, axis=0).repeat(_QR_SCALE, axis=1))
 
 
 #: Every cell of the table is framed on all four sides (fpdf2's ``TableBordersLayout.ALL``).
@@ -242,6 +248,21 @@ class _SheetPDF(FPDF):
                 hi = mid - 1
         return text[:lo] + mark, self.lines(text[:lo] + mark, column)
 
+    def cut(self, text: str, column: str) -> str:
+        """``text`` as :meth:`fit` cuts it, for a cell whose lines are not counted.
+
+        A text short enough to fit whatever its words is left as it is without wrapping it: greedy
+        wrapping ends a line early only where the next word (or character) would not fit, so the
+        lines of a piece between line breaks that is ``w`` wide in a cell with room ``r`` are fewer
+        than ``2 w / r + 1``.
+        """
+        room = _WIDTHS[column] - 2 * _PADDING_MM
+        pieces = text.count("\n") + 1
+        if len(text) <= 1000 and "\r" not in text and "\f" not in text \
+                and pieces + 2 * self.get_string_width(text) / room <= _MAX_LINES[column]:
+            return text
+        return self.fit(text, column)[0]
+
     def card_lines(self, card: Card) -> tuple[str, str, str, int]:
         """A card's name, masked NIK and phone, fitted, each padded to the lines the tallest takes.
 
@@ -312,7 +333,7 @@ class _SheetPDF(FPDF):
         """Height (mm) fpdf2 draws the QR code of ``text`` at in ``column``: the image scaled to the
         width and kept in proportion, in fpdf2's arithmetic (a row is sized before it is drawn)."""
         w = self.qr_width(column)
-        px_w, px_h = qr_code(text).symbol_size(scale=4, border=1)
+        px_w, px_h = qr_image(text).size
         h = w * px_h / px_w
         return h if h * (px_w / px_h) < w else w / (px_w / px_h)
 
@@ -333,7 +354,7 @@ class _SheetPDF(FPDF):
             if cell.qr:
                 self.x += _PADDING_MM + self.line_width / 2
                 self.y += _PADDING_MM + self.line_width / 2
-                self.image(_qr_png(cell.qr), w=self.qr_width(column), h=0, keep_aspect_ratio=True, link=cell.qr)
+                self.image(qr_image(cell.qr), w=self.qr_width(column), h=0, keep_aspect_ratio=True, link=cell.qr)
                 self.set_xy(x, y)
             elif cell.lines:
                 with self.use_font_face(row.style):
@@ -371,7 +392,7 @@ class _SheetPDF(FPDF):
         rows: list[_Row] = []
         for v in route.visits:
             if v.seq in heading_at:
-                heading = self.fit(heading_at[v.seq], "address")[0]
+                heading = self.cut(heading_at[v.seq], "address")
                 rows.append(self.row([self.text_cell(heading, 0, search_style, len(_COLUMNS))], search_style))
             for k, (names, niks, phones) in enumerate(self.household_rows(v)):
                 if k:  # the same household, continued: no second QR code or outcome boxes
@@ -379,12 +400,12 @@ class _SheetPDF(FPDF):
                              "", "", ""]
                     rows.append(self.row([self.text_cell(t, j, style) for j, t in enumerate(texts)], style))
                     continue
-                address, _ = self.fit(v.cards[0].address, "address")
+                address = self.cut(v.cards[0].address, "address")
                 if v.seq in in_search and rw_rt(v):
                     address = f"{rw_rt(v)}\n{address}"
                 address += f"\n{v.snap_m} m {L['snap']}" if v.snap_m > self.plan.snap_warn_m else ""
                 texts = [str(v.seq), format_clock(v.arrival_s), names, niks, address, str(len(v.cards)),
-                         self.fit(precision_label(v, self.lang), "precision")[0], phones, "", boxes]
+                         self.cut(precision_label(v, self.lang), "precision"), phones, "", boxes]
                 cells = [self.text_cell(t, j, style) for j, t in enumerate(texts)]
                 rows.append(self.row([*cells, _Cell(qr=navigation_url(v))], style))
         return rows

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from maps.navigation import navigation_url
-from maps.pdf import _COLUMNS, _WIDTHS, QR_MASK, _qr_png, _SheetPDF, qr_code, route_pdf, route_pdfs
+from maps.pdf import _COLUMNS, _WIDTHS, QR_MASK, _SheetPDF, qr_code, qr_image, route_pdf, route_pdfs
 from maps.render import render_all
 from maps.sheets import MAX_CHARS, blocks, precision_label, rw_rt
 from routing.clock import format_clock
@@ -263,7 +263,7 @@ class _TableSheet(_SheetPDF):
                     for text in (str(len(v.cards)), self.fit(precision_label(v, self.lang), "precision")[0], phones,
                                  "", boxes):
                         row.cell(text)
-                    row.cell(img=_qr_png(navigation_url(v)), img_fill_width=True, link=navigation_url(v))
+                    row.cell(img=qr_image(navigation_url(v)), img_fill_width=True, link=navigation_url(v))
         self.ln(4)
         self.set_font("DejaVu", "", 9)
         self.cell(90, 5, f"{L['return']}: {format_clock(route.end_s)}")
@@ -357,3 +357,14 @@ def test_wrap_gives_fpdf2s_own_lines(text, column, bold):
     for width in (sheet.col_widths[column], _WIDTHS[_COLUMNS[column]]):
         got = sheet.wrap(text, width)
         assert list(got) == sheet.multi_cell(width, 4, text, padding=1, dry_run=True, output=MethodReturnValue.LINES)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(words=st.lists(st.sampled_from(["Gang", "Mawar", "RT 003/RW 002,", "Dusun", "W" * 30, "\n", "Sengon Kidul"]),
+                      max_size=250), column=st.sampled_from(["address", "precision"]))
+def test_cut_is_fit_without_counting_lines(words, column):
+    sheet = _SheetPDF(hand_plan({"K01": [household(1)]}), "id", "")
+    sheet.add_page()
+    sheet.set_font("DejaVu", "", 8)
+    text = " ".join(words)
+    assert sheet.cut(text, column) == sheet.fit(text, column)[0]
