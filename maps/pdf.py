@@ -432,6 +432,12 @@ class _SheetPDF(FPDF):
                 self.draw_row(headings)
             self.draw_row(row)
         self.x = self.l_margin
+        self.sign_off(route, first)
+
+    def sign_off(self, route: Route, first: int) -> None:
+        """The lines under a courier's table (back at the office, the signatures), and the pages
+        of the courier's section, from ``first`` to this one."""
+        L = self.L
         self.ln(4)
         self.set_font("DejaVu", "", 9)
         self.cell(90, 5, f"{L['return']}: {format_clock(route.end_s)}")

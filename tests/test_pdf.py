@@ -264,12 +264,7 @@ class _TableSheet(_SheetPDF):
                                  "", boxes):
                         row.cell(text)
                     row.cell(img=qr_image(navigation_url(v)), img_fill_width=True, link=navigation_url(v))
-        self.ln(4)
-        self.set_font("DejaVu", "", 9)
-        self.cell(90, 5, f"{L['return']}: {format_clock(route.end_s)}")
-        self.cell(90, 5, f"{L['sign_courier']}: ....................")
-        self.cell(0, 5, f"{L['sign_officer']}: ....................")
-        self.spans.append((first, self.page_no()))
+        self.sign_off(route, first)
 
 
 #: A PDF literal string (the glyph ids of a text, in the order the font subset was filled).
