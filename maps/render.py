@@ -23,6 +23,7 @@ imports only what they need, while this one imports and draws the rest (:func:`_
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import sys
@@ -233,13 +234,18 @@ def draw(plan: Plan, folder: Path, lang: str = "id", plan_json: Path | None = No
     if streets is None:
         streets = read_streets(folder)
     pdfs = _beside(write_pdfs, plan, folder, lang)
-    tables = write_tables(plan, folder)
-    sheets = write_sheets(plan, folder, lang)
-    maps = write_maps(plan, folder, streets)
-    gpx = write_gpx(plan, folder)
-    gpkg = write_geopackage(plan, private_dir(folder) / "routes.gpkg") if plan.routes else None
-    pages = write_courier_pages(plan, folder, lang, streets)
-    review = write_review_page(plan, folder, lang)
+    try:
+        tables = write_tables(plan, folder)
+        sheets = write_sheets(plan, folder, lang)
+        maps = write_maps(plan, folder, streets)
+        gpx = write_gpx(plan, folder)
+        gpkg = write_geopackage(plan, private_dir(folder) / "routes.gpkg") if plan.routes else None
+        pages = write_courier_pages(plan, folder, lang, streets)
+        review = write_review_page(plan, folder, lang)
+    except BaseException:
+        with contextlib.suppress(BaseException):
+            pdfs()  # the sheets are finished (or have failed) before this error ends the run
+        raise
     return Outputs(folder, plan_json or folder / "plan.json", tables, sheets, pdfs(), maps, gpx, gpkg,
                    courier_pages=pages, review_page=review)
 

@@ -155,3 +155,14 @@ def test_an_error_drawing_pdfs_beside_is_raised_here(tmp_path, monkeypatch):
     monkeypatch.setattr(render, "write_pdfs", fail)
     with pytest.raises(InputError, match="K01.pdf: disk full"):
         render.render_all(hand_plan({"K01": [[card(1)]]}), tmp_path / "out")
+
+
+def test_an_error_drawing_here_waits_for_the_pdfs_beside(tmp_path, monkeypatch):
+    def fail(plan, folder, streets=None):
+        raise InputError(f"{folder}/maps/K01.html: disk full")
+
+    monkeypatch.setattr(render.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(render, "write_maps", fail)
+    with pytest.raises(InputError, match="K01.html: disk full"):
+        render.render_all(hand_plan({"K01": [[card(1)]]}), tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out" / "sheets").glob("*.pdf")) == ["K01.pdf", "all.pdf"]
