@@ -314,12 +314,12 @@ def test_every_card_name_and_masked_nik_is_printed():
         assert re.sub(r"\s+", " ", c.nama).strip() in flat and mask(c.nik) in flat and c.nik not in flat
 
 
-def test_long_address_wraps_inside_its_column():
+def test_long_address_wraps_inside_its_column(measuring_sheet):
     """Every line of a long address starts at the column's padding and fits the column."""
     words = "Jl. Raya Sengon Gang Mawar Nomor 12 RT 003 RW 002 Dusun Sengon Kidul Desa Sengon Kecamatan Jombang"
     plan = hand_plan({"K01": [[card(1, address=words)], household(1, 2)]})
     data = route_pdf(plan, list(plan.routes))
-    sheet = _SheetPDF(plan, "id", "")
+    sheet = measuring_sheet
     sheet.set_font("DejaVu", "", 8)
     column = _COLUMNS.index("address")
     left, width = sheet.col_x[column], sheet.col_widths[column]
@@ -338,16 +338,24 @@ def test_long_address_wraps_inside_its_column():
         assert sheet.get_string_width(text) <= width - 2
 
 
+@pytest.fixture(scope="module")
+def measuring_sheet():
+    """One sheet to measure text with (an FPDF keeps its font files open until its output)."""
+    sheet = _SheetPDF(hand_plan({"K01": [household(1)]}), "id", "")
+    sheet.add_page()
+    yield sheet
+    sheet.output()
+
+
 _TEXT = st.lists(st.sampled_from(list("aW .,-/\u00e9\u2610\n") + ["  ", "Gang ", "RT 003/RW 002", "\r\n"]),
                  max_size=60).map("".join)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=_TEXT, column=st.sampled_from(range(len(_COLUMNS) - 1)), bold=st.booleans())
-def test_wrap_gives_fpdf2s_own_lines(text, column, bold):
+def test_wrap_gives_fpdf2s_own_lines(measuring_sheet, text, column, bold):
     """Wrapping once with string widths gives the lines fpdf2's multi_cell breaks the text into."""
-    sheet = _SheetPDF(hand_plan({"K01": [household(1)]}), "id", "")
-    sheet.add_page()
+    sheet = measuring_sheet
     sheet.set_font("DejaVu", "B" if bold else "", 8)
     for width in (sheet.col_widths[column], _WIDTHS[_COLUMNS[column]]):
         got = sheet.wrap(text, width)
@@ -357,9 +365,8 @@ def test_wrap_gives_fpdf2s_own_lines(text, column, bold):
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(words=st.lists(st.sampled_from(["Gang", "Mawar", "RT 003/RW 002,", "Dusun", "W" * 30, "\n", "Sengon Kidul"]),
                       max_size=250), column=st.sampled_from(["address", "precision"]))
-def test_cut_is_fit_without_counting_lines(words, column):
-    sheet = _SheetPDF(hand_plan({"K01": [household(1)]}), "id", "")
-    sheet.add_page()
+def test_cut_is_fit_without_counting_lines(measuring_sheet, words, column):
+    sheet = measuring_sheet
     sheet.set_font("DejaVu", "", 8)
     text = " ".join(words)
     assert sheet.cut(text, column) == sheet.fit(text, column)[0]
