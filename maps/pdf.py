@@ -8,6 +8,13 @@ as fpdf2 will wrap it and cut with a mark when it is too long, and a big househo
 continues on further rows, which may fall on the next page. Fonts are
 the DejaVu faces that matplotlib ships, so names with any Latin letters print on a fresh machine
 without system fonts.
+
+The stops table is laid out here (:meth:`_SheetPDF.route_section`), not by fpdf2's ``table()``:
+it draws what ``table()`` draws (the same column widths, frames, fills, padding, page breaks and
+repeated headings; ``tests/test_pdf.py`` compares the two page by page), but each text is wrapped
+once, by :meth:`_SheetPDF.wrap`, which takes a line that fits with one string width and leaves only
+longer text to fpdf2's line breaking. ``table()`` broke every cell's text twice, once to size its
+row and once to draw it, character by character, and that was most of a day's drawing time.
 """
 
 from __future__ import annotations
@@ -15,12 +22,16 @@ from __future__ import annotations
 import functools
 import importlib.util
 import io
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import segno
 from fpdf import FPDF
-from fpdf.enums import MethodReturnValue
+from fpdf.enums import MethodReturnValue, TableCellStyle
 from fpdf.fonts import FontFace
+from PIL import Image
 
 from maps.navigation import navigation_url
 from maps.sheets import (
@@ -59,17 +70,59 @@ def _font_dir() -> Path:
     return Path(spec.submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"
 
 
+#: The QR mask every code is drawn with. A reader takes the mask from the code's format bits, so
+#: any of the eight gives the same content; segno's own choice scores all eight on every code,
+#: which was about a seventh of a day's drawing. 5 is the one it chose most often for these links
+#: (they differ only in their digits), and a scan of every code of a real day reads it back.
+QR_MASK = 5
+
+
 @functools.lru_cache(maxsize=4096)
-def _qr_png_bytes(text: str) -> bytes:
-    # Cached: choosing the QR mask is much of a sheet's drawing time, and a stop's code is the same
-    # wherever it is drawn.
-    buf = io.BytesIO()
-    segno.make(text, error="m").save(buf, kind="png", scale=4, border=1)
-    return buf.getvalue()
+def qr_code(text: str) -> segno.QRCode:
+    """The QR code (error correction M, mask :data:`QR_MASK`) that a stop's sheet carries for ``text``."""
+    return segno.make_qr(text, error="m", mask=QR_MASK)
 
 
-def _qr_png(text: str) -> io.BytesIO:
-    return io.BytesIO(_qr_png_bytes(text))
+#: Pixels per QR module, and light modules around the code, as the sheet draws it.
+_QR_SCALE, _QR_BORDER = 4, 1
+
+
+@functools.lru_cache(maxsize=4096)
+def qr_image(text: str) -> Image.Image:
+    """The QR code of ``text`` as the sheet draws it: a 1-bit image, :data:`_QR_SCALE` pixels a module.
+
+    Built from the code's modules (the pixels segno's PNG of it would decode to), not through a
+    PNG: writing one in pure Python and decoding it again cost more than the code itself. Cached:
+    a stop's code is the same wherever it is drawn.
+    """
+    dark = np.pad(np.array(qr_code(text).matrix, dtype=bool), _QR_BORDER)
+    return Image.fromarray(~dark.repeat(_QR_SCALE, axis=0).repeat(_QR_SCALE, axis=1))
+
+
+#: Every cell of the table is framed on all four sides (fpdf2's ``TableBordersLayout.ALL``).
+_FRAME = TableCellStyle(left=True, bottom=True, right=True, top=True)
+#: Style of the headings (repeated on every page) and of a search heading, over the table's font.
+_HEADINGS = FontFace(emphasis="BOLD", fill_color=(230, 230, 230))
+_SEARCH = FontFace(emphasis="BOLD", fill_color=(244, 244, 244))
+
+
+@dataclass(frozen=True, slots=True)
+class _Cell:
+    """One cell of the stops table: its text already wrapped into lines (none: an empty cell), or
+    the QR code of a navigation link (``qr``, also the cell's link); ``span`` columns wide."""
+
+    lines: tuple[str, ...] = ()
+    qr: str = ""
+    span: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """A row of the stops table: its cells, its style over the table's font, and its height (mm)."""
+
+    cells: tuple[_Cell, ...]
+    style: FontFace
+    height: float
 
 
 class _SheetPDF(FPDF):
@@ -92,6 +145,15 @@ class _SheetPDF(FPDF):
         self.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
         self.set_title(self.L["title"])
         self.set_creator("ektp-route")
+        self._wrapped: dict[tuple[str, float, str, str, float], tuple[str, ...]] = {}
+        # The columns as fpdf2's table() places them: the nominal widths stretched to the page's
+        # width, each column's left edge the sum of those before it (the same float sums).
+        width = self.epw
+        total = sum(_WIDTHS.values())
+        self.col_widths = [w / total * width for w in _WIDTHS.values()]
+        self.col_x = [self.l_margin]
+        for w in self.col_widths[:-1]:
+            self.col_x.append(self.col_x[-1] + w)
 
     def header(self) -> None:
         r = self.route
@@ -132,15 +194,41 @@ class _SheetPDF(FPDF):
         """The courier (id and name) as printed in the header and footer (cut if absurdly long)."""
         return "" if route is None else clip(route.label, MAX_CHARS["courier"], self.lang)
 
+    def wrap(self, text: str, width: float) -> tuple[str, ...]:
+        """The lines fpdf2's ``multi_cell`` breaks ``text`` into in a cell ``width`` mm wide with the
+        table's padding, in the current font.
+
+        Most texts need no line breaking: when every piece between the hard line breaks is narrower
+        than the cell (one string width each), those pieces are the lines; as ``multi_cell`` has it,
+        a text ending in a line break has no empty last line, and an empty text is one empty line.
+        Any other text goes through fpdf2's line breaking, once: the result is kept.
+        """
+        key = (text, width, self.font_family, self.font_style, self.font_size_pt)
+        got = self._wrapped.get(key)
+        if got is not None:
+            return got
+        room = width - 2 * _PADDING_MM - 0.001  # a piece within a micrometre of the edge: fpdf2's to judge
+        pieces = text.split("\n")
+        if len(pieces) > 1 and not pieces[-1]:
+            pieces.pop()
+        # \r is dropped and \f breaks a line; a piece broken at a space before a line break may end
+        # in an empty line: such texts, and any piece wider than the cell, are fpdf2's to break.
+        if "\r" in text or "\f" in text or any(p and self.get_string_width(p) > room for p in pieces):
+            broken = self.multi_cell(width, _LINE_MM, text, padding=_PADDING_MM, dry_run=True,
+                                     output=MethodReturnValue.LINES)
+            out = broken if isinstance(broken, list) else [text]
+        else:
+            out = pieces
+        got = self._wrapped[key] = tuple(out)
+        return got
+
     def lines(self, text: str, column: str) -> int:
-        """How many lines fpdf2 wraps ``text`` to in a table cell of ``column`` (current font)."""
-        if not text:
-            return 1
-        if "\n" not in text and self.get_string_width(text) < _WIDTHS[column] - 2 * _PADDING_MM - 0.5:
-            return 1  # most texts: no need for a dry run of the wrapping
-        wrapped = self.multi_cell(_WIDTHS[column], _LINE_MM, text, padding=_PADDING_MM, dry_run=True,
-                                  output=MethodReturnValue.LINES)
-        return max(1, len(wrapped) if isinstance(wrapped, list) else 1)
+        """How many lines fpdf2 wraps ``text`` to in a table cell of ``column`` (current font).
+
+        Measured at the nominal width of :data:`_WIDTHS`, a little narrower than the table draws
+        the column (it stretches the columns to the page): a text is cut to fit a little short.
+        """
+        return len(self.wrap(text, _WIDTHS[column]))
 
     def fit(self, text: str, column: str) -> tuple[str, int]:
         """``text`` cut (with the mark) to the most lines its column allows, and its lines."""
@@ -159,6 +247,21 @@ class _SheetPDF(FPDF):
             else:
                 hi = mid - 1
         return text[:lo] + mark, self.lines(text[:lo] + mark, column)
+
+    def cut(self, text: str, column: str) -> str:
+        """``text`` as :meth:`fit` cuts it, for a cell whose lines are not counted.
+
+        A text short enough to fit whatever its words is left as it is without wrapping it: greedy
+        wrapping ends a line early only where the next word (or character) would not fit, so the
+        lines of a piece between line breaks that is ``w`` wide in a cell with room ``r`` are fewer
+        than ``2 w / r + 1``.
+        """
+        room = _WIDTHS[column] - 2 * _PADDING_MM
+        pieces = text.count("\n") + 1
+        if len(text) <= 1000 and "\r" not in text and "\f" not in text \
+                and pieces + 2 * self.get_string_width(text) / room <= _MAX_LINES[column]:
+            return text
+        return self.fit(text, column)[0]
 
     def card_lines(self, card: Card) -> tuple[str, str, str, int]:
         """A card's name, masked NIK and phone, fitted, each padded to the lines the tallest takes.
@@ -190,56 +293,151 @@ class _SheetPDF(FPDF):
         rows.append(("\n".join(names), "\n".join(niks), "\n".join(phones)))
         return rows
 
+    def text_cell(self, text: str, column: int, style: FontFace, span: int = 1) -> _Cell:
+        """A cell holding ``text`` from ``column`` on, wrapped in the font of ``style``."""
+        if not text:
+            return _Cell(span=span)
+        font = (self.font_family, self.font_style, self.font_size_pt)
+        # set_font, not use_font_face: measuring draws nothing, not even the fill colour.
+        self.set_font(style.family or font[0], font[1] if style.emphasis is None else style.emphasis.style,
+                      style.size_pt or font[2])
+        lines = self.wrap(text, self.span_width(column, span))
+        self.set_font(*font)
+        return _Cell(lines, span=span)
+
+    def span_width(self, column: int, span: int = 1) -> float:
+        """Width (mm) of ``span`` columns from ``column`` on, summed as fpdf2's table() sums them."""
+        width = 0.0
+        for w in self.col_widths[column:column + span]:
+            width += w
+        return width
+
+    def row_height(self, cells: Sequence[_Cell]) -> float:
+        """A row's height as fpdf2's table() sizes it: its tallest text or QR code with the padding,
+        one line when it holds neither."""
+        tallest = 0.0
+        column = 0
+        for cell in cells:
+            if cell.qr:
+                tallest = max(tallest, self.qr_height(cell.qr, column) + _PADDING_MM + _PADDING_MM + self.line_width)
+            elif cell.lines:
+                tallest = max(tallest, len(cell.lines) * _LINE_MM + _PADDING_MM + _PADDING_MM)
+            column += cell.span
+        return tallest or _LINE_MM
+
+    def qr_width(self, column: int) -> float:
+        """Width (mm) of a QR code filling ``column`` inside the padding and the frame."""
+        return self.col_widths[column] - _PADDING_MM - _PADDING_MM - self.line_width
+
+    def qr_height(self, text: str, column: int) -> float:
+        """Height (mm) fpdf2 draws the QR code of ``text`` at in ``column``: the image scaled to the
+        width and kept in proportion, in fpdf2's arithmetic (a row is sized before it is drawn)."""
+        w = self.qr_width(column)
+        px_w, px_h = qr_image(text).size
+        h = w * px_h / px_w
+        return h if h * (px_w / px_h) < w else w / (px_w / px_h)
+
+    def row(self, cells: Sequence[_Cell], style: FontFace) -> _Row:
+        """A row of ``cells`` (wrapped in ``style``'s font) drawn in ``style``, with its height."""
+        return _Row(tuple(cells), style, self.row_height(cells))
+
+    def draw_row(self, row: _Row) -> None:
+        """Draw ``row`` at the current height: each cell framed (and filled, for headings), its QR
+        code or its lines inside the padding, as fpdf2's table() draws a cell."""
+        y = self.y
+        column = 0
+        for cell in row.cells:
+            x = self.col_x[column]
+            width = self.span_width(column, cell.span)
+            self.set_x(x)
+            _FRAME.draw_cell_border(self, x, y, x + width, y + row.height, fill_color=row.style.fill_color)
+            if cell.qr:
+                self.x += _PADDING_MM + self.line_width / 2
+                self.y += _PADDING_MM + self.line_width / 2
+                self.image(qr_image(cell.qr), w=self.qr_width(column), h=0, keep_aspect_ratio=True, link=cell.qr)
+                self.set_xy(x, y)
+            elif cell.lines:
+                with self.use_font_face(row.style):
+                    # The lines are drawn from the padding's edge, as multi_cell draws them: no
+                    # cell margin of its own (restored before anything else is drawn).
+                    margin, self.c_margin = self.c_margin, 0
+                    self.x += _PADDING_MM
+                    self.y += _PADDING_MM
+                    for line in cell.lines:
+                        self.cell(width - 2 * _PADDING_MM, _LINE_MM, line, new_x="LEFT", new_y="NEXT")
+                    self.c_margin = margin
+            self.set_y(y)
+            column += cell.span
+        self.ln(row.height)
+
+    def break_page_for(self, height: float) -> bool:
+        """Begin a new page when ``height`` mm no longer fit on this one (keeping the left edge)."""
+        if not self.will_page_break(height):
+            return False
+        x = self.x
+        self.add_page(same=True)
+        self.x = x
+        return True
+
+    def stop_rows(self, route: Route, style: FontFace) -> list[_Row]:
+        """The table's rows below the headings: a heading over each run of doors searched for in one
+        desa or dusun, then each stop's rows (a big household on several)."""
+        L = self.L
+        boxes = "\n".join(" ".join(f"\u2610 {c}" for c, _ in legend(self.lang)[k:k + 3]) for k in (0, 3))
+        searched = [b for b in blocks(route, self.lang) if b.heading]
+        heading_at = {b.visits[0].seq: b.heading for b in searched}
+        in_search = {v.seq for b in searched for v in b.visits}
+        search_style = FontFace.combine(style, _SEARCH)
+        assert search_style is not None
+        rows: list[_Row] = []
+        for v in route.visits:
+            if v.seq in heading_at:
+                heading = self.cut(heading_at[v.seq], "address")
+                rows.append(self.row([self.text_cell(heading, 0, search_style, len(_COLUMNS))], search_style))
+            for k, (names, niks, phones) in enumerate(self.household_rows(v)):
+                if k:  # the same household, continued: no second QR code or outcome boxes
+                    texts = [str(v.seq), "", names, niks, f"({L['continued']} {L['no']} {v.seq})", "", "", phones,
+                             "", "", ""]
+                    rows.append(self.row([self.text_cell(t, j, style) for j, t in enumerate(texts)], style))
+                    continue
+                address = self.cut(v.cards[0].address, "address")
+                if v.seq in in_search and rw_rt(v):
+                    address = f"{rw_rt(v)}\n{address}"
+                address += f"\n{v.snap_m} m {L['snap']}" if v.snap_m > self.plan.snap_warn_m else ""
+                texts = [str(v.seq), format_clock(v.arrival_s), names, niks, address, str(len(v.cards)),
+                         self.cut(precision_label(v, self.lang), "precision"), phones, "", boxes]
+                cells = [self.text_cell(t, j, style) for j, t in enumerate(texts)]
+                rows.append(self.row([*cells, _Cell(qr=navigation_url(v))], style))
+        return rows
+
     def route_section(self, route: Route) -> None:
         self.route = route
         self.add_page()
         first = self.page_no()
         L = self.L
+        self.set_font("DejaVu", "", 8)
+        style = self.font_face()
+        heads_style = FontFace.combine(style, _HEADINGS)
+        assert heads_style is not None
         heads = (L["no"], L["eta"], L["name"], L["nik"], L["address"], L["n_cards"], L["precision"], L["phone"],
                  L["received"], L["outcome"], "QR")
-        boxes = "\n".join(" ".join(f"\u2610 {c}" for c, _ in legend(self.lang)[k:k + 3]) for k in (0, 3))
-        self.set_font("DejaVu", "", 8)
-        with self.table(col_widths=tuple(_WIDTHS.values()), line_height=_LINE_MM, padding=_PADDING_MM,
-                        first_row_as_headings=True,
-                        headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
-                        repeat_headings=1, v_align="TOP", text_align="LEFT") as table:
-            table.row(heads)
-            searched = [b for b in blocks(route, self.lang) if b.heading]
-            heading_at = {b.visits[0].seq: b.heading for b in searched}
-            in_search = {v.seq for b in searched for v in b.visits}
-            for v in route.visits:
-                if v.seq in heading_at:
-                    table.row().cell(self.fit(heading_at[v.seq], "address")[0], colspan=len(heads),
-                                     style=FontFace(emphasis="BOLD", fill_color=(244, 244, 244)))
-                for k, (names, niks, phones) in enumerate(self.household_rows(v)):
-                    row = table.row()
-                    if k:  # the same household, continued: no second QR code or outcome boxes
-                        row.cell(str(v.seq))
-                        row.cell("")
-                        row.cell(names)
-                        row.cell(niks)
-                        row.cell(f"({L['continued']} {L['no']} {v.seq})")
-                        row.cell("")
-                        row.cell("")
-                        row.cell(phones)
-                        row.cell("")
-                        row.cell("")
-                        row.cell("")
-                        continue
-                    row.cell(str(v.seq))
-                    row.cell(format_clock(v.arrival_s))
-                    row.cell(names)
-                    row.cell(niks)
-                    address, _ = self.fit(v.cards[0].address, "address")
-                    if v.seq in in_search and rw_rt(v):
-                        address = f"{rw_rt(v)}\n{address}"
-                    row.cell(address + (f"\n{v.snap_m} m {L['snap']}" if v.snap_m > self.plan.snap_warn_m else ""))
-                    row.cell(str(len(v.cards)))
-                    row.cell(self.fit(precision_label(v, self.lang), "precision")[0])
-                    row.cell(phones)
-                    row.cell("")
-                    row.cell(boxes)
-                    row.cell(img=_qr_png(navigation_url(v)), img_fill_width=True, link=navigation_url(v))
+        headings = self.row([self.text_cell(h, j, heads_style) for j, h in enumerate(heads)], heads_style)
+        rows = self.stop_rows(route, style)
+        # As fpdf2's table() does: the headings never stand alone at the foot of a page, and every
+        # page a row breaks onto begins with them again. No row is taller than a page (ROW_LINES).
+        if rows:
+            self.break_page_for(headings.height + rows[0].height)
+        for row in [headings, *rows]:
+            if self.break_page_for(row.height) and row is not headings:
+                self.draw_row(headings)
+            self.draw_row(row)
+        self.x = self.l_margin
+        self.sign_off(route, first)
+
+    def sign_off(self, route: Route, first: int) -> None:
+        """The lines under a courier's table (back at the office, the signatures), and the pages
+        of the courier's section, from ``first`` to this one."""
+        L = self.L
         self.ln(4)
         self.set_font("DejaVu", "", 9)
         self.cell(90, 5, f"{L['return']}: {format_clock(route.end_s)}")

@@ -18,21 +18,23 @@ Layout of the output folder (documented in README)::
     pemberitahuan.csv  one row per household: phone (+62), name, desa, window, message; phones that
                        cannot be used with the reason (not written when the plan's ``notify`` is off)
     pemberitahuan.html the officer's page of those rows: WhatsApp and SMS links, a sent mark
+
+Each writer imports its drawing module (and so its library: fpdf2, folium, geopandas, ...) when it
+is called, not when this module is: :func:`draw` hands the PDF sheets to a second process that
+imports only what they need, while this one imports and draws the rest (:func:`_beside`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import multiprocessing
+import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
-from maps.courier_page import courier_page
-from maps.gis import write_geopackage
-from maps.gpx import route_gpx
-from maps.notify_page import NOTICE_COLUMNS, notice_rows, notify_page, plan_notices
-from maps.pdf import route_pdfs
-from maps.review_page import review_page
-from maps.routes import courier_map, overview_map
-from maps.sheets import render_sheet
 from routing.clock import format_clock
 from routing.confirmed import REVIEW_COLUMNS, review_cells
 from routing.errors import InputError
@@ -82,6 +84,8 @@ def write_tables(plan: Plan, folder: Path) -> tuple[Path, ...]:
 
 def write_sheets(plan: Plan, folder: Path, lang: str = "id") -> tuple[Path, ...]:
     """One HTML route sheet per courier."""
+    from maps.sheets import render_sheet
+
     target = private_dir(folder / "sheets")
     note = SYNTHETIC_NOTE if plan.synthetic else ""
     return tuple(write_private(target / f"{r.courier_id}.html", render_sheet(plan, r, lang, note))
@@ -124,6 +128,8 @@ def read_streets(folder: Path) -> Streets | None:
 
 def write_maps(plan: Plan, folder: Path, streets: Streets | None = None) -> tuple[Path, ...]:
     """A map per courier and an overview map, with ``streets`` drawn under the routes."""
+    from maps.routes import courier_map, overview_map
+
     target = private_dir(folder / "maps")
     banner = SYNTHETIC_NOTE if plan.synthetic else ""
     paths = [write_private(target / f"{r.courier_id}.html", courier_map(plan, r, k, banner, streets))
@@ -135,6 +141,8 @@ def write_maps(plan: Plan, folder: Path, streets: Streets | None = None) -> tupl
 def write_courier_pages(plan: Plan, folder: Path, lang: str = "id",
                         streets: Streets | None = None) -> tuple[Path, ...]:
     """The courier's offline page per courier, ``kurir/K01.html`` (the id made file-name safe)."""
+    from maps.courier_page import courier_page
+
     target = private_dir(folder / "kurir")
     return tuple(write_private(target / f"{safe_filename(r.courier_id)}.html", courier_page(plan, r, lang, streets))
                  for r in plan.routes)
@@ -142,12 +150,16 @@ def write_courier_pages(plan: Plan, folder: Path, lang: str = "id",
 
 def write_review_page(plan: Plan, folder: Path, lang: str = "id") -> Path:
     """``review.html`` beside ``review.csv``: the households to locate on a map."""
+    from maps.review_page import review_page
+
     return write_private(private_dir(folder) / "review.html", review_page(plan, lang))
 
 
 def write_notices(plan: Plan, folder: Path, lang: str = "id") -> tuple[Path, ...]:
     """``pemberitahuan.csv`` and ``pemberitahuan.html``, or, with the plan's ``notify`` off, none
     (older ones removed, so a folder never holds notices of a plan that asked for none)."""
+    from maps.notify_page import NOTICE_COLUMNS, notice_rows, notify_page, plan_notices
+
     folder = private_dir(folder)
     if not plan.notify:
         for name in NOTICE_FILES:
@@ -160,6 +172,8 @@ def write_notices(plan: Plan, folder: Path, lang: str = "id") -> tuple[Path, ...
 
 def write_pdfs(plan: Plan, folder: Path, lang: str = "id") -> tuple[Path, ...]:
     """A4 PDF route sheet per courier, and ``all.pdf`` with every courier for printing."""
+    from maps.pdf import route_pdfs
+
     target = private_dir(folder / "sheets")
     note = SYNTHETIC_NOTE if plan.synthetic else ""
     if not plan.routes:
@@ -172,8 +186,61 @@ def write_pdfs(plan: Plan, folder: Path, lang: str = "id") -> tuple[Path, ...]:
 
 def write_gpx(plan: Plan, folder: Path) -> tuple[Path, ...]:
     """GPX per courier."""
+    from maps.gpx import route_gpx
+
     target = private_dir(folder / "gpx")
     return tuple(write_private(target / f"{r.courier_id}.gpx", route_gpx(plan, r)) for r in plan.routes)
+
+
+def write_geopackage(plan: Plan, path: Path) -> Path:
+    """``routes.gpkg``: the stops and routes for QGIS (:func:`maps.gis.write_geopackage`)."""
+    from maps.gis import write_geopackage as write
+
+    return write(plan, path)
+
+
+_T = TypeVar("_T")
+
+
+def _beside(write: Callable[..., _T], *args: Any) -> Callable[[], _T]:
+    """Start ``write(*args)`` in a second process, and return what waits for its result.
+
+    Drawing a day takes a few seconds of one core, and the PDF sheets are about half of it, so
+    they are drawn in a forked copy of this process while this one draws the rest. Forking is safe
+    only with no other thread running (a thread may hold a lock the copy would never see
+    released), so elsewhere (a terminal progress bar, a cluster worker, a platform without fork)
+    ``write`` runs here and now. An exception in the copy is raised here when the result is asked for.
+    """
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
+        value = write(*args)
+        return lambda: value
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+
+    def run() -> None:
+        try:
+            send.send((True, write(*args)))
+        except BaseException as exc:  # handed to the parent, which raises it
+            send.send((False, exc))
+
+    process = ctx.Process(target=run, name=f"ektp-route {getattr(write, '__name__', 'writer')}", daemon=True)
+    process.start()
+    send.close()
+
+    def result() -> _T:
+        try:
+            ok, value = receive.recv()
+        except EOFError:
+            process.join()
+            raise RuntimeError(f"{process.name} stopped with exit code {process.exitcode}") from None
+        finally:
+            receive.close()
+        process.join()
+        if not ok:
+            raise value
+        return value
+
+    return result
 
 
 def draw(plan: Plan, folder: Path, lang: str = "id", plan_json: Path | None = None,
@@ -181,17 +248,27 @@ def draw(plan: Plan, folder: Path, lang: str = "id", plan_json: Path | None = No
     """Everything drawn from a plan (``plan.json`` must already be written, or is redrawn from).
 
     Without ``streets``, the maps get the streets of ``streets.json`` in ``folder`` if it is there
-    (``ektp-route render`` has no road network).
+    (``ektp-route render`` has no road network). The PDF sheets are drawn in a second process where
+    that is safe (:func:`_beside`); the files are the same either way.
     """
     if streets is None:
         streets = read_streets(folder)
-    gpkg = write_geopackage(plan, private_dir(folder) / "routes.gpkg") if plan.routes else None
-    return Outputs(folder, plan_json or folder / "plan.json", write_tables(plan, folder),
-                   write_sheets(plan, folder, lang), write_pdfs(plan, folder, lang),
-                   write_maps(plan, folder, streets), write_gpx(plan, folder), gpkg,
-                   courier_pages=write_courier_pages(plan, folder, lang, streets),
-                   review_page=write_review_page(plan, folder, lang),
-                   notices=write_notices(plan, folder, lang))
+    pdfs = _beside(write_pdfs, plan, folder, lang)
+    try:
+        tables = write_tables(plan, folder)
+        sheets = write_sheets(plan, folder, lang)
+        maps = write_maps(plan, folder, streets)
+        gpx = write_gpx(plan, folder)
+        gpkg = write_geopackage(plan, private_dir(folder) / "routes.gpkg") if plan.routes else None
+        pages = write_courier_pages(plan, folder, lang, streets)
+        review = write_review_page(plan, folder, lang)
+        notices = write_notices(plan, folder, lang)
+    except BaseException:
+        with contextlib.suppress(BaseException):
+            pdfs()  # the sheets are finished (or have failed) before this error ends the run
+        raise
+    return Outputs(folder, plan_json or folder / "plan.json", tables, sheets, pdfs(), maps, gpx, gpkg,
+                   courier_pages=pages, review_page=review, notices=notices)
 
 
 def render_all(plan: Plan, folder: Path, lang: str = "id", streets: Streets | None = None) -> Outputs:

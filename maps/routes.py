@@ -10,8 +10,10 @@ escapes (:func:`js_string`). folium's own tooltips are JavaScript template liter
 
 branca compiles every rendered script snippet as a Jinja template once more, so ``{{ ... }}`` in
 an address would be evaluated as Python on the officer's machine (``{{ lipsum.__globals__.os... }}``)
-or, malformed, stop the drawing. No brace from the data reaches a script: :func:`js_string` and
-:func:`html_text` encode ``{`` and ``}``.
+or, malformed, stop the drawing. The elements drawn here skip that pass (:class:`Verbatim`: it was
+also most of the maps' drawing time, a compilation per marker, icon, tooltip and popup), and no
+brace from the data reaches a script either: :func:`js_string` and :func:`html_text` encode ``{``
+and ``}``.
 
 The streets around the routes (:mod:`routing.roads.streets`, from the road network) are drawn as thin
 grey lines in a pane under the routes, so the map shows the way with no tiles; named streets
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Sequence
 
 import folium
@@ -68,7 +71,84 @@ def html_text(value: str) -> str:
     return html.escape(value).replace("{", "&#123;").replace("}", "&#125;")
 
 
-class _SafeBinding(MacroElement):
+class RawHtml(Element):
+    """Markup written into the page as it is.
+
+    branca's ``Element(text)`` compiles ``text`` as a Jinja template, so ``{{ ... }}`` in it would
+    be evaluated; here the text is only ever a value.
+    """
+
+    _template = Template("{{ this.markup }}")
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self.markup = markup
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _as_jinja_returns(text: str) -> str:
+    """``text`` as a Jinja template of it renders when it holds no template syntax: every line end
+    made ``\n``, one line end at the very end dropped (Jinja's ``keep_trailing_newline=False``)."""
+    lines = _LINE_END.split(text)
+    if lines[-1] == "":
+        del lines[-1]
+    return "\n".join(lines)
+
+
+class Verbatim(MacroElement):
+    """A MacroElement whose rendered parts (header, html, script) go into the page as they are.
+
+    branca's ``MacroElement.render`` hands each part to ``Element(part)``, which compiles it as a
+    Jinja template once more before the page is drawn. Here each part is a :class:`RawHtml`, with
+    the line ends that pass would give it, so the page is the same without the compilation, and
+    nothing in a part can act as a template. folium's elements drawn on these maps take it as a
+    mixin (:class:`Marker`, :class:`DivIcon`, ...): their own ``render`` runs, then this one.
+    """
+
+    # Untyped, as branca's MacroElement.render is: it returns nothing, where Element.render says str.
+    def render(self, **kwargs):
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "You cannot render this Element if it is not in a Figure."
+        macros = self._template.module.__dict__
+        for part, target in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+            macro = macros.get(part)
+            if macro is not None:
+                target.add_child(RawHtml(_as_jinja_returns(macro(self, kwargs))), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+# folium's Marker.render takes no options where MacroElement.render takes any: mypy sees a clash.
+class Marker(folium.Marker, Verbatim):  # type: ignore[misc]
+    """folium's Marker, drawn :class:`Verbatim`, and so is the call that sets its icon."""
+
+    class SetIcon(folium.Marker.SetIcon, Verbatim):
+        pass
+
+
+class DivIcon(folium.DivIcon, Verbatim):
+    """folium's DivIcon, drawn :class:`Verbatim`."""
+
+
+class PolyLine(folium.PolyLine, Verbatim):
+    """folium's PolyLine, drawn :class:`Verbatim`."""
+
+
+class FeatureGroup(folium.FeatureGroup, Verbatim):
+    """folium's FeatureGroup, drawn :class:`Verbatim`."""
+
+
+class LayerControl(folium.LayerControl, Verbatim):
+    """folium's LayerControl, drawn :class:`Verbatim`."""
+
+
+class Map(folium.Map, Verbatim):
+    """folium's Map, drawn :class:`Verbatim`."""
+
+
+class _SafeBinding(Verbatim):
     """Content bound to its parent layer by a Leaflet ``bind*`` call, as a JSON string literal.
 
     folium's Popup and Tooltip put their text in a JavaScript template literal, where ``${...}``
@@ -103,20 +183,6 @@ class SafeTooltip(_SafeBinding):
         super().__init__("SafeTooltip", "bindTooltip", html_text(text), "{sticky: true}")
 
 
-class RawHtml(Element):
-    """Markup written into the page as it is.
-
-    branca's ``Element(text)`` compiles ``text`` as a Jinja template, so ``{{ ... }}`` in it would
-    be evaluated; here the text is only ever a value.
-    """
-
-    _template = Template("{{ this.markup }}")
-
-    def __init__(self, markup: str) -> None:
-        super().__init__()
-        self.markup = markup
-
-
 def _icon_html(inner: str, offset: tuple[int, int]) -> str:
     leg = spread_leg(offset)
     if leg is None:
@@ -126,7 +192,7 @@ def _icon_html(inner: str, offset: tuple[int, int]) -> str:
             f'transform:rotate({deg}deg)"></div>{inner}')
 
 
-class StreetLayer(MacroElement):
+class StreetLayer(Verbatim):
     """The streets (:class:`routing.roads.streets.Streets`) as thin grey lines in a pane under the routes.
 
     The data travels as a JavaScript array literal: names HTML-escaped (Leaflet writes tooltips
@@ -182,9 +248,9 @@ def _popup_html(route: Route, v: Visit) -> str:
 
 
 def _terminal(target: folium.Map | folium.FeatureGroup, point: LatLon, label: str, route: Route) -> None:
-    marker = folium.Marker((point.lat, point.lon),
-                           icon=folium.DivIcon(html=f'<div class="depot-marker">{label}</div>', icon_size=(52, 18),
-                                               icon_anchor=(26, 9), class_name="ektp-terminal"))
+    marker = Marker((point.lat, point.lon),
+                    icon=DivIcon(html=f'<div class="depot-marker">{label}</div>', icon_size=(52, 18),
+                                 icon_anchor=(26, 9), class_name="ektp-terminal"))
     marker.add_child(SafeTooltip(f"{_courier(route)} {label}"))
     marker.add_to(target)
 
@@ -198,23 +264,22 @@ def _add_route(target: folium.Map | folium.FeatureGroup, route: Route, k: int,
     if route.end is not None:
         _terminal(target, route.end, "SELESAI", route)
     if route.geometry:
-        line = folium.PolyLine([(p.lat, p.lon) for p in route.geometry], color=col, weight=4, opacity=0.8)
+        line = PolyLine([(p.lat, p.lon) for p in route.geometry], color=col, weight=4, opacity=0.8)
         line.add_child(SafeTooltip(_courier(route)))
         line.add_to(target)
     for v, (dx, dy) in zip(route.visits, offsets):
         urgent = " urgent" if any(c.urgent for c in v.cards) else ""
-        icon = folium.DivIcon(
+        icon = DivIcon(
             html=_icon_html(f'<div class="stop-marker{urgent}" style="background:{col}">{v.seq}</div>', (dx, dy)),
             icon_size=(24, 24), icon_anchor=(12 - dx, 12 - dy), class_name="ektp-stop")
-        marker = folium.Marker((v.point.lat, v.point.lon), icon=icon)
+        marker = Marker((v.point.lat, v.point.lon), icon=icon)
         marker.add_child(SafeTooltip(f"{v.seq}. {format_clock(v.arrival_s)}"))
         marker.add_child(SafePopup(_popup_html(route, v)))
         marker.add_to(target)
 
 
 def _base(plan: Plan, points: list[tuple[float, float]], banner: str, streets: Streets | None) -> folium.Map:
-    m = folium.Map(location=(plan.depot.lat, plan.depot.lon), zoom_start=14, control_scale=True,
-                   prefer_canvas=False)
+    m = Map(location=(plan.depot.lat, plan.depot.lon), zoom_start=14, control_scale=True, prefer_canvas=False)
     # Only Leaflet is needed (DivIcon markers, lines, popups, layer control), and it is inlined:
     # couriers open these pages on phones with weak signal. Tiles still load when online.
     m.default_js = []
@@ -227,9 +292,9 @@ def _base(plan: Plan, points: list[tuple[float, float]], banner: str, streets: S
         root.html.add_child(RawHtml(banner_html))  # type: ignore[attr-defined]
     if isinstance(root, Figure):
         root.title = html_text(plan.office_name)
-    depot = folium.Marker((plan.depot.lat, plan.depot.lon),
-                          icon=folium.DivIcon(html='<div class="depot-marker">KANTOR</div>', icon_size=(52, 18),
-                                              icon_anchor=(26, 9), class_name="ektp-depot"))
+    depot = Marker((plan.depot.lat, plan.depot.lon),
+                   icon=DivIcon(html='<div class="depot-marker">KANTOR</div>', icon_size=(52, 18),
+                                icon_anchor=(26, 9), class_name="ektp-depot"))
     if streets is not None and len(streets):
         m.add_child(StreetLayer(streets))
     depot.add_child(SafeTooltip("Kantor Dispendukcapil"))
@@ -266,8 +331,8 @@ def overview_map(plan: Plan, banner: str = "", streets: Streets | None = None) -
     for k, route in enumerate(plan.routes):
         offsets, at = every[at:at + len(route.visits)], at + len(route.visits)
         # Leaflet's layer control writes the name as HTML; folium writes it into the script as JSON.
-        group = folium.FeatureGroup(name=html_text(f"{_courier(route)} ({len(route.visits)} stop)"))
+        group = FeatureGroup(name=html_text(f"{_courier(route)} ({len(route.visits)} stop)"))
         _add_route(group, route, k, offsets)
         group.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    LayerControl(collapsed=False).add_to(m)
     return m.get_root().render()

@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 import pytest
+from branca.element import MacroElement
 from conftest import (
     MONDAY,
     SHARED,
@@ -23,7 +24,7 @@ from conftest import (
 )
 
 from maps.render import render_all
-from maps.routes import colour, courier_map, js_string, overview_map
+from maps.routes import Verbatim, colour, courier_map, js_string, overview_map
 from maps.sheets import MAX_CHARS, render_sheet
 from routing.config import DEFAULT_SPEEDS_KPH, Settings
 from routing.files import safe_filename
@@ -238,6 +239,31 @@ def test_no_brace_from_the_data_reaches_a_script():
     assert "{{ lipsum" not in page and "{%" not in page and "{#" not in page
     # As HTML character references inside the JSON strings: popups, tooltips and layer names, both maps.
     assert page.count("\\u0026#123;\\u0026#123; lipsum") >= 5
+
+
+def test_maps_are_what_brancas_own_rendering_draws(monkeypatch):
+    """Verbatim only skips branca's second Jinja pass over rendered parts: with branca's own
+    MacroElement.render the pages are the same, but for the elements' random ids."""
+    text = "Jl. <b>'x'</b> & \u2028 {{ 7*7 }} `${x}`"
+    plan = hand_plan({"K01": [[card(1, address=text, urgent=True)], [card(2)], [card(3)]],
+                      "K02": [[card(4, nama=text)], [card(5)]]})
+    route = plan.routes[0]
+    at_one_point = tuple(dataclasses.replace(v, point=route.visits[0].point) for v in route.visits)
+    plan = dataclasses.replace(plan, routes=(dataclasses.replace(route, visits=at_one_point), plan.routes[1]))
+    depot = plan.depot
+    streets = Streets((Street((depot, LatLon(depot.lat + 0.003, depot.lon + 0.003)), name=text),
+                       Street((depot, LatLon(depot.lat + 0.002, depot.lon)))))
+
+    def pages():
+        return [*(courier_map(plan, r, k, text, streets) for k, r in enumerate(plan.routes)),
+                overview_map(plan, text, streets)]
+
+    ours = pages()
+    monkeypatch.setattr(Verbatim, "render", MacroElement.render)
+    theirs = pages()
+    ids = re.compile(r"[0-9a-f]{32}")
+    assert [ids.sub("ID", p) for p in ours] == [ids.sub("ID", p) for p in theirs]
+    assert all("spread-leg" in p and "ektpStreets" in p for p in ours[:1] + ours[2:])
 
 
 def test_js_string_leaves_nothing_that_ends_a_script_or_a_literal():

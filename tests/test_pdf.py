@@ -5,16 +5,24 @@ import json
 import os
 import re
 import stat
+from dataclasses import replace
 
 import pypdf
 import pytest
 from conftest import MONDAY, card, hand_plan, nik_for, records_csv, run_cli, sengon_rows, village_rows
+from fpdf.enums import MethodReturnValue
+from fpdf.fonts import FontFace
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from maps.pdf import route_pdf
+from maps.navigation import navigation_url
+from maps.pdf import _COLUMNS, _WIDTHS, QR_MASK, _SheetPDF, qr_code, qr_image, route_pdf, route_pdfs
 from maps.render import render_all
-from maps.sheets import MAX_CHARS
+from maps.sheets import MAX_CHARS, blocks, precision_label, rw_rt
+from routing.clock import format_clock
 from routing.config import Settings
 from routing.nik import mask
+from routing.outcomes import legend
 from routing.pipeline import plan_day
 from routing.records import read_records
 
@@ -190,3 +198,167 @@ def test_courier_pdfs_are_their_pages_of_all_pdf_numbered_from_one(tmp_path, dem
         assert links == [f"https://www.google.com/maps/dir/?api=1&destination={v.point.lat:.6f},{v.point.lon:.6f}"
                          "&travelmode=two-wheeler" for v in route.visits]
         assert reader.metadata.title == "Lembar Rute Pengantaran e-KTP"
+
+
+def varied_plan():
+    """Two couriers: doors searched for in a desa under a heading, a household continued on more
+    rows, a cut address, long names that wrap, urgent cards, a stop far from the road, phones."""
+    long_name = "Siti Nur Aisyah binti Haji Abdul Rahman Wahid"
+    k01 = [household(1, 1, nama=long_name, urgent=True, telepon="0812 3456 7890"),
+           household(25, 10, nama="Santri Pondok Pesantren Darul Ulum"),
+           [card(40, address="Jl. Raya Sengon Gang Mawar " * 200)],
+           *[[card(50 + k, nama=f"Warga {k} {'panjang ' * (k % 4)}", desa="Sengon", rw="002", rt=f"00{k}",
+                   address=f"Dusun Sengon RT 00{k}/RW 002, Desa Sengon")] for k in range(6)],
+           *[household(1, 60 + k) for k in range(12)]]
+    plan = hand_plan({"K01": k01, "K02": [household(2, 200, telepon="0857 1234 5678"), household(1, 210)]})
+    route = plan.routes[0]
+    visits = tuple(replace(v, precision="desa" if 3 <= v.seq - 1 < 9 else v.precision,
+                           snap_m=400 if v.seq == 2 else v.snap_m) for v in route.visits)
+    return replace(plan, routes=(replace(route, visits=visits), *plan.routes[1:]))
+
+
+class _TableSheet(_SheetPDF):
+    """The sheet as fpdf2's table() drew it before the table was laid out in maps/pdf.py."""
+
+    def route_section(self, route):
+        self.route = route
+        self.add_page()
+        first = self.page_no()
+        L = self.L
+        heads = (L["no"], L["eta"], L["name"], L["nik"], L["address"], L["n_cards"], L["precision"], L["phone"],
+                 L["received"], L["outcome"], "QR")
+        boxes = "\n".join(" ".join(f"\u2610 {c}" for c, _ in legend(self.lang)[k:k + 3]) for k in (0, 3))
+        self.set_font("DejaVu", "", 8)
+        with self.table(col_widths=tuple(_WIDTHS.values()), line_height=4, padding=1, first_row_as_headings=True,
+                        headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
+                        repeat_headings=1, v_align="TOP", text_align="LEFT") as table:
+            table.row(heads)
+            searched = [b for b in blocks(route, self.lang) if b.heading]
+            heading_at = {b.visits[0].seq: b.heading for b in searched}
+            in_search = {v.seq for b in searched for v in b.visits}
+            for v in route.visits:
+                if v.seq in heading_at:
+                    table.row().cell(self.fit(heading_at[v.seq], "address")[0], colspan=len(heads),
+                                     style=FontFace(emphasis="BOLD", fill_color=(244, 244, 244)))
+                for k, (names, niks, phones) in enumerate(self.household_rows(v)):
+                    if k:
+                        table.row([str(v.seq), "", names, niks, f"({L['continued']} {L['no']} {v.seq})", "", "",
+                                   phones, "", "", ""])
+                        continue
+                    row = table.row()
+                    for text in (str(v.seq), format_clock(v.arrival_s), names, niks):
+                        row.cell(text)
+                    address, _ = self.fit(v.cards[0].address, "address")
+                    if v.seq in in_search and rw_rt(v):
+                        address = f"{rw_rt(v)}\n{address}"
+                    row.cell(address + (f"\n{v.snap_m} m {L['snap']}" if v.snap_m > self.plan.snap_warn_m else ""))
+                    for text in (str(len(v.cards)), self.fit(precision_label(v, self.lang), "precision")[0], phones,
+                                 "", boxes):
+                        row.cell(text)
+                    row.cell(img=qr_image(navigation_url(v)), img_fill_width=True, link=navigation_url(v))
+        self.sign_off(route, first)
+
+
+#: A PDF literal string (the glyph ids of a text, in the order the font subset was filled).
+_GLYPHS = re.compile(rb"\((?:\\.|[^\\()])*\)")
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_table_is_drawn_as_fpdf2s_table_drew_it(lang):
+    """Same pages, same text on each, and the same drawing operations at the same places (frames,
+    fills, images, links, text positions); only the glyph ids inside the text strings may differ,
+    as the font subset is filled in another order."""
+    plan = varied_plan()
+    ours = pypdf.PdfReader(io.BytesIO(route_pdf(plan, list(plan.routes), lang)))
+    table = _TableSheet(plan, lang, "")
+    for r in plan.routes:
+        table.route_section(r)
+    theirs = pypdf.PdfReader(io.BytesIO(bytes(table.output())))
+    assert len(ours.pages) == len(theirs.pages) >= 3
+    for a, b in zip(ours.pages, theirs.pages, strict=True):
+        assert a.extract_text() == b.extract_text()
+        assert _GLYPHS.sub(b"()", a.get_contents().get_data()) == _GLYPHS.sub(b"()", b.get_contents().get_data())
+        assert [x.get_object()["/Rect"] for x in a.get("/Annots", [])] == \
+               [x.get_object()["/Rect"] for x in b.get("/Annots", [])]
+
+
+def test_every_qr_code_reads_as_its_stops_navigation_link():
+    """Decoded by an independent reader (zxing-cpp): each page shows exactly the codes of the
+    links on it, and the day's codes are every stop's navigation link (QR_MASK changes no content)."""
+    import zxingcpp
+
+    plan = varied_plan()
+    _, whole = route_pdfs(plan, list(plan.routes))
+    seen = set()
+    for page in pypdf.PdfReader(io.BytesIO(whole)).pages:
+        links = {a.get_object()["/A"]["/URI"] for a in page.get("/Annots", [])}
+        codes = [r.text for im in page.images for r in zxingcpp.read_barcodes(im.image)]
+        assert len(codes) == len(page.images) and set(codes) == links
+        seen |= links
+    assert seen == {navigation_url(v) for r in plan.routes for v in r.visits}
+    assert all(qr_code(u).mask == QR_MASK for u in seen)
+
+
+def test_every_card_name_and_masked_nik_is_printed():
+    plan = varied_plan()
+    flat = re.sub(r"\s+", " ", pdf_text(route_pdf(plan, list(plan.routes)))[1])
+    for c in (c for r in plan.routes for v in r.visits for c in v.cards):
+        assert re.sub(r"\s+", " ", c.nama).strip() in flat and mask(c.nik) in flat and c.nik not in flat
+
+
+def test_long_address_wraps_inside_its_column(measuring_sheet):
+    """Every line of a long address starts at the column's padding and fits the column."""
+    words = "Jl. Raya Sengon Gang Mawar Nomor 12 RT 003 RW 002 Dusun Sengon Kidul Desa Sengon Kecamatan Jombang"
+    plan = hand_plan({"K01": [[card(1, address=words)], household(1, 2)]})
+    data = route_pdf(plan, list(plan.routes))
+    sheet = measuring_sheet
+    sheet.set_font("DejaVu", "", 8)
+    column = _COLUMNS.index("address")
+    left, width = sheet.col_x[column], sheet.col_widths[column]
+    lines = []
+
+    def visit(text, cm, tm, font, size):
+        x = tm[4] / sheet.k
+        if text.strip() and left <= x < left + width:
+            lines.append((x, text))
+
+    pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text(visitor_text=visit)
+    drawn = [(x, t.strip()) for x, t in lines if t.split()[0] in words.split()][:-1]  # the next stop's last
+    assert len(drawn) == 3 and " ".join(t for _, t in drawn) == words
+    for x, text in drawn:
+        assert x == pytest.approx(left + 1, abs=0.01)
+        assert sheet.get_string_width(text) <= width - 2
+
+
+@pytest.fixture(scope="module")
+def measuring_sheet():
+    """One sheet to measure text with (an FPDF keeps its font files open until its output)."""
+    sheet = _SheetPDF(hand_plan({"K01": [household(1)]}), "id", "")
+    sheet.add_page()
+    yield sheet
+    sheet.output()
+
+
+_TEXT = st.lists(st.sampled_from(list("aW .,-/\u00e9\u2610\n") + ["  ", "Gang ", "RT 003/RW 002", "\r\n"]),
+                 max_size=60).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_TEXT, column=st.sampled_from(range(len(_COLUMNS) - 1)), bold=st.booleans())
+def test_wrap_gives_fpdf2s_own_lines(measuring_sheet, text, column, bold):
+    """Wrapping once with string widths gives the lines fpdf2's multi_cell breaks the text into."""
+    sheet = measuring_sheet
+    sheet.set_font("DejaVu", "B" if bold else "", 8)
+    for width in (sheet.col_widths[column], _WIDTHS[_COLUMNS[column]]):
+        got = sheet.wrap(text, width)
+        assert list(got) == sheet.multi_cell(width, 4, text, padding=1, dry_run=True, output=MethodReturnValue.LINES)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(words=st.lists(st.sampled_from(["Gang", "Mawar", "RT 003/RW 002,", "Dusun", "W" * 30, "\n", "Sengon Kidul"]),
+                      max_size=250), column=st.sampled_from(["address", "precision"]))
+def test_cut_is_fit_without_counting_lines(measuring_sheet, words, column):
+    sheet = measuring_sheet
+    sheet.set_font("DejaVu", "", 8)
+    text = " ".join(words)
+    assert sheet.cut(text, column) == sheet.fit(text, column)[0]

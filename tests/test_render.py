@@ -12,10 +12,12 @@ import pypdf
 import pytest
 from conftest import XSS, card, hand_plan, nik_for
 
+from maps import render
 from maps.courier_page import courier_page
 from maps.pdf import route_pdf
 from maps.render import write_plan_json
 from maps.sheets import render_sheet
+from routing.errors import InputError
 from routing.files import guard_cell
 from routing.plan import read_plan
 
@@ -116,3 +118,51 @@ def test_a_stop_is_flagged_by_the_plans_snap_warning_distance(tmp_path, meta, fl
     assert ("60 m dari jalan" in sheet) is flagged
     assert ("60 m dari jalan" in pdf) is flagged
     assert [s["snap_m"] for s in stops] == [0, 60 if flagged else 0]
+
+
+def _pdf_pages(path):
+    return [page.extract_text() for page in pypdf.PdfReader(path).pages]
+
+
+def test_pdf_sheets_drawn_beside_are_the_same(tmp_path, monkeypatch):
+    """Where no other thread runs, draw() hands the PDF sheets to a forked process: the same files
+    as when they are drawn in this one."""
+    plan = hand_plan({"K01": [[card(1)], [card(2), card(3)]], "K02": [[card(4)]]})
+    monkeypatch.setattr(render.threading, "active_count", lambda: 2)  # as under a progress bar: here
+    here = render.render_all(plan, tmp_path / "here")
+    monkeypatch.setattr(render.threading, "active_count", lambda: 1)
+    forked = []
+    real = render.multiprocessing.get_context
+
+    def spy(method):
+        forked.append(method)
+        return real(method)
+
+    monkeypatch.setattr(render.multiprocessing, "get_context", spy)
+    beside = render.render_all(plan, tmp_path / "beside")
+    assert forked == ["fork"]
+    assert [p.name for p in beside.pdfs] == [p.name for p in here.pdfs] == ["K01.pdf", "K02.pdf", "all.pdf"]
+    for a, b in zip(here.pdfs, beside.pdfs):
+        assert _pdf_pages(a) == _pdf_pages(b)
+        assert stat.S_IMODE(os.stat(b).st_mode) == 0o600
+
+
+def test_an_error_drawing_pdfs_beside_is_raised_here(tmp_path, monkeypatch):
+    def fail(plan, folder, lang="id"):
+        raise InputError(f"{folder}/sheets/K01.pdf: disk full")
+
+    monkeypatch.setattr(render.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(render, "write_pdfs", fail)
+    with pytest.raises(InputError, match="K01.pdf: disk full"):
+        render.render_all(hand_plan({"K01": [[card(1)]]}), tmp_path / "out")
+
+
+def test_an_error_drawing_here_waits_for_the_pdfs_beside(tmp_path, monkeypatch):
+    def fail(plan, folder, streets=None):
+        raise InputError(f"{folder}/maps/K01.html: disk full")
+
+    monkeypatch.setattr(render.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(render, "write_maps", fail)
+    with pytest.raises(InputError, match="K01.html: disk full"):
+        render.render_all(hand_plan({"K01": [[card(1)]]}), tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out" / "sheets").glob("*.pdf")) == ["K01.pdf", "all.pdf"]
