@@ -1,6 +1,7 @@
 """The courier's offline page in a real headless Chromium, network blocked, and its file in the ledger."""
 
 import dataclasses
+import datetime as dt
 import json
 import os
 import re
@@ -563,4 +564,63 @@ def test_a_late_fix_never_lands_on_an_outcome_tapped_again_or_undone(browser, le
     assert set(rows) == {c.nik for c in a.cards}
     assert all(r["outcome"] == "AT" and r["lat"] == "-7.5300000" and r["recipient"] == "" for r in rows.values())
     assert not errors
+    context.close()
+
+
+#: Hands the page's Leaflet map to the test: Leaflet is inlined, so ``L.map`` is wrapped when first read.
+_CATCH_MAP = """
+(function () {
+  var real, wrapped = false;
+  Object.defineProperty(window, "L", {configurable: true, set: function (v) { real = v; },
+    get: function () {
+      if (real && real.map && !wrapped) {
+        wrapped = true;
+        var make = real.map;
+        real.map = function () { var m = make.apply(this, arguments); window.__map = m; return m; };
+      }
+      return real;
+    }});
+})();
+"""
+
+
+def test_a_hostile_street_name_is_text_in_the_courier_pages_tooltip(browser, ledger_day, tmp_path):
+    from routing.geo import LatLon
+    from routing.roads.streets import Street, Streets
+
+    plan = read_plan(ledger_day[2] / "plan.json")
+    route = plan.routes[0]
+    p = route.visits[0].point
+    streets = Streets((Street((p, LatLon(p.lat + 0.001, p.lon + 0.001)), HOSTILE),))
+    path = tmp_path / "K01.html"
+    path.write_text(courier_page(plan, route, "id", streets), encoding="utf-8")
+    context = browser.new_context()
+    context.add_init_script(_CATCH_MAP)
+    page, errors, dialogs, _ = open_offline_page(context, path)
+    opened = page.evaluate("(function () { var n = 0; window.__map._ektpStreets.eachLayer(function (l) {"
+                           " if (l.getTooltip()) { l.openTooltip(l.getLatLngs()[0]); n += 1; } }); return n; })()")
+    assert opened == 1
+    assert page.locator(".leaflet-tooltip").text_content() == HOSTILE
+    assert page.locator("img[src=x], [onerror], #map script").count() == 0
+    assert not errors and not dialogs
+    context.close()
+
+
+def test_outcomes_of_one_date_never_show_on_the_page_of_another(browser, ledger_day, tmp_path):
+    """The same courier and the same cards planned on two dates: the phone keeps each date apart
+    (the storage key holds the plan's date)."""
+    plan = read_plan(ledger_day[2] / "plan.json")
+    route = plan.routes[0]
+    visit = route.visits[0]
+    later = dataclasses.replace(plan, date=plan.date + dt.timedelta(days=1))
+    (tomorrow,) = [q for q in write_courier_pages(later, tmp_path) if q.stem == route.courier_id]
+    context = browser.new_context(accept_downloads=True)
+    page, errors, _, _ = open_offline_page(context, ledger_day[2] / "kurir" / f"{route.courier_id}.html")
+    stop(page, visit.seq).locator("button[data-code=TR]").click()
+    stop(page, visit.seq).locator(".status").filter(has_text="TR").wait_for(timeout=5000)
+    page.close()
+    page, errors2, _, _ = open_offline_page(context, tomorrow)
+    assert stop(page, visit.seq).locator(".status").inner_text() == ""
+    assert page.locator("section.stop.failed, section.stop.delivered, #elsewhere .elsewhere-card").count() == 0
+    assert not errors and not errors2
     context.close()
