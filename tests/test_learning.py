@@ -1,15 +1,13 @@
 """Outcomes that teach the plan: positions kept with outcomes, households located where they were
 delivered, the officer told of far-off planned locations. Real SQLite, real CLI processes, real solves."""
 
-import csv
 import datetime as dt
 import json
 import shutil
 
 import pytest
-from conftest import GAZ, MONDAY, nik_for, outcomes_csv, rec, records_csv, run_cli
+from conftest import GAZ, MONDAY, nik_for, outcomes_csv, page_results_csv, rec, records_csv, run_cli
 
-from maps.courier_page import RESULT_COLUMNS
 from routing.errors import InputError
 from routing.geo import LatLon, haversine_m
 from routing.geocode import locate
@@ -48,17 +46,6 @@ def fix(point, accuracy=10.0, at="2026-11-30T09:00", kk="3517090101269999", nik=
     """One delivered card's position, as the ledger reads it back."""
     when = dt.datetime.fromisoformat(at)
     return Fix(nik, kk, address, point, accuracy, when, when.date(), courier, planned, event)
-
-
-def page_file(path, rows):
-    """A results file as the courier's page writes it (BOM, its columns)."""
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        f.write("\ufeff")
-        w = csv.DictWriter(f, fieldnames=RESULT_COLUMNS)
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: r.get(k, "") for k in RESULT_COLUMNS})
-    return path
 
 
 def gps(nik, outcome, point, accuracy, recipient="", time="09:15:00", note="", courier="K01"):
@@ -129,7 +116,7 @@ def test_migration_from_schema_2_keeps_data(tmp_path):
 def test_two_files_at_once_and_the_same_file_twice(day1, ledger, tmp_path):
     tmp, _, plan = day1
     visits = visits_by_nik(plan)
-    k01 = page_file(tmp_path / "hasil_K01_2026-11-30.csv",
+    k01 = page_results_csv(tmp_path / "hasil_K01_2026-11-30.csv",
                     [gps(nik_for(1), "DT", DOOR_1, 12, recipient="Siti Aminah"),
                      gps(nik_for(3), "TR", DOOR_4, 9, note="pagar dikunci")])
     typed = outcomes_csv(tmp_path / "hasil_kantor.csv", [(nik_for(5), "DT", "Yuli", "10:40")])
@@ -164,7 +151,7 @@ def test_two_files_at_once_and_the_same_file_twice(day1, ledger, tmp_path):
 
 
 def test_a_bad_position_refuses_its_row_with_one_line(ledger, tmp_path):
-    bad = page_file(tmp_path / "hasil_K01_2026-11-30.csv",
+    bad = page_results_csv(tmp_path / "hasil_K01_2026-11-30.csv",
                     [gps(nik_for(1), "DT", DOOR_1, 12, recipient="Siti") | {"lat": "91.5"},
                      gps(nik_for(2), "DT", DOOR_1, 12, recipient="Budi") | {"lon": "<script>alert(1)</script>"},
                      gps(nik_for(3), "TR", DOOR_1, 12) | {"accuracy_m": "-5"},
@@ -187,7 +174,7 @@ def test_a_bad_position_refuses_its_row_with_one_line(ledger, tmp_path):
         assert led.counts()["planned"] == 4 and led.counts()["failed"] == 1
         # A file with refused rows is not remembered: once fixed, it can be given again.
         assert led.db.execute("SELECT count(*) FROM outcome_files").fetchone()[0] == 0
-    fixed = page_file(bad, [gps(nik_for(1), "DT", DOOR_1, 12, recipient="Siti"), gps(nik_for(5), "TR", DOOR_4, 8)])
+    fixed = page_results_csv(bad, [gps(nik_for(1), "DT", DOOR_1, 12, recipient="Siti"), gps(nik_for(5), "TR", DOOR_4, 8)])
     again = run_cli("outcomes", fixed, "--db", ledger, "--date", MONDAY.isoformat(), cwd=tmp_path)
     assert again.returncode == 0 and "1 outcomes recorded, 1 already recorded, 0 refused" in again.stdout
 
@@ -198,7 +185,7 @@ def test_a_delivery_teaches_the_household_and_failed_cards_return(day1, ledger, 
     planned_1 = LatLon(v1[nik_for(1)]["lat"], v1[nik_for(1)]["lon"])
     assert v1[nik_for(1)]["precision"] == "dusun" and 400 < haversine_m(planned_1, DOOR_1) < 700
     assert haversine_m(LatLon(v1[nik_for(4)]["lat"], v1[nik_for(4)]["lon"]), DOOR_4) < 300
-    results = page_file(tmp_path / "hasil_K01_2026-11-30.csv", [
+    results = page_results_csv(tmp_path / "hasil_K01_2026-11-30.csv", [
         gps(nik_for(1), "DT", DOOR_1, 20, recipient="Siti Aminah"),         # accurate: teaches, far from plan
         gps(nik_for(2), "DT", DOOR_1, 80, recipient="Budi Santoso"),        # 80 m: does not teach
         gps(nik_for(3), "TR", LatLon(-7.5700, 112.2200), 6),                # failed: never teaches
@@ -358,7 +345,7 @@ def test_one_position_for_many_households_teaches_none_and_changes_no_learned_po
     with Ledger(db) as led:
         out_for_delivery(led, MONDAY, [nik_for(100 + 2 * k) for k in range(3)])
         out_for_delivery(led, TUESDAY, [nik_for(200 + k) for k in range(30)], courier="K07")
-    first = page_file(tmp_path / "hasil_K01_2026-11-30.csv",
+    first = page_results_csv(tmp_path / "hasil_K01_2026-11-30.csv",
                       [gps(nik_for(100 + 2 * k), "DT", doors[k], 6, recipient="W") for k in range(3)])
     assert run_cli("outcomes", first, "--db", db, "--date", MONDAY.isoformat(), cwd=tmp_path).returncode == 0
     with Ledger(db) as led:
@@ -373,7 +360,7 @@ def test_one_position_for_many_households_teaches_none_and_changes_no_learned_po
         led.import_batch(read_records(records_csv(tmp_path / "more.csv", [alone])), b"more", MONDAY)
         led.db.execute("UPDATE cards SET state = 'planned' WHERE nik = ?", (nik_for(300),))
         out_for_delivery(led, TUESDAY, [nik_for(300)], courier="K07")
-    results = page_file(tmp_path / "hasil_K07_2026-12-01.csv",
+    results = page_results_csv(tmp_path / "hasil_K07_2026-12-01.csv",
                         poison + [gps(nik_for(300), "DT", DOOR_4, 8, recipient="Dewi", courier="K07")])
     done = run_cli("outcomes", results, "--db", db, "--date", TUESDAY.isoformat(), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -397,7 +384,7 @@ def test_a_delivery_4_km_from_the_desa_point_teaches_nothing(day1, ledger, tmp_p
     planned_1 = LatLon(v[nik_for(1)]["lat"], v[nik_for(1)]["lon"])
     assert v[nik_for(1)]["precision"] == "dusun"
     away = metres_from(planned_1, 4000)
-    results = page_file(tmp_path / "hasil_K01_2026-11-30.csv", [
+    results = page_results_csv(tmp_path / "hasil_K01_2026-11-30.csv", [
         gps(nik_for(1), "DT", away, 10, recipient="Siti Aminah"),
         gps(nik_for(4), "DT", DOOR_4, 15, recipient="Dewi Lestari")])
     done = run_cli("outcomes", results, "--db", ledger, "--date", MONDAY.isoformat(), cwd=tmp_path)
@@ -414,7 +401,7 @@ def test_a_delivery_4_km_from_the_desa_point_teaches_nothing(day1, ledger, tmp_p
 
 @pytest.mark.parametrize("outcome, accuracy", [("AT", 5), ("TR", 5), ("PA", 5), ("DT", 0), ("DT", 51)])
 def test_only_a_delivery_with_a_plausible_position_teaches(day1, ledger, demo_files, tmp_path, outcome, accuracy):
-    results = page_file(tmp_path / "hasil_K01_2026-11-30.csv", [
+    results = page_results_csv(tmp_path / "hasil_K01_2026-11-30.csv", [
         gps(nik_for(1), outcome, DOOR_1, accuracy, recipient="Siti Aminah" if outcome == "DT" else "")])
     done = run_cli("outcomes", results, "--db", ledger, "--date", MONDAY.isoformat(), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -429,7 +416,7 @@ def test_only_a_delivery_with_a_plausible_position_teaches(day1, ledger, demo_fi
 
 def _taught_then_planned(ledger, demo_files, tmp_path, *between):
     """Household 1 delivered at DOOR_1 on day 1; ``between`` commands run; day 2 planned with a new card of it."""
-    results = page_file(tmp_path / "hasil_K01_2026-11-30.csv", [gps(nik_for(1), "DT", DOOR_1, 8, recipient="Siti")])
+    results = page_results_csv(tmp_path / "hasil_K01_2026-11-30.csv", [gps(nik_for(1), "DT", DOOR_1, 8, recipient="Siti")])
     assert run_cli("outcomes", results, "--db", ledger, "--date", MONDAY.isoformat(), cwd=tmp_path).returncode == 0
     for args in between:
         done = run_cli(*args, cwd=tmp_path)
