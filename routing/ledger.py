@@ -131,6 +131,18 @@ MIGRATIONS: tuple[str, ...] = (
         id INTEGER PRIMARY KEY, household TEXT NOT NULL, last_event INTEGER NOT NULL, at TEXT NOT NULL);
     CREATE INDEX forgotten_household ON forgotten(household);
     """,
+    # 6: the plan's clock, to be checked against the field. Planned events keep when the plan has the
+    # courier arrive (``planned_s``, seconds after midnight of ``day``), the planned ride into the stop
+    # from the one before (``travel_s``, ``distance_m``) and the planned time at the door
+    # (``service_s``), and how many cards the stop holds (``stop_cards``).
+    """
+    ALTER TABLE events ADD COLUMN planned_s INTEGER CHECK (planned_s BETWEEN 0 AND 86400);
+    ALTER TABLE events ADD COLUMN travel_s INTEGER CHECK (travel_s >= 0);
+    ALTER TABLE events ADD COLUMN distance_m INTEGER CHECK (distance_m >= 0);
+    ALTER TABLE events ADD COLUMN service_s INTEGER CHECK (service_s >= 0);
+    ALTER TABLE events ADD COLUMN stop_cards INTEGER CHECK (stop_cards >= 1);
+    CREATE INDEX events_day ON events(day, state);
+    """,
 )
 
 def _now() -> str:
@@ -445,8 +457,8 @@ class Ledger:
         return tuple(keys)
 
     def record_plan(self, plan: Plan) -> int:
-        """Mark planned cards ``planned`` (courier, stop, where the stop was put); unassigned ones keep
-        their state, with an event."""
+        """Mark planned cards ``planned`` (courier, stop, where the stop was put, and the plan's clock:
+        arrival, ride in, time at the door); unassigned ones keep their state, with an event."""
         now, day = _now(), plan.date.isoformat()
         n = 0
         with self._transaction():
@@ -462,9 +474,11 @@ class Ledger:
                             "ORDER BY id DESC LIMIT 1)))", (now, c.nik, day))
                         if cur.rowcount:
                             self.db.execute("INSERT INTO events(nik, at, day, state, courier_id, stop_seq, lat, lon, "
-                                            "precision) VALUES (?, ?, ?, 'planned', ?, ?, ?, ?, ?)",
+                                            "precision, planned_s, travel_s, distance_m, service_s, stop_cards) "
+                                            "VALUES (?, ?, ?, 'planned', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                             (c.nik, now, day, route.courier_id, v.seq, v.point.lat, v.point.lon,
-                                             v.precision))
+                                             v.precision, v.arrival_s, v.travel_s, v.distance_m, v.service_s,
+                                             len(v.cards)))
                             n += 1
             for u in plan.unassigned:
                 self.db.execute("INSERT INTO events(nik, at, day, state, reason) "

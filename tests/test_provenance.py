@@ -292,3 +292,16 @@ def test_refusal_lines_are_capped_with_a_count(db, tmp_path):
     done, lines = outcomes(tmp_path, f, "--db", db)
     assert done.returncode == 4 and len(lines) == 21
     assert lines[-1] == f"{f}: ... and 280 more rows refused" and "300 refused" in done.stdout
+
+
+def test_a_recorded_plan_keeps_its_clock_per_card(db):
+    """Each planned card keeps the plan's arrival, the ride in and the time at the door (migration 6):
+    what plan-against-fact and calibration compare the field with."""
+    with Ledger(db) as led:
+        stored = {r[0]: r[1:] for r in led.db.execute(
+            "SELECT nik, courier_id, stop_seq, planned_s, travel_s, distance_m, service_s, stop_cards "
+            "FROM events WHERE state = 'planned'")}
+    for route in PLAN.routes:
+        for v in route.visits:
+            assert stored[v.cards[0].nik] == (route.courier_id, v.seq, v.arrival_s, v.travel_s, v.distance_m,
+                                              v.service_s, len(v.cards))
