@@ -439,3 +439,22 @@ def unchecked_id(route: Route, courier_id: str) -> Route:
     """
     object.__setattr__(route, "courier_id", courier_id)
     return route
+
+
+def check_timeline(p, sol):
+    """Recompute every route in exact integers: travel and service fit between consecutive starts."""
+    for v, route in enumerate(sol.routes):
+        shift = p.vehicles[v].shift
+        if not route:
+            continue
+        assert shift.start_s <= sol.starts_s[v]
+        prev, t = 0, sol.starts_s[v]
+        for stop in route:
+            assert stop.arrival_s >= t + int(p.travel_s[prev, stop.location])
+            t, prev = stop.arrival_s + p.service_s[stop.location], stop.location
+            if shift.break_start_s is not None:  # no delivery during the break
+                assert t <= shift.break_start_s or stop.arrival_s >= shift.break_end_s
+        back = t + int(p.travel_s[prev, 0])
+        if shift.break_start_s is not None and t <= shift.break_start_s < back:
+            back += shift.break_s
+        assert back <= sol.ends_s[v] <= shift.end_s

@@ -19,7 +19,7 @@ from routing.solver.decompose import (
 from routing.solver.problem import Problem, Solution, Stop, Vehicle
 from routing.solver.solve import solve, solve_portfolio
 from routing.solver.split import applies, best_split, ride_end, serve_start, split
-from tests.test_solve import check_timeline
+from conftest import check_timeline
 
 
 def clustered_problem(n=60, couriers=6, seed=3, service=900):

@@ -4,6 +4,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from conftest import check_timeline
 
 from routing.clock import Shift
 from routing.config import FRIDAY, MON_THU
@@ -19,25 +20,6 @@ def grid_problem(n=40, couriers=3, shift=MON_THU, service=300, urgent=(), seed=1
     pen = [0] + [penalty * (100 if i in urgent else 1) for i in range(1, n + 1)]
     return Problem(travel, (0,) + (service,) * n, tuple(pen),
                    tuple(Vehicle(f"K{v + 1:02d}", shift) for v in range(couriers)), 3600, (-1,) * (n + 1))
-
-
-def check_timeline(p, sol):
-    """Recompute every route in exact integers: travel and service fit between consecutive starts."""
-    for v, route in enumerate(sol.routes):
-        shift = p.vehicles[v].shift
-        if not route:
-            continue
-        assert shift.start_s <= sol.starts_s[v]
-        prev, t = 0, sol.starts_s[v]
-        for stop in route:
-            assert stop.arrival_s >= t + int(p.travel_s[prev, stop.location])
-            t, prev = stop.arrival_s + p.service_s[stop.location], stop.location
-            if shift.break_start_s is not None:  # no delivery during the break
-                assert t <= shift.break_start_s or stop.arrival_s >= shift.break_end_s
-        back = t + int(p.travel_s[prev, 0])
-        if shift.break_start_s is not None and t <= shift.break_start_s < back:
-            back += shift.break_s
-        assert back <= sol.ends_s[v] <= shift.end_s
 
 
 def test_all_stops_planned_within_shift_and_break():

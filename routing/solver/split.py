@@ -90,10 +90,10 @@ def split(problem: Problem, tour: Sequence[int]) -> tuple[list[list[int]], int] 
     return routes[::-1], int(best[n])
 
 
-def best_split(problem: Problem, tour: Sequence[int]) -> list[list[int]] | None:
-    """:func:`split` at :data:`ROTATIONS` rotations of the tour, both ways round; the cheapest routes."""
+def best_split(problem: Problem, tour: Sequence[int], rotations: int = ROTATIONS) -> list[list[int]] | None:
+    """:func:`split` at ``rotations`` rotations of the tour, both ways round; the cheapest routes."""
     found = None
-    step = max(1, len(tour) // ROTATIONS)
+    step = max(1, len(tour) // max(1, rotations))
     for r in range(0, len(tour), step):
         turned = list(tour[r:]) + list(tour[:r])
         for candidate in (turned, turned[::-1]):
