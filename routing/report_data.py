@@ -255,12 +255,14 @@ def _urgent(ledger: Ledger, asof: dt.date) -> tuple[UrgentCard, ...]:
 
 
 def _couriers_and_desa(ledger: Ledger, period: Period) -> tuple[tuple[CourierRow, ...], tuple[DesaRow, ...]]:
-    # Each live outcome with the arrival of the card's latest plan of that day before it.
+    # Each live outcome with the arrival of the card's latest plan of that day before it. The unary
+    # ``+`` keeps SQLite off the (day, state) index there, which would scan the whole day's plan
+    # for every outcome (2.4 s instead of 0.2 s on 60 days of 500 cards): a card has few events.
     rows = ledger.db.execute(
         "SELECT e.day, e.at, e.outcome, coalesce(e.courier_id, '') AS courier, c.desa, p.planned_s "
         "FROM events e JOIN cards c ON c.nik = e.nik "
-        "LEFT JOIN events p ON p.id = (SELECT max(id) FROM events WHERE nik = e.nik AND state = 'planned' "
-        "                              AND day = e.day AND id < e.id) "
+        "LEFT JOIN events p ON p.id = (SELECT max(id) FROM events WHERE nik = e.nik AND +state = 'planned' "
+        "                              AND +day = e.day AND id < e.id) "
         f"WHERE e.outcome IS NOT NULL AND {_LIVE} AND e.day BETWEEN ? AND ?",
         (period.start.isoformat(), period.end.isoformat()))
     delivered: dict[str, int] = defaultdict(int)
