@@ -57,8 +57,9 @@ def daily_chart(days: Sequence[DayRow], target: int, labels: dict[str, str]) -> 
         step = max(1, len(days) // 15)
         ax.set_xticks(x[::step], [d.day.strftime("%d/%m") for d in days][::step], rotation=45)
         ax.set_ylabel(labels["cards"])
-        ax.legend(loc="upper left", fontsize=7, ncols=3)
-    return _svg(draw, (9, 3.6))
+        # Beside the axes, not over them: a good month's bars reach the top.
+        fig.legend(loc="outside lower center", fontsize=7, ncols=6)
+    return _svg(draw, (9, 3.8))
 
 
 def backlog_chart(backlog: Sequence[BacklogRow], band_labels: Sequence[str], state_labels: Sequence[str],
@@ -73,8 +74,8 @@ def backlog_chart(backlog: Sequence[BacklogRow], band_labels: Sequence[str], sta
             left = [a + v for a, v in zip(left, values, strict=True)]
         ax.invert_yaxis()
         ax.set_xlabel(labels["cards"])
-        ax.legend(fontsize=7, loc="lower right")
-    return _svg(draw, (7, 2.8))
+        fig.legend(loc="outside lower center", fontsize=7, ncols=4)
+    return _svg(draw, (7, 3.0))
 
 
 def outcomes_chart(outcomes: Sequence[OutcomeCount], words: Sequence[str], labels: dict[str, str]) -> str:

@@ -80,7 +80,7 @@ def tables(report: Report) -> dict[str, Table]:
                           _share(d.delivered, report.daily_target)) for d in days),
                    ("jumlah", *day_total, report.daily_target * len(days),
                     _share(day_total[2], report.daily_target * len(days))))
-    tunggakan = Table(("umur", *OPEN_STATES, "jumlah"),
+    tunggakan = Table(("umur", *(STATE_WORDS[s].split(",")[0].replace(" ", "_") for s in OPEN_STATES), "jumlah"),
                       tuple((band_label(b.first_day, b.last_day), *b.by_state, b.total) for b in report.backlog),
                       ("jumlah", *(sum(b.by_state[k] for b in report.backlog) for k in range(len(OPEN_STATES))),
                        sum(b.total for b in report.backlog)))
@@ -154,7 +154,12 @@ def report_page(report: Report, areas: Sequence[tuple[str, Any]] | None = None) 
     ]
     if areas:
         desa_body = _figure("desa", charts.desa_map(areas, report.desa, LABELS)) + _html_table(t["laporan_desa.csv"])
-        desa_note = "Warna: tingkat gagal (gagal dibagi diterima + gagal); abu-abu: tidak ada hasil dalam periode."
+        drawn = {name.casefold() for name, _ in areas}
+        missing = sum(1 for d in report.desa if d.desa.casefold() not in drawn)
+        desa_note = ("Warna: tingkat gagal (gagal dibagi diterima + gagal); abu-abu: tidak ada hasil dalam periode; "
+                     "titik: kartu belum diserahkan."
+                     + (f" {missing} desa di buku besar tidak ada di batas desa dan tidak tergambar (lihat tabel)."
+                        if missing else ""))
     else:
         desa_body = _html_table(t["laporan_desa.csv"])
         desa_note = "Peta desa tidak digambar: berikan batas desa dengan --boundaries desa.geojson."

@@ -109,6 +109,7 @@ def test_the_command_writes_the_page_and_private_csv_tables(tmp_path):
     assert "2 cards delivered" in done.stdout
     page = (out / "laporan.html").read_text(encoding="utf-8")
     assert 'id="chart-desa"' in page and "Peta desa tidak digambar" not in page
+    assert "tidak ada di batas desa" not in page  # both desa are drawn
     for name in ("laporan.html", *CSV_FILES):
         assert (out / name).stat().st_mode & 0o077 == 0, name
     harian = (out / "laporan_harian.csv").read_text(encoding="utf-8-sig").splitlines()
