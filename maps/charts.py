@@ -21,7 +21,7 @@ from matplotlib.patches import Polygon
 
 from routing.report_data import OPEN_STATES, BacklogRow, CourierRow, DayRow, DesaRow, OutcomeCount
 
-_RC = {"svg.hashsalt": "ektp-route", "svg.fonttype": "none", "text.parse_math": False, "font.size": 9,
+_RC: Any = {"svg.hashsalt": "ektp-route", "svg.fonttype": "none", "text.parse_math": False, "font.size": 9,
        "axes.spines.top": False, "axes.spines.right": False}
 #: Colours the page's tables repeat: delivered, failed, cancelled, no outcome, planned, target.
 COLOURS = {"delivered": "#2e7d32", "failed": "#c62828", "cancelled": "#6d4c41", "no_outcome": "#bdbdbd",
@@ -126,8 +126,12 @@ def desa_map(areas: Sequence[tuple[str, Any]], desa: Sequence[DesaRow], labels: 
 
     def draw(fig: Figure) -> None:
         ax = fig.add_subplot()
-        patches, rates, grey = [], [], []
-        xs, ys, sizes = [], [], []
+        patches: list[Polygon] = []
+        grey: list[Polygon] = []
+        rates: list[float] = []
+        xs: list[float] = []
+        ys: list[float] = []
+        sizes: list[float] = []
         for name, geometry in areas:
             row = by_name.get(name.casefold())
             rate = row.failure_rate if row else None

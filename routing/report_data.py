@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from routing.ledger import Ledger
 from routing.nik import mask
-from routing.outcomes import OUTCOMES
+from routing.outcomes import BY_CODE, OUTCOMES
 
 #: The office's zone (WIB, Asia/Jakarta has no daylight saving): phone times with another offset are
 #: read in it, so they compare with the plan's clock.
@@ -99,6 +99,10 @@ class OutcomeCount:
     code: str
     count: int
 
+    def __post_init__(self) -> None:
+        if self.code not in BY_CODE or self.count < 0:
+            raise ValueError(f"outcome count {self.code!r}: {self.count}")
+
 
 @dataclass(frozen=True, slots=True)
 class UrgentCard:
@@ -109,6 +113,10 @@ class UrgentCard:
     state: str
     attempts: int
     waiting_days: int
+
+    def __post_init__(self) -> None:
+        if self.state not in OPEN_STATES or min(self.attempts, self.waiting_days) < 0:
+            raise ValueError(f"urgent card {self.nik_masked}: {self.state}, {self.attempts}, {self.waiting_days}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +136,12 @@ class CourierRow:
     error_median_s: int | None
     error_p90_s: int | None
 
+    def __post_init__(self) -> None:
+        if min(self.days, self.delivered, self.failed, self.working_s, self.matched) < 0:
+            raise ValueError(f"courier {self.courier_id!r}: negative figure in {self}")
+        if (self.error_median_s is None) != (self.matched == 0):
+            raise ValueError(f"courier {self.courier_id!r}: errors without matched outcomes, or the reverse")
+
     @property
     def per_hour(self) -> float | None:
         """Cards delivered per working hour, ``None`` without working time."""
@@ -142,6 +156,10 @@ class DesaRow:
     delivered: int
     failed: int
     open_cards: int
+
+    def __post_init__(self) -> None:
+        if min(self.delivered, self.failed, self.open_cards) < 0:
+            raise ValueError(f"desa {self.desa!r}: negative figure in {self}")
 
     @property
     def failure_rate(self) -> float | None:

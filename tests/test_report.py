@@ -4,8 +4,8 @@ import datetime as dt
 import json
 
 import pytest
-
 from conftest import MONDAY, card, hand_plan, nik_for, one_line_error, open_offline_page, records_csv, run_cli
+
 from maps.report_page import CSV_FILES, report_page, tables
 from routing.ledger import Ledger
 from routing.outcome_rows import parse_outcome_rows
