@@ -4,7 +4,7 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import MONDAY, card, hand_plan, nik_for, one_line_error, open_offline_page, records_csv, run_cli
+from conftest import HOSTILE, MONDAY, card, hand_plan, nik_for, one_line_error, open_offline_page, records_csv, run_cli
 
 from maps.report_page import CSV_FILES, report_page, tables
 from routing.ledger import Ledger
@@ -154,3 +154,48 @@ def test_the_page_in_chromium_fetches_nothing_and_shows_hostile_names_as_text(br
     # In the chart the courier's name is an SVG text node, not an element.
     assert EVIL in page.locator("#chart-kurir svg").text_content()
     context.close()
+
+
+def test_a_corrected_outcome_counts_once(tmp_path):
+    db = _ledger(tmp_path)
+    with Ledger(db, create=False) as ledger:
+        # K01's phone tapped card 2 again later: delivered after all. The TR stays as evidence, superseded.
+        later = parse_outcome_rows(tmp_path / "hasil2.csv", [dict(nik=nik_for(2), outcome="DT", recipient="Warga 2",
+                                                                  time="08:40", courier="K01")])
+        assert ledger.record_outcomes(later, MONDAY).applied == 1
+        report = build_report(ledger, Period(MONDAY, MONDAY), 500, GENERATED)
+    (monday,) = report.days
+    assert (monday.planned, monday.delivered, monday.failed, monday.no_outcome) == (3, 3, 0, 0)
+    assert {o.code: o.count for o in report.outcomes}["TR"] == 0
+    k01 = next(c for c in report.couriers if c.courier_id == "K01")
+    # Errors +300 s and +1800 s (08:40 for 08:10): median 1050; 08:05 to 08:40 worked.
+    assert (k01.delivered, k01.failed, k01.working_s, k01.error_median_s) == (2, 0, 2100, 1050)
+
+
+def test_the_same_figures_give_the_same_bytes_and_hostile_names_stay_text_in_the_charts(tmp_path):
+    from xml.etree import ElementTree
+
+    from maps import charts
+    from maps.report_page import LABELS
+    from routing.report_data import CourierRow
+
+    with Ledger(_ledger(tmp_path), create=False) as ledger:
+        report = build_report(ledger, Period(MONDAY, TUESDAY), 500, GENERATED)
+    assert report_page(report) == report_page(report)
+    # ``$`` would start mathtext, ``<`` an element: both must come out as the characters.
+    svg = charts.courier_chart((CourierRow(HOSTILE, 1, 1, 0, 600, 1, 60, 60),), LABELS)
+    root = ElementTree.fromstring(svg)
+    assert not [e for e in root.iter() if e.tag.rsplit("}", 1)[-1] in ("script", "img", "foreignObject")]
+    assert HOSTILE.replace("\u2028", "") in "".join(root.itertext()).replace("\u2028", "")
+
+
+def test_daily_target_is_a_setting(tmp_path):
+    from routing.config import load_settings
+    from routing.errors import InputError
+
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text("daily_target = 350\n", encoding="utf-8")
+    bad.write_text("daily_target = 0\n", encoding="utf-8")
+    assert load_settings(good).daily_target == 350 and load_settings(None).daily_target == 500
+    with pytest.raises(InputError, match="daily_target"):
+        load_settings(bad)
