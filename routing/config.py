@@ -203,6 +203,8 @@ class Settings:
     notify: bool = True
     #: Half the width of that window (s): the calibrated 80th percentile arrival error once there is one.
     arrival_error_p80_s: int = DEFAULT_ARRIVAL_ERROR_P80_S
+    #: Cards the office means to hand over per working day: the line the ``report`` draws its days against.
+    daily_target: int = 500
     #: Column-name overrides: canonical name -> header as written in the office's export.
     columns: Mapping[str, str] = field(default_factory=dict)
 
@@ -275,13 +277,14 @@ _WHOLE_LIMITS: dict[str, tuple[int, int]] = {
     "max_attempts": (0, 100), "balance_cost": (0, 10**6), "keep_desa_cost": (0, 10**9),
     # A window narrower than half an hour each side is promised only once calibration measures it.
     "arrival_error_p80_s": (1800, 4 * 3600),
+    "daily_target": (1, 1_000_000),
 }
 
 _SIMPLE_KEYS = {
     "couriers", "service_base_s", "service_per_card_s", "search_s", "courier_fixed_cost_s", "drop_penalty_s",
     "urgent_drop_penalty_s", "snap_warn_m", "snap_max_m", "time_limit_s", "deterministic", "max_attempts",
     "group_by", "balance_cost", "keep_desa_cost", "office_name", "solver_workers",
-    "notify", "arrival_error_p80_s",
+    "notify", "arrival_error_p80_s", "daily_target",
 }
 
 

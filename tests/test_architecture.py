@@ -24,7 +24,8 @@ def _imports(path: Path) -> set[str]:
     ("ortools", "routing/solver/solve.py"), ("osmnx", "routing/roads/_osmnx.py"), ("folium", "maps/routes.py"),
     ("geopandas", "maps/gis.py"), ("openpyxl", "routing/records.py"), ("fpdf", "maps/pdf.py"),
     ("sqlite3", "routing/ledger.py"), ("xstatic", "maps/leaflet.py"),
-    ("dask", "routing/cluster.py"), ("distributed", "routing/cluster.py"), ("pyvrp", "routing/solver/hgs.py"),
+    ("dask", "routing/cluster.py"), ("distributed", "routing/cluster.py"), ("matplotlib", "maps/charts.py"),
+    ("pyvrp", "routing/solver/hgs.py"),
 ])
 def test_each_library_is_imported_by_exactly_one_module(library, owner):
     users = [str(p.relative_to(ROOT)) for p in MODULES if library in _imports(p)]
@@ -68,7 +69,7 @@ def _imported_by(module: str) -> set[str]:
     return seen - {module}
 
 
-PAGES = ("maps.courier_page", "maps.review_page", "maps.notify_page", "maps.offline")
+PAGES = ("maps.courier_page", "maps.review_page", "maps.notify_page", "maps.offline", "maps.report_page")
 
 
 @pytest.mark.parametrize("page", PAGES)

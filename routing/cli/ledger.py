@@ -1,4 +1,4 @@
-"""Ledger commands: ``import`` a day's finished cards, record ``outcomes``, ``status``, ``export``."""
+"""Ledger commands: ``import`` a day's finished cards, record ``outcomes``, ``status``, ``export``, ``report``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import click
 from routing.cli.main import main
 from routing.cli.options import config_opt, date_opt, db_opt, parse_date, sheet_opt
 from routing.config import load_settings
-from routing.errors import EXIT_OK, EXIT_PARTIAL
+from routing.errors import EXIT_OK, EXIT_PARTIAL, InputError
+from routing.files import cannot_write
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -200,3 +201,57 @@ def export(db: Path | None, out: Path) -> None:
         rows = [tuple(r) for r in ledger.export_rows()]
     write_csv(out, ["nik", "nama", "desa", "dusun", "state", "attempts", "urgent", "batch_date", "last_event"], rows)
     click.echo(f"{out}: {len(rows)} cards")
+
+
+def _report_day(option: str, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option} {value[:40]!r}: expected a date YYYY-MM-DD, e.g. 2026-11-01") from None
+
+
+@main.command()
+@db_opt
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for laporan.html and the tables as CSV.")
+@click.option("--boundaries", type=_FILE, default=None,
+              help="Desa polygons (GeoJSON, lon/lat) to draw the desa map on; without it the map is left out.")
+@click.option("--from", "start", default=None, help="First day YYYY-MM-DD (default: the 1st of --to's month).")
+@click.option("--to", "end", default=None, help="Last day YYYY-MM-DD (default: today).")
+@config_opt
+def report(db: Path | None, out: Path, boundaries: Path | None, start: str | None, end: str | None,
+           config: Path | None) -> None:
+    """Write the office's report for a period: OUT/laporan.html (offline, charts inlined) and its tables as CSV.
+
+    Cards per day against the daily target (the daily_target setting, default 500), the backlog by
+    age and state, outcomes by code, urgent cards waiting, per courier cards per working hour and
+    the arrival-time error, per desa the failure rate and open cards (a map with --boundaries).
+
+    \b
+    Example:
+      ektp-route report --db ektp-ledger.sqlite --out laporan-2026-11 --from 2026-11-01 --to 2026-11-30
+    """
+    from maps.report_page import write_report
+    from routing.ledger import Ledger
+    from routing.report_data import Period, build_report
+
+    last = _report_day("--to", end) or dt.date.today()
+    first = _report_day("--from", start) or last.replace(day=1)
+    if last < first:
+        raise InputError(f"--from {first} is after --to {last}; give the first day, then the last")
+    settings = load_settings(config)
+    areas = None
+    if boundaries is not None:
+        from routing.gazetteer import read_desa_areas
+
+        areas = [(a.desa, a.polygon) for a in read_desa_areas(boundaries)]
+    with Ledger(_ledger_path(db), create=False) as ledger:
+        figures = build_report(ledger, Period(first, last), settings.daily_target)
+    try:
+        written = write_report(figures, out, areas)
+    except OSError as exc:
+        raise InputError(cannot_write(out, exc)) from None
+    click.echo(f"{written[0]}: {first} to {last}, {sum(d.delivered for d in figures.days)} cards delivered, "
+               f"{len(written) - 1} CSV tables beside it")
