@@ -53,6 +53,20 @@ DAY = dt.date(2026, 11, 30)  # a Monday
 M_PER_DEG = math.pi / 180 * 6_371_008.8
 
 
+def work_folder(given: Path | None, script: str) -> tuple[Path, Path, dict[str, str]]:
+    """A bench's work folder (``given``, else a new temporary one), its network cache, and the environment
+    its ``ektp-route`` processes run in (this checkout's code, that cache). Exits when the shared data is
+    missing."""
+    if not ROADS.exists() or not DESA.exists():
+        sys.exit(f"bench/{script} needs ../shared/data/nearby beside the checkout ({NEARBY} not found)")
+    work = given or Path(tempfile.mkdtemp(prefix=f"ektp-{script.removesuffix('.py')}-"))
+    work.mkdir(parents=True, exist_ok=True)
+    cache = work / "cache"
+    env = {**os.environ, "EKTP_CACHE_DIR": str(cache),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    return work, cache, env
+
+
 @dataclass(frozen=True)
 class House:
     """One generated household: where its door is, and what the office's file says about it."""
@@ -347,17 +361,11 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=10,
                     help="also compare desa points on this many other generated days (no planning)")
     args = ap.parse_args()
-    if not ROADS.exists() or not DESA.exists():
-        sys.exit(f"bench/realday.py needs ../shared/data/nearby beside the checkout ({NEARBY} not found)")
+    work, cache, env = work_folder(args.work, "realday.py")
 
     from routing.config import DEFAULT_SPEEDS_KPH
     from routing.roads.network import load_network
 
-    work = args.work or Path(tempfile.mkdtemp(prefix="ektp-realday-"))
-    work.mkdir(parents=True, exist_ok=True)
-    cache = work / "cache"
-    env = {**os.environ, "EKTP_CACHE_DIR": str(cache),
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     print(f"work folder: {work}   cores: {os.cpu_count()}   load average at start: "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     rng = np.random.default_rng(args.seed)

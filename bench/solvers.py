@@ -19,7 +19,7 @@ Part 2, standard instances in ../shared/bench/instances: Solomon and Gehring-Hom
 CVRPLIB X, gap of each solver's distance to the best known solution (distances scaled by 10 and
 rounded for the integer solvers, reported in the instances' own units).
 
-Usage: python bench/solvers.py [--stops 200 500 1000] [--time-limit 30] [--std-time-limit 60]
+Usage: python bench/solvers.py [--stops 200 500 1000] [--time-limit 30 [30 30]] [--std-time-limit 60]
                                [--instances R101 C101 RC101 X-n101-k25] [--seeds 1 2 3] [--skip-std]
 Needs: pip install -e ".[bench]"  (pyvrp, pyvroom)
 """
@@ -343,26 +343,31 @@ def _median(rs: list[float | None]) -> str:
     return _ratio(float(np.median(known))) if known else "n/a"
 
 
-def days(stops: list[int], seeds: list[int], limit: int) -> None:
-    """Part 1: every solver on the same e-KTP days, judged by :func:`evaluate`, ratios and a summary."""
-    print(f"== e-KTP days, {limit} s each, objective = couriers x 1 h + total route time (h); "
-          f"PyVRP seeds {', '.join(map(str, PYVRP_SEEDS))} side by side ==")
+def days(stops: list[int], seeds: list[int], limits: list[int]) -> None:
+    """Part 1: every solver on the same e-KTP days, judged by :func:`evaluate`, ratios and a summary.
+
+    ``limits``: the budget of each size in ``stops`` (one value: the same for all)."""
+    limit_of = dict(zip(stops, limits if len(limits) == len(stops) else limits[:1] * len(stops)))
+    print(f"== e-KTP days, {', '.join(f'{n} stops {limit_of[n]} s' for n in stops)}, objective = couriers x 1 h + "
+          f"total route time (h); PyVRP seeds {', '.join(map(str, PYVRP_SEEDS))} side by side; "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} ==")
     print(f"{'stops':>6} {'solver':<11} {'objective_h':>11} {'couriers':>8} {'planned':>8} {'overrun':>7} "
           f"{'over_min':>8} {'feasible':>8} {'wall_s':>7}")
     summary = []
     for n in stops:
+        limit = limit_of[n]
         feasible_only: list[float | None] = []
         all_plans: list[float | None] = []
         for seed in seeds:
             day = ektp_day(n, seed)
-            results, notes = {}, {}
+            results, notes, walls = {}, {}, {}
             for name in ("ektp-route", "vroom", "pyvrp"):
                 t0 = time.perf_counter()
                 if name == "pyvrp":
                     routes, notes[name] = run_pyvrp_cores(day, limit)
                 else:
                     routes = run_ektp(day, limit) if name == "ektp-route" else run_vroom(day, limit)
-                wall = time.perf_counter() - t0
+                wall = walls[name] = time.perf_counter() - t0
                 ev = evaluate(day, routes)
                 results[name] = ev
                 extra = f"  {ev['repeated']} visits repeated" if ev["repeated"] else ""
@@ -373,8 +378,10 @@ def days(stops: list[int], seeds: list[int], limit: int) -> None:
             feasible_only.append(feas)
             all_plans.append(every)
             print(f"{n:>6} ratio ektp-route / best other: feasible plans only {_ratio(feas)} (best feasible other: "
-                  f"{best}), all plans {_ratio(every)}   seed {seed}", flush=True)
-            summary.append((n, seed, results, feas, every))
+                  f"{best}), all plans {_ratio(every)}   seed {seed}; ektp-route within {limit} s + 10 %: "
+                  f"{'yes' if walls['ektp-route'] <= 1.1 * limit else 'NO'}; load "
+                  f"{' '.join(f'{x:.2f}' for x in os.getloadavg()[:2])}", flush=True)
+            summary.append((n, seed, results, feas, every, walls['ektp-route'], limit))
         print(f"{n:>6} median over {len(seeds)} seeds: feasible plans only {_median(feasible_only)}, "
               f"all plans {_median(all_plans)}", flush=True)
 
@@ -386,17 +393,18 @@ def days(stops: list[int], seeds: list[int], limit: int) -> None:
             text += f", {r['overrun']} over by {r['overrun_min']:.1f} min"
         return text
 
-    print("\n| stops | seed | ektp-route | VROOM | PyVRP | ratio, feasible plans | ratio, all plans |")
-    print("|---|---|---|---|---|---|---|")
-    for n, seed, results, feas, every in summary:
-        print(f"| {n} | {seed} | {cell(results['ektp-route'])} | {cell(results['vroom'])} | "
+    print("\n| stops | budget | seed | ektp-route (wall) | VROOM | PyVRP | ratio, feasible plans | ratio, all plans |")
+    print("|---|---|---|---|---|---|---|---|")
+    for n, seed, results, feas, every, wall, limit in summary:
+        print(f"| {n} | {limit} s | {seed} | {cell(results['ektp-route'])} ({wall:.1f} s) | {cell(results['vroom'])} | "
               f"{cell(results['pyvrp'])} | {_ratio(feas)} | {_ratio(every)} |")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--stops", type=int, nargs="+", default=[200, 500, 1000])
-    ap.add_argument("--time-limit", type=int, default=30)
+    ap.add_argument("--time-limit", type=int, nargs="+", default=[30],
+                    help="seconds per day: one value for every size, or one per --stops value")
     ap.add_argument("--std-time-limit", type=int, default=60)
     ap.add_argument("--instances", nargs="+",
                     default=["C101", "R101", "RC101", "X-n101-k25", "X-n256-k16"])

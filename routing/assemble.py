@@ -15,7 +15,7 @@ import numpy as np
 from routing.geo import LatLon
 from routing.households import normalise_name
 from routing.plan import Route, Visit
-from routing.roads.matrix import leg_paths
+from routing.roads.matrix import leg_routes
 from routing.roads.network import RoadNetwork
 from routing.roads.snap import Snap
 from routing.solver.problem import Problem, Solution, Vehicle
@@ -131,7 +131,13 @@ def build_routes(route_drafts: Sequence[RouteDraft], stops: Sequence[LocatedStop
     paths = [[x for x in [node_of(d.start)] + [node_of(i) for i in d.stops] + [node_of(d.end)] if x is not None]
              for d in route_drafts]
     legs = [leg for nodes in paths for leg in zip(nodes, nodes[1:])]
-    shapes = leg_paths(network, legs) if legs else {}
+    shapes = leg_routes(network, legs) if legs else {}
+
+    def main_s(a: int, b: int) -> int:
+        """Seconds of the ride ``a -> b`` on main roads (none from an open start)."""
+        x, y = node_of(a), node_of(b)
+        return 0 if x is None or y is None else min(shapes[(x, y)].main_s, int(travel[a, b]))
+
     routes = []
     for d, nodes in zip(route_drafts, paths):
         visits, prev, total_m = [], d.start, 0
@@ -140,12 +146,12 @@ def build_routes(route_drafts: Sequence[RouteDraft], stops: Sequence[LocatedStop
             total_m += int(dist[prev, i])
             visits.append(Visit(k, s.stop_id, tuple(card_of(r) for r in s.household.records), s.location.point,
                                 arrival, service[i], int(travel[prev, i]), int(dist[prev, i]),
-                                s.location.precision, s.snap_m, s.location.note))
+                                s.location.precision, s.snap_m, s.location.note, main_s(prev, i)))
             prev = i
         total_m += int(dist[prev, d.end])
         geometry: list[LatLon] = []
         for a, b in zip(nodes, nodes[1:]):
-            shape = shapes[(a, b)]
+            shape = shapes[(a, b)].shape
             geometry.extend(shape[1:] if geometry else shape)
         open_end = d.end != 0 and node_of(d.end) is None
         routes.append(Route(d.vehicle.courier_id, d.vehicle.shift, d.start_s, d.end_s, total_m, tuple(visits),

@@ -39,6 +39,10 @@ def is_whole(value: object) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+#: A shift's reserve (:meth:`Shift.reserved`) leaves at least this much work after the break (s).
+MIN_AFTER_BREAK_S = 3600
+
+
 @dataclass(frozen=True, slots=True)
 class Shift:
     """A courier's working day in seconds after midnight, with an optional unpaid break."""
@@ -76,6 +80,15 @@ class Shift:
     def working_s(self) -> int:
         """Time available for travel and service."""
         return self.end_s - self.start_s - self.break_s
+
+    def reserved(self, reserve_s: int) -> Shift:
+        """The shift as the planner fills it: ending ``reserve_s`` earlier, so routes are back with time to spare.
+
+        The reserve never takes the last :data:`MIN_AFTER_BREAK_S` after the break (or after the start).
+        """
+        floor = (self.break_end_s if self.break_end_s is not None else self.start_s) + MIN_AFTER_BREAK_S
+        end = max(min(self.end_s, floor), self.end_s - max(0, reserve_s))
+        return self if end == self.end_s else Shift(self.start_s, end, self.break_start_s, self.break_end_s)
 
     def label(self) -> str:
         """``07:30-16:00 (istirahat 12:00-13:00)`` style text for sheets."""

@@ -183,6 +183,14 @@ class Settings:
     snap_max_m: int = 1000
     #: Motorbike speeds per highway class (km/h); maxspeed tags lower them where present.
     speeds_kph: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_SPEEDS_KPH))
+    #: How fast the couriers really ride, as a share of those speeds, on main roads (trunk, primary,
+    #: secondary, tertiary) and on local roads; ``ektp-route calibrate`` measures them from the field.
+    speed_factor_main: float = 1.0
+    speed_factor_local: float = 1.0
+    #: Minutes kept free at the end of every shift (s): routes are planned to be back this long before
+    #: the shift ends, so a day that runs as late as the field's days do still ends in time. The
+    #: calibration measures it (the 95th percentile of how late a day's last stop ran).
+    shift_reserve_s: int = 0
     #: Solver wall-clock budget in seconds, or a solution limit for reproducible plans.
     time_limit_s: int = 30
     deterministic: bool = False
@@ -207,6 +215,9 @@ class Settings:
     daily_target: int = 500
     #: Column-name overrides: canonical name -> header as written in the office's export.
     columns: Mapping[str, str] = field(default_factory=dict)
+    #: The settings the config file gave (TOML keys, ``speeds_kph`` for that table): a calibration
+    #: never overrides what the office wrote down.
+    given: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         for name, (lo, hi) in _WHOLE_LIMITS.items():
@@ -240,6 +251,14 @@ class Settings:
         for name in ("shift_mon_thu", "shift_friday"):
             if not isinstance(getattr(self, name), Shift):
                 raise InputError(f"setting {name} must be a shift, got {shown(getattr(self, name))}")
+        for name in ("speed_factor_main", "speed_factor_local"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not SPEED_FACTORS[0] <= value \
+                    <= SPEED_FACTORS[1]:
+                raise InputError(f"setting {name} must be a number {SPEED_FACTORS[0]}..{SPEED_FACTORS[1]}, "
+                                 f"got {shown(value)}")
+        if not isinstance(self.given, frozenset):
+            raise InputError(f"setting given must be a frozenset of setting names, got {shown(self.given)}")
         if not isinstance(self.speeds_kph, Mapping):
             raise InputError(f"setting speeds_kph must be a table of highway = km/h, got {shown(self.speeds_kph)}")
         for key, kph in self.speeds_kph.items():
@@ -259,6 +278,10 @@ class Settings:
         """The shift that applies on ``day`` (Friday has its own hours)."""
         return self.shift_friday if day.weekday() == 4 else self.shift_mon_thu
 
+    def clock(self) -> dict[str, Any]:
+        """The plan's clock: what these settings say a visit and a ride take (``plan.json`` ``meta.clock``)."""
+        return {name: getattr(self, name) for name in CLOCK_SETTINGS}
+
     def service_s(self, cards: int) -> int:
         """Service time at a stop handing over ``cards`` cards."""
         return self.service_base_s + self.service_per_card_s * cards
@@ -267,6 +290,13 @@ class Settings:
         """A copy with ``changes`` applied; ``None`` values leave a field as it is."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
+
+#: Speed factors accepted, as a share of the configured speeds (a fifth to twice).
+SPEED_FACTORS = (0.2, 2.0)
+
+#: The settings that make the plan's clock (:meth:`Settings.clock`), which a calibration may set.
+CLOCK_SETTINGS = ("service_base_s", "service_per_card_s", "search_s", "speed_factor_main", "speed_factor_local",
+                  "shift_reserve_s", "arrival_error_p80_s")
 
 #: Whole-number settings and their ranges. The upper bounds keep every cost the solver adds up
 #: inside 64 bits (penalties are multiplied by the cards at a stop and summed over the day).
@@ -278,13 +308,14 @@ _WHOLE_LIMITS: dict[str, tuple[int, int]] = {
     # A window narrower than half an hour each side is promised only once calibration measures it.
     "arrival_error_p80_s": (1800, 4 * 3600),
     "daily_target": (1, 1_000_000),
+    "shift_reserve_s": (0, 3 * 3600),
 }
 
 _SIMPLE_KEYS = {
     "couriers", "service_base_s", "service_per_card_s", "search_s", "courier_fixed_cost_s", "drop_penalty_s",
     "urgent_drop_penalty_s", "snap_warn_m", "snap_max_m", "time_limit_s", "deterministic", "max_attempts",
     "group_by", "balance_cost", "keep_desa_cost", "office_name", "solver_workers",
-    "notify", "arrival_error_p80_s", "daily_target",
+    "notify", "arrival_error_p80_s", "daily_target", "speed_factor_main", "speed_factor_local", "shift_reserve_s",
 }
 
 
@@ -328,6 +359,7 @@ def load_settings(path: Path | None) -> Settings:
     if unknown:
         raise InputError(f"{path}: unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
     kwargs: dict[str, Any] = {k: data[k] for k in _SIMPLE_KEYS if k in data}
+    kwargs["given"] = frozenset(data)
     if "depot" in data:
         try:
             kwargs["depot"] = parse_depot(data["depot"])

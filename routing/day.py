@@ -10,12 +10,15 @@ so a card becomes ``planned`` only when its sheet exists.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from routing.calibration import Calibration, apply
 from routing.config import Settings
 from routing.confirmed import DEFAULT_STORE, read_confirmed
 from routing.couriers import read_couriers
@@ -70,6 +73,9 @@ class DayInputs:
         The inputs are the generated demo data (said on every sheet and map).
     cache_dir
         Where loaded networks are cached; default ``$EKTP_CACHE_DIR`` or ``~/.cache/ektp-route``.
+    calibrated
+        With ``db``: time the plan with the ledger's latest calibration (``ektp-route calibrate``),
+        except the clock settings the config file gives itself.
     """
 
     network: Path
@@ -86,6 +92,7 @@ class DayInputs:
     lang: str = "id"
     synthetic: bool = False
     cache_dir: Path | None = None
+    calibrated: bool = True
 
     def __post_init__(self) -> None:
         if self.records is None and self.db is None:
@@ -155,6 +162,29 @@ def _record(db: Path, plan: Plan, progress: Progress) -> int:
             time.sleep(1.0)
 
 
+def _clock(inputs: DayInputs, settings: Settings, progress: Progress) -> tuple[Settings, dict[str, Any] | None]:
+    """The settings with the ledger's latest calibration applied (when asked), and the plan's record of it."""
+    if inputs.db is None:
+        return settings, None
+    with Ledger(inputs.db, create=False) as ledger:
+        latest = ledger.latest_calibration()
+    if latest is None:
+        return settings, None
+    number, fitted_at, text = latest
+    if not inputs.calibrated:
+        progress.note(f"calibration {number} of {inputs.db} not used (--no-calibration)")
+        return settings, {"number": number, "fitted_at": fitted_at, "off": True}
+    try:
+        calibration = Calibration.from_json(text)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InputError(f"{inputs.db}: calibration {number} cannot be read ({exc}); fit it again with "
+                         "`ektp-route calibrate`, or plan with --no-calibration") from None
+    settings, applied = apply(settings, number, fitted_at, calibration)
+    progress.note(f"clock from calibration {number} ({calibration.days} days, {calibration.pairs} pairs)"
+                  + (f"; the config file's {', '.join(applied.kept)} kept" if applied.kept else ""))
+    return settings, applied.meta()
+
+
 def run_day(inputs: DayInputs, write: Writer, progress: Progress = SILENT,
             publish: Callable[[Outputs], Outputs] | None = None) -> DayResult:
     """Plan one office's day from its files and write every output with ``write``.
@@ -190,12 +220,17 @@ def run_day(inputs: DayInputs, write: Writer, progress: Progress = SILENT,
         if learned is not None:
             # A location the officer confirmed after a household's deliveries overrules them.
             learned = learned.overruled_by(known.confirmed_at)
+        settings, calibration = _clock(inputs, settings, progress)
         network = load_network_kept(inputs.network, settings.speeds_kph, inputs.cache_dir or default_cache_dir())
         progress.note(f"road network {inputs.network}: {network.n_nodes} nodes, {network.n_edges} edges")
+        if (settings.speed_factor_main, settings.speed_factor_local) != (1.0, 1.0):
+            network = network.slowed(settings.speed_factor_main, settings.speed_factor_local)
         fleet = read_couriers(inputs.couriers_file, settings.shift_for(inputs.day)) if inputs.couriers_file else None
         plan = plan_day(records, network, settings, inputs.day, gazetteer, confirmed=confirmed,
                         online=online_geocoder() if inputs.geocode_online else None, couriers=fleet,
                         synthetic=inputs.synthetic, progress=progress, learned=learned)
+        if calibration is not None:
+            plan = dataclasses.replace(plan, meta={**plan.meta, "calibration": calibration})
         outputs = write(plan, inputs.out, inputs.lang, streets=streets_around(network, plan))
         if publish is not None:
             outputs = publish(outputs)

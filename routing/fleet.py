@@ -64,14 +64,27 @@ class Terminals:
     nodes: tuple[Snap | None, ...]
     ends: tuple[tuple[int, int], ...]
     custom: bool
+    #: Seconds each shift is filled short of its end (``shift_reserve_s``, :meth:`Shift.reserved`).
+    reserve_s: int = 0
 
     def vehicles(self, where: dict[int, int], count: int) -> tuple[Vehicle, ...]:
-        """Vehicles of a (sub)problem, given where each terminal index sits in it, and how many to make."""
+        """Vehicles of a (sub)problem, given where each terminal index sits in it, and how many to make.
+
+        Their shifts are the couriers' shifts less the reserve: what the solver may fill.
+        """
         if not self.custom:
-            return tuple(Vehicle(f"K{v + 1:02d}", self.shift) for v in range(count))
-        return tuple(Vehicle(c.courier_id, c.shift or self.shift, max_stops=c.max_stops,
+            return tuple(Vehicle(f"K{v + 1:02d}", self.shift.reserved(self.reserve_s)) for v in range(count))
+        return tuple(Vehicle(c.courier_id, (c.shift or self.shift).reserved(self.reserve_s), max_stops=c.max_stops,
                              start=0 if a < 0 else where[a], end=0 if b < 0 else where[b])
                      for c, (a, b) in zip(self.fleet, self.ends))
+
+    def shift_of(self, courier_id: str) -> Shift:
+        """The courier's own shift, the reserve not taken off (what the sheets show)."""
+        if self.custom:
+            for c in self.fleet:
+                if c.courier_id == courier_id:
+                    return c.shift or self.shift
+        return self.shift
 
 
 def terminals(network: RoadNetwork, settings: Settings, fleet: Sequence[Courier], shift: Shift,
@@ -107,7 +120,7 @@ def terminals(network: RoadNetwork, settings: Settings, fleet: Sequence[Courier]
 
     ends = tuple((terminal(c.start, False, c.courier_id), terminal(c.end, c.open_end, c.courier_id)) for c in fleet)
     custom = named or any(c.start or c.end or c.open_end or c.shift or c.max_stops for c in fleet)
-    return Terminals(tuple(fleet), shift, tuple(nodes), ends, custom)
+    return Terminals(tuple(fleet), shift, tuple(nodes), ends, custom, settings.shift_reserve_s)
 
 
 def with_open_end(m: np.ndarray, terminals: Sequence[Snap | None]) -> np.ndarray:

@@ -66,6 +66,8 @@ from routing.plan import Plan
 from routing.records import Record, RecordSet
 
 DEFAULT_DB = Path("ektp-ledger.sqlite")
+#: A row read from the ledger (``row["column"]``), for the modules that read it with SQL of their own.
+Row = sqlite3.Row
 DUE_STATES = ("received", "failed")
 
 _CARD_FIELDS = ("nama", "alamat", "rt", "rw", "dusun", "desa", "kecamatan", "no_kk", "lat", "lon", "urgent",
@@ -142,6 +144,24 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE events ADD COLUMN service_s INTEGER CHECK (service_s >= 0);
     ALTER TABLE events ADD COLUMN stop_cards INTEGER CHECK (stop_cards >= 1);
     CREATE INDEX events_day ON events(day, state);
+    """,
+    # 7: plan against fact, and the clock learned from it. Planned events keep the seconds of their
+    # ride in on main roads (``travel_main_s``); each recorded plan keeps its routes' clock
+    # (``plan_routes``: start, planned finish, the shift and its break); ``calibrations`` keeps each
+    # fitted clock (``ektp-route calibrate``) as JSON, read back through ``routing.calibration``.
+    """
+    ALTER TABLE events ADD COLUMN travel_main_s INTEGER CHECK (travel_main_s >= 0);
+    CREATE TABLE plan_routes (
+        id INTEGER PRIMARY KEY, day TEXT NOT NULL, courier_id TEXT NOT NULL, recorded_at TEXT NOT NULL,
+        start_s INTEGER NOT NULL CHECK (start_s BETWEEN 0 AND 86400),
+        end_s INTEGER NOT NULL CHECK (end_s BETWEEN 0 AND 86400),
+        shift_start_s INTEGER NOT NULL, shift_end_s INTEGER NOT NULL, break_start_s INTEGER, break_end_s INTEGER,
+        stops INTEGER NOT NULL CHECK (stops >= 0), distance_m INTEGER NOT NULL CHECK (distance_m >= 0),
+        clock TEXT NOT NULL);
+    CREATE INDEX plan_routes_day ON plan_routes(day, courier_id);
+    CREATE TABLE calibrations (
+        id INTEGER PRIMARY KEY, at TEXT NOT NULL, first_day TEXT NOT NULL, last_day TEXT NOT NULL,
+        fitted TEXT NOT NULL);
     """,
 )
 
@@ -458,8 +478,10 @@ class Ledger:
 
     def record_plan(self, plan: Plan) -> int:
         """Mark planned cards ``planned`` (courier, stop, where the stop was put, and the plan's clock:
-        arrival, ride in, time at the door); unassigned ones keep their state, with an event."""
+        arrival, ride in, time at the door); unassigned ones keep their state, with an event. Each
+        route's clock (start, planned finish, shift) is kept in ``plan_routes``."""
         now, day = _now(), plan.date.isoformat()
+        clock = json.dumps(plan.meta.get("clock") or {}, sort_keys=True)
         n = 0
         with self._transaction():
             for route in plan.routes:
@@ -474,12 +496,19 @@ class Ledger:
                             "ORDER BY id DESC LIMIT 1)))", (now, c.nik, day))
                         if cur.rowcount:
                             self.db.execute("INSERT INTO events(nik, at, day, state, courier_id, stop_seq, lat, lon, "
-                                            "precision, planned_s, travel_s, distance_m, service_s, stop_cards) "
-                                            "VALUES (?, ?, ?, 'planned', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                            "precision, planned_s, travel_s, distance_m, service_s, stop_cards, "
+                                            "travel_main_s) "
+                                            "VALUES (?, ?, ?, 'planned', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                             (c.nik, now, day, route.courier_id, v.seq, v.point.lat, v.point.lon,
                                              v.precision, v.arrival_s, v.travel_s, v.distance_m, v.service_s,
-                                             len(v.cards)))
+                                             len(v.cards), v.travel_main_s))
                             n += 1
+                s = route.shift
+                self.db.execute("INSERT INTO plan_routes(day, courier_id, recorded_at, start_s, end_s, shift_start_s, "
+                                "shift_end_s, break_start_s, break_end_s, stops, distance_m, clock) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                (day, route.courier_id, now, route.start_s, route.end_s, s.start_s, s.end_s,
+                                 s.break_start_s, s.break_end_s, len(route.visits), route.distance_m, clock))
             for u in plan.unassigned:
                 self.db.execute("INSERT INTO events(nik, at, day, state, reason) "
                                 "SELECT nik, ?, ?, state, ? FROM cards WHERE nik = ?",
@@ -691,6 +720,26 @@ class Ledger:
                 f"planned {gap} m from where it was delivered: planned at {was} ({precision}), delivered at "
                 f"{at.point} (GPS \u00b1{at.accuracy_m:.0f} m); its next cards are planned at the delivered "
                 f"point{typed}")
+
+    # -- the field's clock ----------------------------------------------------------------------
+
+    def recent_plan_days(self, days: int) -> list[dt.date]:
+        """The last ``days`` plan days with at least one outcome recorded, oldest first."""
+        rows = self.db.execute("SELECT DISTINCT day FROM events WHERE outcome IS NOT NULL ORDER BY day DESC LIMIT ?",
+                               (days,)).fetchall()
+        return sorted(dt.date.fromisoformat(r[0]) for r in rows)
+
+    def store_calibration(self, fitted: str, first: dt.date, last: dt.date) -> int:
+        """Keep a fitted clock (``routing.calibration.Calibration.to_json``); returns its number."""
+        with self._transaction():
+            cur = self.db.execute("INSERT INTO calibrations(at, first_day, last_day, fitted) VALUES (?, ?, ?, ?)",
+                                  (_now(), first.isoformat(), last.isoformat(), fitted))
+        return int(cur.lastrowid or 0)
+
+    def latest_calibration(self) -> tuple[int, str, str] | None:
+        """The last clock kept: its number, when it was fitted, and the fitted JSON; ``None`` before any."""
+        row = self.db.execute("SELECT id, at, fitted FROM calibrations ORDER BY id DESC LIMIT 1").fetchone()
+        return None if row is None else (int(row["id"]), str(row["at"]), str(row["fitted"]))
 
     # -- reports --------------------------------------------------------------------------------
 

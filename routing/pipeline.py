@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -240,7 +241,8 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
         raise InputError("--group-by works with --couriers N or with as many couriers as needed, "
                          "not with a couriers file; use --group-by none")
     counts = (share_couriers([(p.travel_s[np.ix_([0, *f], [0, *f])], [p.problem.service_s[i] for i in f])
-                              for p, f in zip(parts, feasible_of)], shift, settings.couriers)
+                              for p, f in zip(parts, feasible_of)], shift.reserved(settings.shift_reserve_s),
+                             settings.couriers)
               if couriers is None else [len(fleet)] * len(parts))
     jobs = [job_for(p, f, k, bool(settings.keep_desa_cost)) for p, f, k in zip(parts, feasible_of, counts)]
     total = sum(len(f) for f in feasible_of) or 1
@@ -251,17 +253,22 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
     mode = "deterministic" if settings.deterministic else f"up to {settings.time_limit_s} s"
     progress.note(f"solving {sum(len(f) for f in feasible_of)} stops in {len(jobs)} group(s) with up to "
                   f"{sum(len(j.problem.vehicles) for j in jobs)} couriers ({mode})")
+    solving = time.monotonic()
     solutions = solve_many([j.problem for j in jobs], limits, settings.deterministic, workers, progress, cores)
+    progress.note(f"solved in {time.monotonic() - solving:.1f} s")
 
     fixed = settings.couriers if couriers is None else len(couriers)
-    binding = (f"all {fixed} couriers' shifts ({shift.label()}) are full" if fixed
-               else f"no room within the couriers' shifts ({shift.label()})")
+    hours = shift.label() + (f", back {settings.shift_reserve_s // 60} min before the end"
+                             if settings.shift_reserve_s else "")
+    binding = (f"all {fixed} couriers' shifts ({hours}) are full" if fixed
+               else f"no room within the couriers' shifts ({hours})")
     routes = []
     for part, job, solution in zip(parts, jobs, solutions):
         route_drafts, dropped = drafts([job], [solution])
         route_drafts = [in_search_order(d, part.stops, part.problem) for d in route_drafts]
-        routes += build_routes(route_drafts, part.stops, part.terminals.nodes, located.depot, part.travel_s,
-                               part.dist_m, part.problem.service_s, network)
+        routes += [dataclasses.replace(r, shift=ends.shift_of(r.courier_id))
+                   for r in build_routes(route_drafts, part.stops, part.terminals.nodes, located.depot, part.travel_s,
+                                         part.dist_m, part.problem.service_s, network)]
         for i in dropped:
             unassigned += [Unassigned(card_of(r), "no_capacity", binding) for r in part.stops[i - 1].household.records]
     if couriers is not None:
@@ -281,4 +288,5 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
                       "depot_snap_m": located.depot.distance_m, "solver_workers": cores,
                       "office_name": settings.office_name, "snap_warn_m": settings.snap_warn_m,
                       "notify": settings.notify, "arrival_error_p80_s": settings.arrival_error_p80_s,
+                      "clock": settings.clock(),
                       "region": located.region.to_json()})

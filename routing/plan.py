@@ -90,11 +90,15 @@ class Visit:
     precision: str
     snap_m: int
     note: str = ""
+    #: Seconds of ``travel_s`` on main roads (plans made before it was kept: 0).
+    travel_main_s: int = 0
 
     def __post_init__(self) -> None:
         _check_types(self)
         if self.seq < 1 or not self.cards:
             raise ValueError(f"visit {self.stop_id}: needs seq >= 1 and at least one card")
+        if not 0 <= self.travel_main_s <= self.travel_s:
+            raise ValueError(f"visit {self.stop_id}: travel on main roads must lie within its travel")
         if not (0 <= self.arrival_s <= _DAY_S and 0 <= self.service_s <= _DAY_S and 0 <= self.travel_s <= _DAY_S):
             raise ValueError(f"visit {self.stop_id}: arrival, service and travel must lie within a day")
         if not (0 <= self.distance_m < 10**9 and 0 <= self.snap_m < 10**9):
@@ -321,6 +325,7 @@ def to_json(plan: Plan) -> dict[str, Any]:
                 "arrival_s": v.arrival_s,
                 "service_s": v.service_s,
                 "travel_s": v.travel_s,
+                "travel_main_s": v.travel_main_s,
                 "distance_m": v.distance_m,
                 "precision": v.precision,
                 "snap_m": v.snap_m,
@@ -384,7 +389,8 @@ def from_json(data: dict[str, Any], path: str = "plan.json") -> Plan:
                 seq=v["seq"], stop_id=v["stop_id"], cards=tuple(Card(**c) for c in v["recipients"]),
                 point=LatLon(v["lat"], v["lon"]), arrival_s=v["arrival_s"], service_s=v["service_s"],
                 travel_s=v["travel_s"], distance_m=v["distance_m"], precision=v["precision"],
-                snap_m=v["snap_m"], note=v.get("note", "")) for v in r["visits"]),
+                snap_m=v["snap_m"], note=v.get("note", ""), travel_main_s=v.get("travel_main_s", 0))
+                for v in r["visits"]),
             geometry=tuple(LatLon(a, b) for a, b in r.get("geometry", [])),
             start=LatLon(r["start"]["lat"], r["start"]["lon"]) if r.get("start") else None,
             end=LatLon(r["end"]["lat"], r["end"]["lon"]) if r.get("end") else None,

@@ -10,9 +10,9 @@ times are the page's business (:mod:`maps.report_page`). Definitions, stated onc
   ``planned``, so every day's columns add up.
 - The **backlog** is the cards not yet handed over (received, planned, failed, pickup) in the
   ledger as it is now, by their age: days from their batch to the period's last day.
-- The **arrival error** of an outcome is its time (the courier's phone clock, read in the office's
-  zone, :data:`OFFICE_UTC_OFFSET`) minus the arrival the card's latest plan of that day gave it
-  (``planned_s``, ledger migration 6); plans recorded before that have none.
+- The **arrival error** of a courier's stop is :attr:`routing.planfact.StopFact.error_s`: its tap
+  minus the planned end of the visit, over believed taps only (:data:`routing.planfact.TRUST_RULES`),
+  as ``status`` shows it; plans recorded before the ledger kept their clock have none.
 - **Cards per working hour** of a courier: cards delivered over the hours from the first to the
   last outcome of each of their days, summed (an outcome file without times gives no hours).
 """
@@ -20,18 +20,14 @@ times are the page's business (:mod:`maps.report_page`). Definitions, stated onc
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from routing.ledger import Ledger
 from routing.nik import mask
 from routing.outcomes import BY_CODE, OUTCOMES
+from routing.planfact import OFFICE_UTC_OFFSET, clock_s, percentile, route_facts
 
-#: The office's zone (WIB, Asia/Jakarta has no daylight saving): phone times with another offset are
-#: read in it, so they compare with the plan's clock.
-OFFICE_UTC_OFFSET = dt.timezone(dt.timedelta(hours=7))
 #: Card states still waiting to be handed over.
 OPEN_STATES = ("received", "planned", "failed", "pickup")
 #: Backlog age bands, in whole days: (first day, last day or None).
@@ -190,34 +186,6 @@ class Report:
             raise ValueError(f"daily target must be at least 1, got {self.daily_target}")
 
 
-def percentile(values: Sequence[int], q: float) -> int:
-    """The ``q`` quantile (0..1) of ``values`` by linear interpolation, rounded to whole seconds."""
-    ordered = sorted(values)
-    if not ordered:
-        raise ValueError("percentile of no values")
-    pos = (len(ordered) - 1) * q
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(ordered) - 1)
-    return round(ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo))
-
-
-def clock_s(at: str) -> int | None:
-    """Seconds after the office's midnight of an outcome's stored time (``None`` without a time).
-
-    The ledger stores the phone's wall clock, with the phone's offset when it gave one
-    (:meth:`routing.outcome_rows.TapTime.on`); a bare date means the row had no time.
-    """
-    if "T" not in at:
-        return None
-    try:
-        when = dt.datetime.fromisoformat(at)
-    except ValueError:
-        return None
-    if when.tzinfo is not None:
-        when = when.astimezone(OFFICE_UTC_OFFSET)
-    return when.hour * 3600 + when.minute * 60 + when.second
-
-
 def _days_table(ledger: Ledger, period: Period) -> tuple[DayRow, ...]:
     lo, hi = period.start.isoformat(), period.end.isoformat()
     q = ledger.db.execute
@@ -273,14 +241,9 @@ def _urgent(ledger: Ledger, asof: dt.date) -> tuple[UrgentCard, ...]:
 
 
 def _couriers_and_desa(ledger: Ledger, period: Period) -> tuple[tuple[CourierRow, ...], tuple[DesaRow, ...]]:
-    # Each live outcome with the arrival of the card's latest plan of that day before it. The unary
-    # ``+`` keeps SQLite off the (day, state) index there, which would scan the whole day's plan
-    # for every outcome (2.4 s instead of 0.2 s on 60 days of 500 cards): a card has few events.
     rows = ledger.db.execute(
-        "SELECT e.day, e.at, e.outcome, coalesce(e.courier_id, '') AS courier, c.desa, p.planned_s "
+        "SELECT e.day, e.at, e.outcome, coalesce(e.courier_id, '') AS courier, c.desa "
         "FROM events e JOIN cards c ON c.nik = e.nik "
-        "LEFT JOIN events p ON p.id = (SELECT max(id) FROM events WHERE nik = e.nik AND +state = 'planned' "
-        "                              AND +day = e.day AND id < e.id) "
         f"WHERE e.outcome IS NOT NULL AND {_LIVE} AND e.day BETWEEN ? AND ?",
         (period.start.isoformat(), period.end.isoformat()))
     delivered: dict[str, int] = defaultdict(int)
@@ -302,8 +265,8 @@ def _couriers_and_desa(ledger: Ledger, period: Period) -> tuple[tuple[CourierRow
         at = clock_s(r["at"])
         if at is not None:
             clock[(courier, r["day"])].append(at)
-            if r["planned_s"] is not None:
-                errors[courier].append(at - r["planned_s"])
+    for route in route_facts(ledger, period.start, period.end):
+        errors[route.courier_id] += [e for s in route.trusted if (e := s.error_s) is not None]
     working: dict[str, int] = defaultdict(int)
     for (courier, _), times in clock.items():
         working[courier] += max(times) - min(times)

@@ -10,11 +10,18 @@ from maps.report_page import CSV_FILES, report_page, tables
 from routing.ledger import Ledger
 from routing.outcome_rows import parse_outcome_rows
 from routing.records import read_records
-from routing.report_data import Period, build_report, clock_s, percentile
+from routing.planfact import clock_s, percentile
+from routing.report_data import Period, build_report
 
 EVIL = "<script>alert(1)</script>"
 TUESDAY = MONDAY + dt.timedelta(days=1)
 GENERATED = dt.datetime(2026, 12, 1, 17, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+
+
+def at_door(plan, serial):
+    """The position columns of a phone standing at card ``serial``'s planned stop."""
+    p = next(v.point for r in plan.routes for v in r.visits if v.cards[0].nik == nik_for(serial))
+    return dict(lat=f"{p.lat:.7f}", lon=f"{p.lon:.7f}", accuracy_m="8")
 
 
 def _ledger(tmp_path):
@@ -28,12 +35,14 @@ def _ledger(tmp_path):
     with Ledger(db) as ledger:
         ledger.import_batch(read_records(records), records.read_bytes(), MONDAY)
         assert ledger.record_plan(plan) == 3
-        # K01: 1 delivered 5 min after its planned 08:00, 2 not at home 20 min after its 08:10; the
-        # other courier's phone says 07:50 at +06:00, 08:50 in the office's zone, 50 min after 08:00.
+        # K01: 1 delivered at 08:05, when the plan has its 5-minute visit end (arrival 08:00), 2 not at home
+        # at 08:30, 15 min after its visit's planned end; the other courier's phone says 07:50 at +06:00,
+        # 08:50 in the office's zone, 45 min after 08:05. Each phone stood at the door.
         outcomes = parse_outcome_rows(tmp_path / "hasil.csv", [
-            dict(nik=nik_for(1), outcome="DT", recipient="Warga 1", time="08:05", courier="K01"),
-            dict(nik=nik_for(2), outcome="TR", time="08:30", courier="K01"),
-            dict(nik=nik_for(3), outcome="DT", recipient="Warga 3", time="2026-11-30T07:50:00+06:00", courier=EVIL)])
+            dict(nik=nik_for(1), outcome="DT", recipient="Warga 1", time="08:05", courier="K01", **at_door(plan, 1)),
+            dict(nik=nik_for(2), outcome="TR", time="08:30", courier="K01", **at_door(plan, 2)),
+            dict(nik=nik_for(3), outcome="DT", recipient="Warga 3", time="2026-11-30T07:50:00+06:00", courier=EVIL,
+                 **at_door(plan, 3))])
         result = ledger.record_outcomes(outcomes, MONDAY)
         assert (result.applied, result.problems) == (3, ())
     return db
@@ -53,13 +62,13 @@ def test_figures_of_a_hand_made_ledger(tmp_path):
     assert [(u.desa, u.state, u.attempts, u.waiting_days) for u in report.urgent] == [(EVIL, "received", 0, 1)]
     assert report.urgent[0].nik_masked != nik_for(4)
     k01, evil = sorted(report.couriers, key=lambda c: c.courier_id != "K01")
-    # K01: errors +300 s and +1200 s: median 750, p90 300 + 0.9 * 900 = 1110; 25 min from first to last outcome.
+    # K01: errors 0 s and +900 s: median 450, p90 0.9 * 900 = 810; 25 min from first to last outcome.
     assert (k01.days, k01.delivered, k01.failed, k01.working_s, k01.matched) == (1, 1, 1, 1500, 2)
-    assert (k01.error_median_s, k01.error_p90_s) == (750, 1110)
+    assert (k01.error_median_s, k01.error_p90_s) == (450, 810)
     assert k01.per_hour == pytest.approx(1 * 3600 / 1500)
     # One outcome only: no working time to divide by.
     assert (evil.courier_id, evil.delivered, evil.working_s, evil.per_hour, evil.error_median_s) == (
-        EVIL, 1, 0, None, 3000)
+        EVIL, 1, 0, None, 2700)
     by_desa = {d.desa: d for d in report.desa}
     assert (by_desa["Jabon"].delivered, by_desa["Jabon"].failed, by_desa["Jabon"].open_cards) == (1, 1, 1)
     assert by_desa["Jabon"].failure_rate == 0.5
@@ -168,8 +177,8 @@ def test_a_corrected_outcome_counts_once(tmp_path):
     assert (monday.planned, monday.delivered, monday.failed, monday.no_outcome) == (3, 3, 0, 0)
     assert {o.code: o.count for o in report.outcomes}["TR"] == 0
     k01 = next(c for c in report.couriers if c.courier_id == "K01")
-    # Errors +300 s and +1800 s (08:40 for 08:10): median 1050; 08:05 to 08:40 worked.
-    assert (k01.delivered, k01.failed, k01.working_s, k01.error_median_s) == (2, 0, 2100, 1050)
+    # The stop's time is still its first tap (08:30, at the door): errors 0 s and +900 s; 08:05 to 08:40 worked.
+    assert (k01.delivered, k01.failed, k01.working_s, k01.error_median_s) == (2, 0, 2100, 450)
 
 
 def test_the_same_figures_give_the_same_bytes_and_hostile_names_stay_text_in_the_charts(tmp_path):

@@ -34,6 +34,12 @@ _SUMMARY = {
            "route": "  {courier}: {stops} alamat, {cards} kartu, {km:.1f} km, selesai {end}",
            "files": "Hasil: {out}/ (plan.json, sheets/all.pdf, maps/overview.html, gpx/, routes.gpkg, "
                     "unassigned.csv, rejected.csv, review.csv)",
+           "clock": "  Jam lapangan: kalibrasi {number} dari {days} hari ({first_day} s.d. {last_day}, "
+                    "{pairs} pasang): {base} menit/alamat + {per_card} menit/kartu (+{search} menit mencari rumah), "
+                    "kecepatan jalan utama x{main}, "
+                    "jalan lokal x{local}, cadangan akhir shift {reserve} menit",
+           "clock_kept": "  Dari berkas konfigurasi (bukan kalibrasi): {kept}",
+           "clock_off": "  Kalibrasi {number} tidak dipakai (--no-calibration)",
            "demo": "Data demo (sintetis) ditulis ke {folder}",
            "redrawn": "Digambar ulang dari {path}: {n} lembar rute, peta dan berkas GPX"},
     "en": {"head": "Plan {date}: {cards_in} cards in = {cards_planned} planned + {cards_unassigned} "
@@ -42,6 +48,12 @@ _SUMMARY = {
            "route": "  {courier}: {stops} stops, {cards} cards, {km:.1f} km, back at {end}",
            "files": "Output: {out}/ (plan.json, sheets/all.pdf, maps/overview.html, gpx/, routes.gpkg, "
                     "unassigned.csv, rejected.csv, review.csv)",
+           "clock": "  Field clock: calibration {number} from {days} days ({first_day} to {last_day}, "
+                    "{pairs} pairs): {base} min a household + {per_card} min a card (+{search} min finding a door), "
+                    "speeds on main roads x{main}, "
+                    "local roads x{local}, {reserve} min kept free at the end of the shift",
+           "clock_kept": "  From the config file (not the calibration): {kept}",
+           "clock_off": "  Calibration {number} not used (--no-calibration)",
            "demo": "Demo input (synthetic) written to {folder}",
            "redrawn": "Redrawn from {path}: {n} route sheets, maps and GPX files"},
 }
@@ -59,6 +71,19 @@ def print_summary(plan: Plan, out: Path, lang: str) -> None:
                                          km=r.distance_m / 1000, end=format_clock(r.end_s)))
     for reason, n in plan.reason_counts().items():
         click.echo(f"  {reason}: {n}")
+    calibration = plan.meta.get("calibration")
+    if isinstance(calibration, dict):
+        if calibration.get("off"):
+            click.echo(words["clock_off"].format(number=calibration.get("number")))
+        else:
+            clock = plan.meta.get("clock", {})
+            click.echo(words["clock"].format(
+                **calibration, base=f"{clock['service_base_s'] / 60:.1f}",
+                per_card=f"{clock['service_per_card_s'] / 60:.1f}", search=f"{clock['search_s'] / 60:.1f}",
+                main=f"{clock['speed_factor_main']:.2f}", local=f"{clock['speed_factor_local']:.2f}",
+                reserve=clock["shift_reserve_s"] // 60))
+            if calibration.get("kept"):
+                click.echo(words["clock_kept"].format(kept=", ".join(calibration["kept"])))
     click.echo(words["files"].format(out=out))
 
 
@@ -73,15 +98,18 @@ def print_summary(plan: Plan, out: Path, lang: str) -> None:
 @sheet_opt
 @click.option("--geocode-online", is_flag=True,
               help="Ask OpenStreetMap Nominatim (address only, 1 request/s, cached) for cards nothing else locates.")
+@click.option("--no-calibration", is_flag=True,
+              help="With --db: time the plan with the settings alone, not with the ledger's calibration.")
 @planning_options
 @click.pass_context
 def plan(ctx: click.Context, records: Path | None, db: Path | None, network: Path | None, gazetteer: Path | None,
-         sheet: str | None, geocode_online: bool, **options: Any) -> None:
+         sheet: str | None, geocode_online: bool, no_calibration: bool, **options: Any) -> None:
     """Plan the day's deliveries from RECORDS (CSV or XLSX, one row per finished card).
 
     With --db, RECORDS is optional: if given it is imported first; then every card due in the
     ledger (new, and failed before) is planned, urgent first, and the plan is recorded once every
-    sheet and map is written.
+    sheet and map is written. The plan is timed with the ledger's latest calibration (see
+    `ektp-route calibrate`), except what the config file sets itself, unless --no-calibration.
 
     \b
     Examples:
@@ -99,7 +127,7 @@ def plan(ctx: click.Context, records: Path | None, db: Path | None, network: Pat
     day = day_to_plan(planning.day)
     inputs = DayInputs(network, planning.out, day, planning.settings, records=records, db=db, sheet=sheet,
                        gazetteer=gazetteer, couriers_file=planning.couriers_file, locations=planning.locations,
-                       geocode_online=geocode_online, lang=planning.lang)
+                       geocode_online=geocode_online, lang=planning.lang, calibrated=not no_calibration)
     result = run_day(inputs, render_all, terminal_progress(verbosity(ctx)))
     print_summary(result.plan, planning.out, planning.lang)
     s = result.plan.summary()

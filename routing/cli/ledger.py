@@ -158,18 +158,34 @@ def forget(db: Path | None, kk: str, nik: str) -> None:
         click.echo(f"{path}: forgot the location deliveries taught {key}")
 
 
+def _minutes(seconds: int | None, signed: bool = True) -> str:
+    """``+12 min`` style text for an error (``-`` without one)."""
+    if seconds is None:
+        return "-"
+    return f"{seconds / 60:+.0f} min" if signed else f"{seconds / 60:.0f} min"
+
+
 @main.command()
 @db_opt
 @click.option("--date", "day", callback=parse_date, default=None,
-              help="Also show what happened on this day (YYYY-MM-DD).")
-def status(db: Path | None, day: dt.date | None) -> None:
-    """Cards in the ledger by state, and by desa.
+              help="Also show what happened on this day (YYYY-MM-DD), and its plan against the field.")
+@click.option("--days", type=click.IntRange(1, 366), default=5, show_default=True,
+              help="Plan days shown against the field (the last ones with outcomes), without --date.")
+def status(db: Path | None, day: dt.date | None, days: int) -> None:
+    """Cards in the ledger by state and by desa; then plan against fact, per day and courier.
+
+    For each courier's day: stops planned, stops with an outcome time, those whose time is believed
+    (tapped at the door by the courier's phone: see README, "Plan against fact"), the median and
+    90th percentile of (tap - planned end of the visit), and the planned finish against the finish
+    the field points to.
 
     \b
     Example:
       ektp-route status --db ektp-ledger.sqlite --date 2026-11-30
     """
+    from routing.clock import format_clock
     from routing.ledger import STATES, Ledger
+    from routing.planfact import courier_days, route_facts
 
     path = _ledger_path(db)
     with Ledger(path, create=False) as ledger:
@@ -181,6 +197,92 @@ def status(db: Path | None, day: dt.date | None) -> None:
             click.echo(f"  {desa:<20}" + "".join(f"{per[s]:>10}" for s in STATES))
         if day:
             click.echo(f"  on {day}: " + ", ".join(f"{k} {v}" for k, v in sorted(ledger.events_on(day).items())))
+        shown_days = [day] if day else ledger.recent_plan_days(days)
+        rows = courier_days(route_facts(ledger, shown_days[0], shown_days[-1])) if shown_days else ()
+    rows = tuple(r for r in rows if r.day in shown_days)
+    if not rows:
+        return
+    click.echo("plan against fact (error = tap - planned end of the visit; believed taps only):")
+    click.echo(f"  {'day':<10} {'courier':<10} {'stops':>5} {'timed':>5} {'believed':>8} {'median':>9} "
+               f"{'p90':>9}  {'finish: planned':>15} {'field':>6}")
+    for r in rows:
+        late = "" if r.field_finish_s is None or r.finish_s is None else f" ({_minutes(r.field_finish_s - r.finish_s)})"
+        click.echo(f"  {r.day.isoformat():<10} {r.courier_id[:10]:<10} {r.stops:>5} {r.timed:>5} {r.trusted:>8} "
+                   f"{_minutes(r.error_median_s):>9} {_minutes(r.error_p90_s):>9}  "
+                   f"{format_clock(r.finish_s) if r.finish_s is not None else '-':>15} "
+                   f"{format_clock(r.field_finish_s) if r.field_finish_s is not None else '-':>6}{late}")
+
+
+@main.command()
+@db_opt
+@click.option("--days", type=click.IntRange(1, 366), default=20, show_default=True,
+              help="Fit from the last N plan days with outcomes.")
+@config_opt
+def calibrate(db: Path | None, days: int, config: Path | None) -> None:
+    """Fit the field's clock from the recorded days, and keep it for `plan --db`.
+
+    From the times between consecutive believed taps of each route and the planned ride between them:
+    the time at a door per household and per card, what finding a door located only by its desa
+    costs, and how fast the couriers ride as a share of the configured speeds (on main and local
+    roads where the data allow, else one factor). Prints each
+    value with its spread and the arrival-time error the old and new clock give on the recorded days;
+    then `plan --db` uses it (the config file's own values and --no-calibration override). Refuses,
+    storing nothing, with fewer than 50 usable pairs.
+
+    \b
+    Example:
+      ektp-route calibrate --db ektp-ledger.sqlite --days 20
+    """
+    from routing.calibration import NotFitted, fit
+    from routing.ledger import Ledger
+    from routing.planfact import route_facts
+
+    settings = load_settings(config)
+    path = _ledger_path(db)
+    with Ledger(path, create=False) as ledger:
+        recorded = ledger.recent_plan_days(days)
+        if not recorded:
+            raise InputError(f"{path}: no outcomes recorded yet; nothing to calibrate from")
+        routes = route_facts(ledger, recorded[0], recorded[-1])
+        try:
+            c = fit([r for r in routes if r.day in recorded], settings)
+        except NotFitted as exc:
+            raise InputError(f"{path}: not calibrated: {exc}") from None
+        number = ledger.store_calibration(c.to_json(), c.first_day, c.last_day)
+
+    def value(name: str, text: str, spread: str, was: str) -> None:
+        click.echo(f"  {name:<32} {text:>10} \u00b1 {spread:<8} (was {was})")
+
+    click.echo(f"{path}: calibration {number} from {c.days} days ({c.first_day} to {c.last_day}): {c.pairs} pairs of "
+               f"consecutive stops fitted, {c.outliers} set aside as outliers, "
+               f"{sum(c.refused.values())} not usable")
+    for rule, n in c.refused.items():
+        if n:
+            click.echo(f"    {n} {rule}")
+    value("time at a door, per household", f"{c.service_base_s} s", f"{c.spread['service_base_s']:.0f} s",
+          f"{settings.service_base_s} s")
+    if c.per_card_fitted:
+        value("time at a door, per card", f"{c.service_per_card_s} s", f"{c.spread['service_per_card_s']:.0f} s",
+              f"{settings.service_per_card_s} s")
+    else:
+        click.echo(f"  time at a door, per card: {c.service_per_card_s} s kept (too few households of several cards)")
+    if c.search_fitted:
+        value("finding a door located by name", f"{c.search_s} s", f"{c.spread['search_s']:.0f} s",
+              f"{settings.search_s} s")
+    else:
+        click.echo(f"  finding a door located by name: {c.search_s} s kept (too few such households)")
+    groups = (("speed on main roads", "speed_factor_main"), ("speed on local roads", "speed_factor_local"))
+    for name, key in groups if c.per_group else (("speed, all roads", "speed_factor_main"),):
+        value(name, f"x{getattr(c, key):.2f}", f"{c.spread[key]:.2f}", f"x{getattr(settings, key):.2f}")
+    if not c.per_group:
+        click.echo("    (one factor for main and local roads: too few rides on each, or too uncertain apart)")
+    click.echo(f"  arrival error on the recorded days (median |tap - planned|, {c.stops} believed stops): "
+               f"{c.error_before_s / 60:.1f} min with the plans' clock, {c.error_after_s / 60:.1f} min with this one")
+    click.echo(f"  notice window: planned arrival \u00b1{max(1800, c.arrival_error_p80_s) // 60} min "
+               f"(80th percentile error {c.arrival_error_p80_s // 60} min); kept free at the end of the shift: "
+               f"{c.reserve_s // 60} min")
+    click.echo(f"`ektp-route plan --db {path}` times its plans with it from now on (values the config file gives "
+               "itself, and --no-calibration, override it)")
 
 
 @main.command()

@@ -248,8 +248,35 @@ def _join(parts: Sequence[list[LatLon]]) -> list[LatLon]:
 _LEG_GUESS_MPS = 12 / 3.6
 
 
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """The way one leg rides: its road-following shape and the seconds of it on main roads.
+
+    Attributes
+    ----------
+    shape
+        Points along the roads, both snapped points included.
+    main_s
+        Seconds of the leg's travel time on main roads (:func:`routing.roads.network.is_main_road`),
+        the rest being local roads; what lets the field's clock be fitted per road group.
+    """
+
+    shape: list[LatLon]
+    main_s: int
+
+    def __post_init__(self) -> None:
+        if not self.shape or self.main_s < 0:
+            raise ValueError("a leg needs a shape and main-road seconds >= 0")
+
+
 def leg_paths(net: RoadNetwork, legs: Sequence[tuple[Where, Where]]) -> dict[tuple[Where, Where], list[LatLon]]:
-    """Road-following shape of each leg ``(from, to)``, from snapped point to snapped point.
+    """Road-following shape of each leg ``(from, to)``, from snapped point to snapped point (see
+    :func:`leg_routes`)."""
+    return {k: leg.shape for k, leg in leg_routes(net, legs).items()}
+
+
+def leg_routes(net: RoadNetwork, legs: Sequence[tuple[Where, Where]]) -> dict[tuple[Where, Where], Leg]:
+    """The way each leg ``(from, to)`` rides, from snapped point to snapped point.
 
     Each leg takes the way :func:`travel_matrix` weighs: along the first road from the snapped
     point, through the network, and along the last road to the other point (or straight along a
@@ -258,15 +285,16 @@ def leg_paths(net: RoadNetwork, legs: Sequence[tuple[Where, Where]]) -> dict[tup
     Returns
     -------
     dict
-        ``(from, to) -> [LatLon, ...]`` along the roads, both snapped points included.
+        ``(from, to) -> Leg``: its shape along the roads and its seconds on main roads.
     """
+    main_ms = net.main_ms()
     scale = metres_per_degree(net)
     pending = list(dict.fromkeys(legs))
     places = list(dict.fromkeys(w for leg in pending for w in leg))
     slot_of = {w: k for k, w in enumerate(places)}
     ends = _ends(net, places)
     graph = _weights(net)
-    shapes: dict[tuple[Where, Where], list[LatLon]] = {}
+    shapes: dict[tuple[Where, Where], Leg] = {}
     # A search bounded by a generous radius finds the best way whenever that way is no longer than
     # the radius (every way it missed is longer); the few legs it does not settle are searched
     # again without a bound.
@@ -291,14 +319,15 @@ def leg_paths(net: RoadNetwork, legs: Sequence[tuple[Where, Where]]) -> dict[tup
             for i in batch:
                 for a, b in by_source[i]:
                     if slot_of[b] == i:
-                        shapes[(a, b)] = [_point(net, a)]
+                        shapes[(a, b)] = Leg([_point(net, a)], 0)
                         continue
-                    shape = _leg_shape(net, ends, i, slot_of[b], dist, pred, row_of, limit, scale)
-                    if shape is None:
+                    found = _leg_shape(net, ends, i, slot_of[b], dist, pred, row_of, limit, scale, main_ms)
+                    if found is None:
                         retry.append((a, b))
                     else:
+                        shape, main = found
                         shape[0], shape[-1] = _point(net, a), _point(net, b)
-                        shapes[(a, b)] = shape
+                        shapes[(a, b)] = Leg(shape, round(main / 1000))
         pending = retry
     if pending:
         a, b = pending[0]
@@ -307,9 +336,10 @@ def leg_paths(net: RoadNetwork, legs: Sequence[tuple[Where, Where]]) -> dict[tup
 
 
 def _leg_shape(net: RoadNetwork, ends: _Ends, i: int, j: int, dist: np.ndarray, pred: np.ndarray,
-               row_of: dict[int, int], limit: float, scale: tuple[float, float]) -> list[LatLon] | None:
-    """The shape from location ``i`` to another ``j``, or ``None`` if the search within ``limit``
-    cannot tell the best way (or there is none)."""
+               row_of: dict[int, int], limit: float, scale: tuple[float, float],
+               main_ms: np.ndarray) -> tuple[list[LatLon], float] | None:
+    """The shape from location ``i`` to another ``j`` and its milliseconds on main roads, or ``None``
+    if the search within ``limit`` cannot tell the best way (or there is none)."""
     best, how = np.inf, (0, 0)
     for p in (0, 1):
         for q in (0, 1):
@@ -322,7 +352,8 @@ def _leg_shape(net: RoadNetwork, ends: _Ends, i: int, j: int, dist: np.ndarray, 
     if not min(best, along) <= limit or not np.isfinite(min(best, along)):
         return None
     if along <= best:
-        return _partial(net, e, float(ends.fraction[i]), float(ends.fraction[j]), scale)
+        f0, f1 = float(ends.fraction[i]), float(ends.fraction[j])
+        return _partial(net, e, f0, f1, scale), abs(f1 - f0) * float(main_ms[e])
     p, q = how
     x, y = int(ends.exit_node[i, p]), int(ends.entry_node[j, q])
     path = [y]
@@ -330,20 +361,24 @@ def _leg_shape(net: RoadNetwork, ends: _Ends, i: int, j: int, dist: np.ndarray, 
     while path[-1] != x:
         path.append(int(row[path[-1]]))
     path.reverse()
-    parts = [_shape(net, path)]
+    edges = [net.edge_index(u, v) for u, v in itertools.pairwise(path)]
+    parts = [_shape(net, path, edges)]
+    main = float(main_ms[edges].sum()) if edges else 0.0
     if e >= 0:  # slot 0 leaves by the head (fraction 1), slot 1 by the tail (fraction 0)
         parts.insert(0, _partial(net, e, float(ends.fraction[i]), 1.0 - p, scale))
+        main += abs(1.0 - p - float(ends.fraction[i])) * float(main_ms[e])
     if ends.edge[j] >= 0:
-        parts.append(_partial(net, int(ends.edge[j]), 1.0 - q, float(ends.fraction[j]), scale))
-    return _join(parts)
+        last = int(ends.edge[j])
+        parts.append(_partial(net, last, 1.0 - q, float(ends.fraction[j]), scale))
+        main += abs(float(ends.fraction[j]) - (1.0 - q)) * float(main_ms[last])
+    return _join(parts), main
 
 
-def _shape(net: RoadNetwork, path: list[int]) -> list[LatLon]:
+def _shape(net: RoadNetwork, path: list[int], edges: list[int]) -> list[LatLon]:
     if len(path) == 1:
         return [LatLon(float(net.node_lat[path[0]]), float(net.node_lon[path[0]]))]
     out: list[LatLon] = []
-    for u, v in itertools.pairwise(path):
-        e = net.edge_index(u, v)
+    for e in edges:
         lo, hi = net.geom_ptr[e], net.geom_ptr[e + 1]
         pts = [LatLon(float(a), float(b)) for a, b in zip(net.geom_lat[lo:hi], net.geom_lon[lo:hi])]
         out.extend(pts[1:] if out else pts)

@@ -9,6 +9,7 @@ Loaded networks are cached by file content so the daily run does not parse the s
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -46,7 +47,13 @@ OVERPASS_FILTER = (
 )
 
 #: Bump when the arrays or the way they are derived change, so old caches are not reused.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
+
+#: Highway classes counted as main roads (their ``_link`` roads too); every other class a motorbike
+#: rides is a local road. The field's clock is fitted per group (:mod:`routing.calibration`): main
+#: roads carry mixed traffic and markets, local roads lanes and village streets, and the two are slowed
+#: by different things.
+MAIN_ROADS = frozenset({"trunk", "primary", "secondary", "tertiary"})
 
 #: Longest street name kept per edge, in characters (names live in a fixed-width array).
 NAME_CHARS = 80
@@ -100,6 +107,11 @@ def parse_maxspeed(tag: Any) -> float | None:
     return min(speeds) if speeds else None
 
 
+def is_main_road(tags: Mapping[str, Any]) -> bool:
+    """Whether an edge is a main road (:data:`MAIN_ROADS`): any of its merged ways' classes is one."""
+    return any(h.removesuffix("_link") in MAIN_ROADS for h in _values(tags.get("highway")))
+
+
 def edge_speed_kph(tags: Mapping[str, Any], speeds_kph: Mapping[str, float]) -> float:
     """Motorbike speed on an edge: the class speed, lowered to ``maxspeed`` where tagged."""
     classes = [speeds_kph.get(h) or speeds_kph.get(h.removesuffix("_link")) for h in _values(tags.get("highway"))]
@@ -132,6 +144,9 @@ class RoadNetwork:
     edge_name
         Per edge, the street's name (``""`` where the data has none; several merged ways' names
         joined by `` / ``), for the maps; ``None`` when the network carries no names at all.
+    edge_main
+        Per edge, whether it is a main road (:func:`is_main_road`); ``None`` when the network does
+        not say, and every edge counts as a local road.
     """
 
     node_lat: np.ndarray
@@ -146,6 +161,7 @@ class RoadNetwork:
     main: np.ndarray
     source: str
     edge_name: np.ndarray | None = None
+    edge_main: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n, e = len(self.node_lat), len(self.indices)
@@ -157,6 +173,8 @@ class RoadNetwork:
             raise ValueError("edge arrays differ in length")
         if self.edge_name is not None and len(self.edge_name) != e:
             raise ValueError("edge names differ in length")
+        if self.edge_main is not None and (len(self.edge_main) != e or self.edge_main.dtype != np.bool_):
+            raise ValueError("edge_main must be one bool per edge")
         if (self.time_ms <= 0).any():
             raise ValueError("every edge needs a positive travel time")
 
@@ -187,13 +205,34 @@ class RoadNetwork:
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Arrays for the cache file."""
         arrays = {k: getattr(self, k) for k in _ARRAY_FIELDS}
-        if self.edge_name is not None:
-            arrays["edge_name"] = self.edge_name
+        for optional in _OPTIONAL_FIELDS:
+            if getattr(self, optional) is not None:
+                arrays[optional] = getattr(self, optional)
         return arrays
+
+    def main_ms(self) -> np.ndarray:
+        """Per edge, its travel time (ms) when it is a main road, else 0."""
+        if self.edge_main is None:
+            return np.zeros_like(self.time_ms)
+        return np.where(self.edge_main, self.time_ms, 0)
+
+    def slowed(self, main: float, local: float) -> RoadNetwork:
+        """The same network ridden at ``main`` and ``local`` times the speeds it was built with.
+
+        How a calibration (:mod:`routing.calibration`) makes the plan's clock the field's: a factor of
+        0.7 makes every main (or local) road take 1/0.7 of its time. Lengths and shapes stay.
+        """
+        if not (0 < main and 0 < local):
+            raise ValueError(f"speed factors must be positive, got {main} and {local}")
+        factor = np.full(len(self.time_ms), local) if self.edge_main is None \
+            else np.where(self.edge_main, main, local)
+        time_ms = np.maximum(1, np.rint(self.time_ms / factor)).astype(np.int64)
+        return dataclasses.replace(self, time_ms=time_ms)
 
 
 _ARRAY_FIELDS = ("node_lat", "node_lon", "indptr", "indices", "time_ms", "length_dm",
                  "geom_ptr", "geom_lat", "geom_lon", "main")
+_OPTIONAL_FIELDS = ("edge_name", "edge_main")
 
 
 
@@ -324,14 +363,14 @@ def graph_to_network(G: Any, source: str) -> RoadNetwork:
     index = {n: i for i, n in enumerate(nodes)}
     lat = np.array([G.nodes[n]["y"] for n in nodes], dtype=np.float64)
     lon = np.array([G.nodes[n]["x"] for n in nodes], dtype=np.float64)
-    best: dict[tuple[int, int], tuple[float, float, Any, str]] = {}
+    best: dict[tuple[int, int], tuple[float, float, Any, str, bool]] = {}
     for u, v, d in G.edges(data=True):
         if u == v:
             continue
         key = (index[u], index[v])
         t = float(d["travel_time"])
         if key not in best or t < best[key][0]:
-            best[key] = (t, float(d["length"]), d.get("geometry"), _edge_name(d.get("name")))
+            best[key] = (t, float(d["length"]), d.get("geometry"), _edge_name(d.get("name")), is_main_road(d))
     keys = sorted(best)
     src = np.array([k[0] for k in keys], dtype=np.int64)
     dst = np.array([k[1] for k in keys], dtype=np.int32)
@@ -360,7 +399,8 @@ def graph_to_network(G: Any, source: str) -> RoadNetwork:
     names = [best[k][3] for k in keys]
     return RoadNetwork(lat, lon, indptr, dst, time_ms, length_dm, np.array(geom_ptr, dtype=np.int64),
                        np.array(g_lat), np.array(g_lon), main, source,
-                       np.array(names, dtype=str) if any(names) else None)
+                       np.array(names, dtype=str) if any(names) else None,
+                       np.array([best[k][4] for k in keys], dtype=bool))
 
 
 def _edge_name(tag: Any) -> str:
@@ -408,8 +448,8 @@ def load_network(path: Path, speeds_kph: Mapping[str, float], cache_dir: Path | 
         if cached.exists():
             try:
                 with np.load(cached) as data:
-                    return RoadNetwork(**{k: data[k] for k in _ARRAY_FIELDS}, source=str(path),
-                                       edge_name=data["edge_name"] if "edge_name" in data else None)
+                    optional: dict[str, Any] = {k: data[k] if k in data else None for k in _OPTIONAL_FIELDS}
+                    return RoadNetwork(**{k: data[k] for k in _ARRAY_FIELDS}, source=str(path), **optional)
             except (OSError, KeyError, ValueError):
                 log.warning("ignoring unreadable network cache %s", cached)
     if path.suffix.lower() == ".graphml":

@@ -279,6 +279,7 @@ def _construct_and_improve(problem: Problem, deadline: float, deterministic: boo
     differs by machine, and a deterministic plan must not depend on the machine.
     """
     best = construct(problem)
+    _log.info("large day: constructed: %s", _day_text(problem, best))
     progress.advance(0, _best_so_far(problem, best))
     use_hgs = not deterministic and hgs.applies(problem)
     seconds = HGS_SHARE * (deadline - time.monotonic())
@@ -286,11 +287,16 @@ def _construct_and_improve(problem: Problem, deadline: float, deterministic: boo
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=n, mp_context=ctx) if n > 1 else _no_pool() as pool:
         if use_hgs and seconds >= 1:
-            args = ([problem] * n, [seconds] * n, list(range(1, n + 1)))
+            start = [[s.location for s in r] for r in best.routes]
+            args = ([problem] * n, [seconds] * n, list(range(1, n + 1)), [None] * n, [start] * n)
             found = list(pool.map(hgs.search, *args) if pool else map(hgs.search, *args))
             best = min([best, *found], key=lambda sol: day_cost(problem, sol))
+            _log.info("large day: PyVRP's best: %s, %.1f s before the deadline", _day_text(problem, best),
+                      deadline - time.monotonic())
             progress.advance(0, _best_so_far(problem, best))
-        return _improve_regions(problem, best, pool, n, deadline, deterministic, progress)
+        improved = _improve_regions(problem, best, pool, n, deadline, deterministic, progress)
+        _log.info("large day: improved region by region: %s", _day_text(problem, improved))
+        return improved
 
 
 @contextlib.contextmanager
@@ -318,6 +324,11 @@ def solve_many(problems: Sequence[Problem], limits: Sequence[int], deterministic
             return list(pool.map(solve, problems, limits, [deterministic] * len(problems)))
     finally:
         progress.finish()
+
+
+def _day_text(problem: Problem, solution: Solution) -> str:
+    """The plan's couriers, working hours and day cost, for the log."""
+    return f"{_best_so_far(problem, solution)}, cost {day_cost(problem, solution) / 3600:.2f} h"
 
 
 def _best_so_far(problem: Problem, solution: Solution) -> str:
