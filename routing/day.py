@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from routing.calibration import Calibration, apply
 from routing.config import Settings
 from routing.confirmed import DEFAULT_STORE, read_confirmed
 from routing.couriers import read_couriers
@@ -170,6 +169,8 @@ def _clock(inputs: DayInputs, settings: Settings, progress: Progress) -> tuple[S
         latest = ledger.latest_calibration()
     if latest is None:
         return settings, None
+    from routing.calibration import Calibration, apply  # numpy and the fit, only for a ledger's plan
+
     number, fitted_at, text = latest
     if not inputs.calibrated:
         progress.note(f"calibration {number} of {inputs.db} not used (--no-calibration)")

@@ -17,6 +17,8 @@ Exit codes (also in README.md):
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import sys
 from typing import Any, NoReturn
@@ -97,3 +99,6 @@ def main() -> None:
     """
     # Outputs hold personal data: whatever a library creates here is private to the user.
     os.umask(0o077)
+    # The process ends with the command: what it made needs no collecting on the way out (the final
+    # collection of a planned day's objects took 0.3 s of the officer's wait).
+    atexit.register(gc.freeze)

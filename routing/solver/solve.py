@@ -22,11 +22,9 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from routing.clock import Shift
 from routing.progress import SILENT, Progress
-from routing.solver import hgs
 from routing.solver.construct import construct
 from routing.solver.decompose import (
     Region,
@@ -61,6 +59,8 @@ TINY_STOPS = 8
 
 def _search_parameters(first: int, time_limit_s: int, deterministic: bool, solutions: int,
                        descent_only: bool = False) -> object:
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = first
     params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic,
@@ -278,6 +278,8 @@ def _construct_and_improve(problem: Problem, deadline: float, deterministic: boo
     PyVRP runs only in timed mode: its runs are reproducible only by iteration counts, whose time
     differs by machine, and a deterministic plan must not depend on the machine.
     """
+    from routing.solver import hgs  # PyVRP, only for large days
+
     best = construct(problem)
     _log.info("large day: constructed: %s", _day_text(problem, best))
     progress.advance(0, _best_so_far(problem, best))
@@ -367,6 +369,10 @@ def solve(problem: Problem, time_limit_s: int = 30, deterministic: bool = False,
     Solution
         Routes with service start times; stops left out are in ``dropped``.
     """
+    # Imported where the model is built (the solver's processes): the planning process only hands
+    # problems out, and OR-Tools' import would delay its start.
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
     n = len(problem.service_s)
     nv = len(problem.vehicles)
     stops = range(1, problem.n_stops + 1)
