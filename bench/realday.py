@@ -131,6 +131,7 @@ def generate_day(net, rng: np.random.Generator, n_desa: int, households: int, ca
         inside = np.nonzero(shapely.contains_xy(poly, mid_lon, mid_lat))[0]
         if seg_len[inside].sum() >= 3000:  # at least 3 km of village road
             candidates.append((p, poly, inside))
+    n_desa = min(n_desa, len(candidates))  # a big day takes every desa near the office
     chosen = [candidates[i] for i in sorted(rng.choice(len(candidates), n_desa, replace=False))]
     # Desa differ in how many cards they have on a day: Dirichlet shares, at least 5 households each.
     share = rng.dirichlet(np.full(n_desa, 2.0))
@@ -414,8 +415,10 @@ def main() -> None:
                             "--config", str(config),
                             "--date", DAY.isoformat(), "--out", str(work / "rute"), "-v"], work, env)
         assert plan_run.code in (0, 4), plan_run.stderr
+        solver_s = next(float(m.group(1)) for _, msg in stage_lines(plan_run.stderr)
+                        if (m := re.match(r"solved in ([\d.]+) s", msg)))
         rows_out.append((f"plan --time-limit {args.time_limit} (CLI, whole run)", plan_run.wall_s, plan_run.rss_mib,
-                         f"{plan_run.wall_s - args.time_limit:.1f} s besides the solver's limit"))
+                         f"solver {solver_s:.1f} s, everything else {plan_run.wall_s - solver_s:.1f} s"))
     load_mid = os.getloadavg()
     t, cpu = in_process(records, graphml, after, work / "rute-inprocess", args.time_limit, cache, args.profile)
 
@@ -439,11 +442,14 @@ def main() -> None:
             besides += secs
             besides_cpu += cpu[name]
     cached_ok = t["load network (cache)"] < 2
-    print(f"  {'everything but the solver':<50} {besides:7.2f} {besides_cpu:7.2f}   target <= 5 s (wall): "
-          f"{'met' if besides <= 5 else 'NOT met'}")
+    print(f"  {'everything but the solver':<50} {besides:7.2f} {besides_cpu:7.2f}   target <= 3 s (wall): "
+          f"{'met' if besides <= 3 else 'NOT met'}")
     print(f"  {'network from the cache':<50} {t['load network (cache)']:7.2f} s   target < 2 s: "
           f"{'met' if cached_ok else 'NOT met'}")
     if plan_run is not None:
+        outside = plan_run.wall_s - solver_s
+        print(f"  CLI plan: everything but the solver (wall - \"solved in\", interpreter start, imports and exit "
+              f"included): {outside:.2f} s   target <= 3 s: {'met' if outside <= 3 else 'NOT met'}")
         print(f"  max RSS of the CLI plan: {plan_run.rss_mib:.0f} MiB   target <= 1024 MiB: "
               f"{'met' if plan_run.rss_mib <= 1024 else 'NOT met'}")
         review = work / "rute" / "review.csv"
