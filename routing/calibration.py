@@ -34,8 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from routing.clock import Shift
-from routing.config import SPEED_FACTORS, Settings
+from routing.clock import Shift, is_whole
+from routing.config import ARRIVAL_ERROR_P80_MAX_S, SHIFT_RESERVE_MAX_S, SPEED_FACTORS, Settings
+from routing.errors import shown
 from routing.planfact import FASTEST_MPS, RouteFact, StopFact, percentile
 from routing.solver.split import ride_end, serve_start
 
@@ -200,7 +201,8 @@ class Calibration:
         within the shift: half the residents' notice window.
     reserve_s
         95th percentile of how late each recorded day ran at its last believed stop that this clock would
-        have planned within the shift (>= 0): kept free at the end of the shift.
+        have planned within the shift (0 to :data:`routing.config.SHIFT_RESERVE_MAX_S`): kept free at the
+        end of the shift.
     stops
         Believed stops the errors were measured on.
     """
@@ -227,6 +229,21 @@ class Calibration:
     stops: int
 
     def __post_init__(self) -> None:
+        # Read back from the ledger, where anyone may have edited it: whole numbers where the settings
+        # take whole numbers (not true, not 400.5), so what passes here is what the settings accept.
+        whole = ("days", "pairs", "outliers", "service_base_s", "service_per_card_s", "search_s", "error_before_s",
+                 "error_after_s", "arrival_error_p80_s", "reserve_s", "stops")
+        for name in whole:
+            if not is_whole(getattr(self, name)):
+                raise ValueError(f"calibration: {name} must be a whole number, got {shown(getattr(self, name))}")
+        for name in ("speed_factor_main", "speed_factor_local"):
+            if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), (int, float)):
+                raise ValueError(f"calibration: {name} must be a number, got {shown(getattr(self, name))}")
+        if not isinstance(self.refused, dict) or not all(is_whole(v) for v in self.refused.values()):
+            raise ValueError("calibration: refused must map pair rules to counts")
+        if self.reserve_s > SHIFT_RESERVE_MAX_S:
+            raise ValueError(f"calibration: reserve {self.reserve_s} s is more than the {SHIFT_RESERVE_MAX_S} s a "
+                             "shift may keep free")
         if self.last_day < self.first_day or self.days < 1 or self.pairs < MIN_PAIRS or self.outliers < 0:
             raise ValueError(f"calibration of {self.first_day}..{self.last_day}: impossible counts")
         if not (BASE_RANGE_S[0] <= self.service_base_s <= BASE_RANGE_S[1]
@@ -239,16 +256,18 @@ class Calibration:
                 raise ValueError(f"calibration: speed factor {f} outside {SPEED_FACTORS}")
         if min(self.error_before_s, self.error_after_s, self.arrival_error_p80_s, self.reserve_s, self.stops) < 0:
             raise ValueError("calibration: negative error, reserve or count")
-        if set(self.refused) - set(PAIR_RULES):
-            raise ValueError(f"calibration: unknown pair rules {sorted(set(self.refused) - set(PAIR_RULES))}")
+        unknown = sorted(map(str, set(self.refused) - set(PAIR_RULES)))
+        if unknown:
+            raise ValueError(f"calibration: unknown pair rules {shown(unknown)}")
 
     def settings(self) -> dict[str, Any]:
         """The settings this clock sets (see :data:`routing.config.CLOCK_SETTINGS`); the notice window is
-        never narrower than the settings allow (half an hour)."""
+        never narrower than the settings allow (half an hour), nor wider (four hours)."""
         return {"service_base_s": self.service_base_s, "service_per_card_s": self.service_per_card_s,
                 "search_s": self.search_s, "speed_factor_main": self.speed_factor_main,
                 "speed_factor_local": self.speed_factor_local,
-                "shift_reserve_s": self.reserve_s, "arrival_error_p80_s": max(1800, self.arrival_error_p80_s)}
+                "shift_reserve_s": self.reserve_s,
+                "arrival_error_p80_s": min(ARRIVAL_ERROR_P80_MAX_S, max(1800, self.arrival_error_p80_s))}
 
     def to_json(self) -> str:
         """The calibration as the ledger keeps it."""
@@ -340,6 +359,9 @@ def fit(routes: Sequence[RouteFact], current: Settings, seed: int = 0) -> Calibr
     clock = current.replace(service_base_s=round(point["service_base_s"]), service_per_card_s=per_card, search_s=search,
                             speed_factor_main=round(float(point["speed_factor_main"]), 3),
                             speed_factor_local=round(float(point["speed_factor_local"]), 3))
+    if int(keep.sum()) < MIN_PAIRS:
+        raise NotFitted(f"{int(keep.sum())} usable pairs of consecutive stops with believed tap times once "
+                        f"{int((~keep).sum())} outliers are set aside; at least {MIN_PAIRS} are needed")
     before, after, within, late, n = _errors(routes, clock)
     days = len({p.day for p in used})
     return Calibration(
@@ -352,7 +374,18 @@ def fit(routes: Sequence[RouteFact], current: Settings, seed: int = 0) -> Calibr
         spread={k: round(v, 3) for k, v in spread.items()},
         error_before_s=percentile(before, 0.5), error_after_s=percentile(after, 0.5),
         arrival_error_p80_s=percentile(within, 0.8),
-        reserve_s=max(0, percentile(late, RESERVE_QUANTILE)) if len(late) >= RESERVE_ROUTES else 0, stops=n)
+        reserve_s=_reserve(late), stops=n)
+
+
+def _reserve(late: Sequence[int]) -> int:
+    """What the recorded days say to keep free at the end of the shift (see :attr:`Calibration.reserve_s`).
+
+    Never more than a shift may keep (``shift_reserve_s``): one phone whose wall clock ran hours ahead on
+    one day in twenty makes its last stops look that late, and must not stop every later plan.
+    """
+    if len(late) < RESERVE_ROUTES:
+        return 0
+    return min(SHIFT_RESERVE_MAX_S, max(0, percentile(late, RESERVE_QUANTILE)))
 
 
 def _values(beta: np.ndarray, boot: np.ndarray, names: list[str], grouped: bool
@@ -415,7 +448,8 @@ def _errors(routes: Sequence[RouteFact], clock: Settings) -> tuple[list[int], li
     absolute errors with ``clock`` of the stops it would have planned within the shift; for each route,
     how late its last such stop ran; and how many stops were measured. A day planned past the shift
     drifts further with every stop, which no plan with ``clock`` would promise: the notice window and the
-    reserve are measured on what such a plan would have promised.
+    reserve are measured on what such a plan would have promised, and only on routes whose shift (and so
+    its break) was recorded.
     """
     before: list[int] = []
     after: list[int] = []
@@ -426,12 +460,15 @@ def _errors(routes: Sequence[RouteFact], clock: Settings) -> tuple[list[int], li
         if not believed:
             continue
         again = timed_again(route, _plan_clock(route.clock), clock)
-        end = route.shift.end_s if route.shift is not None else None
         for s in believed:
             assert s.tap_s is not None and s.error_s is not None
             before.append(abs(s.error_s))
             after.append(abs(s.tap_s - again[s.seq]))
-        inside = [s for s in believed if end is None or again[s.seq] <= end]
+        if route.shift is None:
+            # Recorded before routes were kept: the break is unknown, and timing the route again without
+            # it would take the hour's break for lateness in the window and the reserve.
+            continue
+        inside = [s for s in believed if again[s.seq] <= route.shift.end_s]
         within += [abs(s.tap_s - again[s.seq]) for s in inside if s.tap_s is not None]
         if inside:
             last = max(inside, key=lambda s: s.seq)

@@ -298,6 +298,11 @@ SPEED_FACTORS = (0.2, 2.0)
 CLOCK_SETTINGS = ("service_base_s", "service_per_card_s", "search_s", "speed_factor_main", "speed_factor_local",
                   "shift_reserve_s", "arrival_error_p80_s")
 
+#: The most a shift's end may be kept free (``shift_reserve_s``) and the widest notice window each side of
+#: the planned arrival (``arrival_error_p80_s``), in seconds; a calibration gives no more than these.
+SHIFT_RESERVE_MAX_S = 3 * 3600
+ARRIVAL_ERROR_P80_MAX_S = 4 * 3600
+
 #: Whole-number settings and their ranges. The upper bounds keep every cost the solver adds up
 #: inside 64 bits (penalties are multiplied by the cards at a stop and summed over the day).
 _WHOLE_LIMITS: dict[str, tuple[int, int]] = {
@@ -306,9 +311,9 @@ _WHOLE_LIMITS: dict[str, tuple[int, int]] = {
     "snap_warn_m": (0, 100_000), "snap_max_m": (0, 100_000), "time_limit_s": (1, 24 * 3600),
     "max_attempts": (0, 100), "balance_cost": (0, 10**6), "keep_desa_cost": (0, 10**9),
     # A window narrower than half an hour each side is promised only once calibration measures it.
-    "arrival_error_p80_s": (1800, 4 * 3600),
+    "arrival_error_p80_s": (1800, ARRIVAL_ERROR_P80_MAX_S),
     "daily_target": (1, 1_000_000),
-    "shift_reserve_s": (0, 3 * 3600),
+    "shift_reserve_s": (0, SHIFT_RESERVE_MAX_S),
 }
 
 _SIMPLE_KEYS = {

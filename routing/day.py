@@ -21,7 +21,7 @@ from typing import Any
 from routing.config import Settings
 from routing.confirmed import DEFAULT_STORE, read_confirmed
 from routing.couriers import read_couriers
-from routing.errors import InputError, LedgerBusy
+from routing.errors import InputError, LedgerBusy, one_line
 from routing.gazetteer import read_gazetteer
 from routing.geocode import online_geocoder
 from routing.learning import Learned
@@ -177,10 +177,10 @@ def _clock(inputs: DayInputs, settings: Settings, progress: Progress) -> tuple[S
         return settings, {"number": number, "fitted_at": fitted_at, "off": True}
     try:
         calibration = Calibration.from_json(text)
-    except (ValueError, TypeError, KeyError) as exc:
-        raise InputError(f"{inputs.db}: calibration {number} cannot be read ({exc}); fit it again with "
-                         "`ektp-route calibrate`, or plan with --no-calibration") from None
-    settings, applied = apply(settings, number, fitted_at, calibration)
+        settings, applied = apply(settings, number, fitted_at, calibration)
+    except (InputError, ValueError, TypeError, KeyError, RecursionError) as exc:
+        raise InputError(f"{inputs.db}: calibration {number} cannot be read ({one_line(str(exc))}); fit it again "
+                         "with `ektp-route calibrate`, or plan with --no-calibration") from None
     progress.note(f"clock from calibration {number} ({calibration.days} days, {calibration.pairs} pairs)"
                   + (f"; the config file's {', '.join(applied.kept)} kept" if applied.kept else ""))
     return settings, applied.meta()

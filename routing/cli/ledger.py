@@ -278,7 +278,7 @@ def calibrate(db: Path | None, days: int, config: Path | None) -> None:
         click.echo("    (one factor for main and local roads: too few rides on each, or too uncertain apart)")
     click.echo(f"  arrival error on the recorded days (median |tap - planned|, {c.stops} believed stops): "
                f"{c.error_before_s / 60:.1f} min with the plans' clock, {c.error_after_s / 60:.1f} min with this one")
-    click.echo(f"  notice window: planned arrival \u00b1{max(1800, c.arrival_error_p80_s) // 60} min "
+    click.echo(f"  notice window: planned arrival \u00b1{c.settings()['arrival_error_p80_s'] // 60} min "
                f"(80th percentile error {c.arrival_error_p80_s // 60} min); kept free at the end of the shift: "
                f"{c.reserve_s // 60} min")
     click.echo(f"`ektp-route plan --db {path}` times its plans with it from now on (values the config file gives "
