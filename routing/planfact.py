@@ -18,7 +18,9 @@ Definitions, stated once:
   correction tapped later does not move it: the first tap is when the phone was at the door); the
   stop's outcome code and position are that tap's, except that a household where any card was
   delivered at that tap counts as delivered.
-- Times are seconds after the office's midnight (:data:`OFFICE_UTC_OFFSET`).
+- Times are seconds after the plan day's midnight in the office's zone (:data:`OFFICE_UTC_OFFSET`); a tap
+  the phone dated on the plan day in its own zone but that falls on another day in the office's is
+  not believed.
 """
 
 from __future__ import annotations
@@ -63,15 +65,18 @@ TRUST_RULES = {
     "no_position": "no usable position with the tap (none, or not a real fix, or less accurate than 50 m)",
     "not_at_door": f"tapped {AT_DOOR_M} m or more from where the plan put the household ({IN_DESA_M} m from its desa "
                    "or dusun point when it was located by name)",
-    "off_shift": "tapped more than an hour before the courier's shift, or more than six hours after it",
+    "off_shift": "tapped more than an hour before the courier's shift, or more than six hours after it, or on "
+                 "another day in the office's zone",
 }
 
 
-def clock_s(at: str) -> int | None:
+def clock_s(at: str, day: dt.date | None = None) -> int | None:
     """Seconds after the office's midnight of an outcome's stored time (``None`` without a time).
 
     The ledger stores the phone's wall clock, with the phone's offset when it gave one
-    (:meth:`routing.outcome_rows.TapTime.on`); a bare date means the row had no time.
+    (:meth:`routing.outcome_rows.TapTime.on`); a bare date means the row had no time. With ``day``, the
+    seconds are counted from that day's midnight in the office's zone: a time the phone dated on the plan
+    day in its own zone may fall on the day before or after in the office's (below 0, or 86,400 and more).
     """
     if "T" not in at:
         return None
@@ -81,7 +86,8 @@ def clock_s(at: str) -> int | None:
         return None
     if when.tzinfo is not None:
         when = when.astimezone(OFFICE_UTC_OFFSET)
-    return when.hour * 3600 + when.minute * 60 + when.second
+    seconds = when.hour * 3600 + when.minute * 60 + when.second
+    return seconds if day is None else seconds + (when.date() - day).days * 86400
 
 
 def percentile(values: Sequence[int], q: float) -> int:
@@ -207,7 +213,8 @@ def doubt(stop: StopFact, planned_courier: str, shift: Shift | None) -> str:
         return "no_position"
     if haversine_m(stop.position, stop.point) >= (IN_DESA_M if stop.searched else AT_DOOR_M):
         return "not_at_door"
-    if shift is not None and not shift.start_s - EARLY_S <= stop.tap_s <= shift.end_s + LATE_S:
+    if not 0 <= stop.tap_s < 86400 or (shift is not None
+                                       and not shift.start_s - EARLY_S <= stop.tap_s <= shift.end_s + LATE_S):
         return "off_shift"
     return ""
 
@@ -260,7 +267,8 @@ def _stop(seq: int, members: Sequence[Row], courier: str, shift: Shift | None) -
                 travel_s=int(first["travel_s"] or 0), travel_main_s=first["travel_main_s"],
                 distance_m=int(first["distance_m"] or 0), precision=first["precision"] or "",
                 point=LatLon(first["lat"], first["lon"]) if first["lat"] is not None else LatLon(0.0, 0.0))
-    timed = [(t, r) for r in members if r["o_at"] is not None and (t := clock_s(r["o_at"])) is not None]
+    day = dt.date.fromisoformat(first["day"])
+    timed = [(t, r) for r in members if r["o_at"] is not None and (t := clock_s(r["o_at"], day)) is not None]
     if not timed:
         outcomes = [str(r["o_outcome"]) for r in members if r["o_outcome"] is not None]
         return StopFact(**plan, outcome=outcomes[0] if outcomes else "",
