@@ -146,13 +146,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX events_day ON events(day, state);
     """,
     # 7: plan against fact, and the clock learned from it. Planned events keep the seconds of their
-    # ride in on main roads (``travel_main_s``); each recorded plan keeps its routes' clock
+    # ride in on main roads (``travel_main_s``) and which recorded plan they belong to (``plan_id``: two
+    # plans of one day both number their stops from 1); each recorded plan keeps its routes' clock
     # (``plan_routes``: start, planned finish, the shift and its break); ``calibrations`` keeps each
     # fitted clock (``ektp-route calibrate``) as JSON, read back through ``routing.calibration``.
     """
     ALTER TABLE events ADD COLUMN travel_main_s INTEGER CHECK (travel_main_s >= 0);
+    ALTER TABLE events ADD COLUMN plan_id INTEGER;
     CREATE TABLE plan_routes (
-        id INTEGER PRIMARY KEY, day TEXT NOT NULL, courier_id TEXT NOT NULL, recorded_at TEXT NOT NULL,
+        id INTEGER PRIMARY KEY, plan_id INTEGER NOT NULL, day TEXT NOT NULL, courier_id TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
         start_s INTEGER NOT NULL CHECK (start_s BETWEEN 0 AND 86400),
         end_s INTEGER NOT NULL CHECK (end_s BETWEEN 0 AND 86400),
         shift_start_s INTEGER NOT NULL, shift_end_s INTEGER NOT NULL, break_start_s INTEGER, break_end_s INTEGER,
@@ -484,6 +487,7 @@ class Ledger:
         clock = json.dumps(plan.meta.get("clock") or {}, sort_keys=True)
         n = 0
         with self._transaction():
+            plan_id = int(self.db.execute("SELECT coalesce(max(plan_id), 0) + 1 FROM plan_routes").fetchone()[0])
             for route in plan.routes:
                 for v in route.visits:
                     for c in v.cards:
@@ -497,17 +501,17 @@ class Ledger:
                         if cur.rowcount:
                             self.db.execute("INSERT INTO events(nik, at, day, state, courier_id, stop_seq, lat, lon, "
                                             "precision, planned_s, travel_s, distance_m, service_s, stop_cards, "
-                                            "travel_main_s) "
-                                            "VALUES (?, ?, ?, 'planned', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                            "travel_main_s, plan_id) "
+                                            "VALUES (?, ?, ?, 'planned', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                             (c.nik, now, day, route.courier_id, v.seq, v.point.lat, v.point.lon,
                                              v.precision, v.arrival_s, v.travel_s, v.distance_m, v.service_s,
-                                             len(v.cards), v.travel_main_s))
+                                             len(v.cards), v.travel_main_s, plan_id))
                             n += 1
                 s = route.shift
-                self.db.execute("INSERT INTO plan_routes(day, courier_id, recorded_at, start_s, end_s, shift_start_s, "
-                                "shift_end_s, break_start_s, break_end_s, stops, distance_m, clock) "
-                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                (day, route.courier_id, now, route.start_s, route.end_s, s.start_s, s.end_s,
+                self.db.execute("INSERT INTO plan_routes(plan_id, day, courier_id, recorded_at, start_s, end_s, "
+                                "shift_start_s, shift_end_s, break_start_s, break_end_s, stops, distance_m, clock) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                (plan_id, day, route.courier_id, now, route.start_s, route.end_s, s.start_s, s.end_s,
                                  s.break_start_s, s.break_end_s, len(route.visits), route.distance_m, clock))
             for u in plan.unassigned:
                 self.db.execute("INSERT INTO events(nik, at, day, state, reason) "

@@ -223,10 +223,11 @@ def route_facts(ledger: Ledger, first: dt.date, last: dt.date) -> tuple[RouteFac
     """Every route recorded for a plan day from ``first`` to ``last``, each stop beside its first tap.
 
     A card counts on its latest plan of the day; its tap is the first outcome event after that plan
-    (superseded or not). Routes are ordered by day, then courier.
+    (superseded or not). A route is one courier's in one recorded plan (a courier planned twice in a day
+    has two). Routes are ordered by day, courier and plan.
     """
     rows = ledger.db.execute(
-        "SELECT p.day, p.courier_id, p.stop_seq, p.stop_cards, p.planned_s, p.service_s, p.travel_s, "
+        "SELECT p.day, p.courier_id, p.plan_id, p.stop_seq, p.stop_cards, p.planned_s, p.service_s, p.travel_s, "
         "p.travel_main_s, p.distance_m, p.precision, p.lat, p.lon, o.at AS o_at, o.outcome AS o_outcome, "
         "o.lat AS o_lat, o.lon AS o_lon, o.accuracy_m AS o_accuracy, coalesce(o.courier_id, '') AS o_courier "
         "FROM events p "
@@ -234,25 +235,25 @@ def route_facts(ledger: Ledger, first: dt.date, last: dt.date) -> tuple[RouteFac
         "                              AND outcome IS NOT NULL AND id > p.id) "
         "WHERE p.state = 'planned' AND p.day BETWEEN ? AND ? AND p.planned_s IS NOT NULL "
         "AND p.id = (SELECT max(id) FROM events WHERE nik = p.nik AND +state = 'planned' AND +day = p.day) "
-        "ORDER BY p.day, p.courier_id, p.stop_seq",
+        "ORDER BY p.day, p.courier_id, p.plan_id, p.stop_seq",
         (first.isoformat(), last.isoformat()))
-    cards: dict[tuple[str, str, int], list[Row]] = defaultdict(list)
+    # A route is one courier's in one recorded plan: a second plan of the day numbers its stops from 1
+    # too. Plans recorded before plans were numbered (plan_id NULL) are one route per courier and day.
+    cards: dict[tuple[str, str, int, int], list[Row]] = defaultdict(list)
     for r in rows:
-        cards[(r["day"], r["courier_id"] or "?", int(r["stop_seq"] or 0))].append(r)
-    plans = {(r["day"], r["courier_id"]): r for r in ledger.db.execute(
-        "SELECT * FROM plan_routes WHERE id IN (SELECT max(id) FROM plan_routes WHERE day BETWEEN ? AND ? "
-        "GROUP BY day, courier_id)", (first.isoformat(), last.isoformat()))}
-    shifts = {key: None if plan is None else Shift(plan["shift_start_s"], plan["shift_end_s"],
-                                                   plan["break_start_s"], plan["break_end_s"])
+        cards[(r["day"], r["courier_id"] or "?", r["plan_id"] or 0, int(r["stop_seq"] or 0))].append(r)
+    plans = {(r["day"], r["courier_id"], r["plan_id"]): r for r in ledger.db.execute(
+        "SELECT * FROM plan_routes WHERE day BETWEEN ? AND ?", (first.isoformat(), last.isoformat()))}
+    shifts = {key: Shift(plan["shift_start_s"], plan["shift_end_s"], plan["break_start_s"], plan["break_end_s"])
               for key, plan in plans.items()}
-    by_route: dict[tuple[str, str], list[StopFact]] = defaultdict(list)
-    for (day, courier, seq), members in cards.items():
-        by_route[(day, courier)].append(_stop(seq, members, courier, shifts.get((day, courier))))
+    by_route: dict[tuple[str, str, int], list[StopFact]] = defaultdict(list)
+    for (day, courier, plan_id, seq), members in cards.items():
+        by_route[(day, courier, plan_id)].append(_stop(seq, members, courier, shifts.get((day, courier, plan_id))))
     out = []
-    for (day, courier), stops in sorted(by_route.items()):
-        plan = plans.get((day, courier))
-        out.append(RouteFact(dt.date.fromisoformat(day), courier, _unique(sorted(stops, key=lambda s: s.seq)),
-                             shifts.get((day, courier)), None if plan is None else plan["start_s"],
+    for key, stops in sorted(by_route.items()):
+        plan = plans.get(key)
+        out.append(RouteFact(dt.date.fromisoformat(key[0]), key[1], _unique(sorted(stops, key=lambda s: s.seq)),
+                             shifts.get(key), None if plan is None else plan["start_s"],
                              None if plan is None else plan["end_s"],
                              {} if plan is None else json.loads(plan["clock"] or "{}")))
     return tuple(out)
