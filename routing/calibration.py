@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -58,8 +58,6 @@ GROUP_SPREAD = 0.15
 MULTI_CARD_PAIRS = 10
 #: The search time is fitted only with at least this many pairs arriving at a household located by name.
 SEARCHED_PAIRS = 20
-#: A failed visit's time is measured only with at least this many pairs arriving at one.
-FAILED_PAIRS = 10
 #: Plausible fitted values: a fit outside them says the times do not tell the clock.
 BASE_RANGE_S = (0, 3600)
 PER_CARD_RANGE_S = (0, 1800)
@@ -73,7 +71,7 @@ RESERVE_QUANTILE = 0.95
 PAIR_RULES = {
     "untrusted": "a tap time of either stop is not believed (routing.planfact.TRUST_RULES)",
     "first": "the first stop's ride starts at the office, whose leaving time no tap records",
-    "not_delivered": "the second stop was not delivered: a failed visit is shorter (timed apart: see ``failed_s``)",
+    "not_delivered": "the second stop was not delivered: a failed visit is shorter",
     "order": "the courier did not go from the one to the other (another stop's tap lies between, or the taps "
              "run backwards)",
     "break": "the break lies between the two taps",
@@ -112,38 +110,22 @@ def raw_ride(stop: StopFact, clock: Settings) -> tuple[float, float]:
 
 def pairs(routes: Sequence[RouteFact]) -> tuple[list[Pair], dict[str, int]]:
     """The usable pairs of consecutive stops, and how many were set aside by each of :data:`PAIR_RULES`."""
-    used, failed, refused = _all_pairs(routes)
-    return used, refused
-
-
-def _all_pairs(routes: Sequence[RouteFact]) -> tuple[list[Pair], list[Pair], dict[str, int]]:
-    """The usable pairs arriving at a delivery, those arriving at a failed visit (otherwise usable), and
-    how many were set aside by each rule (failed visits counted as ``not_delivered``)."""
     used: list[Pair] = []
-    failed: list[Pair] = []
     refused = dict.fromkeys(PAIR_RULES, 0)
     for route in routes:
         clock = _plan_clock(route.clock)
         taps = sorted(s.tap_s for s in route.stops if s.tap_s is not None)
         for a, b in zip(route.stops, route.stops[1:]):
             why = _pair_doubt(a, b, route.shift, taps)
-            if why and why != "not_delivered":
+            if why:
                 refused[why] += 1
-                continue
-            if why and _pair_doubt(a, replace(b, outcome="DT"), route.shift, taps):
-                refused[why] += 1  # failed, and not usable for another reason as well
                 continue
             assert a.tap_s is not None and b.tap_s is not None
             main, local = raw_ride(b, clock)
-            pair = Pair(route.day, route.courier_id, b.tap_s - a.tap_s, b.cards, main, local, b.searched)
-            if why:
-                refused[why] += 1
-                failed.append(pair)
-            else:
-                used.append(pair)
+            used.append(Pair(route.day, route.courier_id, b.tap_s - a.tap_s, b.cards, main, local, b.searched))
         if route.stops:
             refused["first"] += 1
-    return used, failed, refused
+    return used, refused
 
 
 def _pair_doubt(a: StopFact, b: StopFact, shift: Shift | None, taps: Sequence[int]) -> str:
@@ -206,9 +188,6 @@ class Calibration:
     search_s, search_fitted
         What finding a door located by desa or dusun name costs on top (s), fitted or kept from the
         settings (too few such households).
-    failed_s, failed_share
-        How long a visit that hands nothing over takes (s), and the share of believed visits that did;
-        0 and 0.0 when too few were timed. The plan's time at a door is the expected one (:func:`expected`).
     speed_factor_main, speed_factor_local
         How fast the couriers ride as a share of the configured speeds; equal when one factor was fitted
         for both (``per_group`` False).
@@ -239,8 +218,6 @@ class Calibration:
     per_card_fitted: bool
     search_s: int
     search_fitted: bool
-    failed_s: int
-    failed_share: float
     speed_factor_main: float
     speed_factor_local: float
     per_group: bool
@@ -254,16 +231,14 @@ class Calibration:
     def __post_init__(self) -> None:
         # Read back from the ledger, where anyone may have edited it: whole numbers where the settings
         # take whole numbers (not true, not 400.5), so what passes here is what the settings accept.
-        whole = ("days", "pairs", "outliers", "service_base_s", "service_per_card_s", "search_s", "failed_s",
-                 "error_before_s", "error_after_s", "arrival_error_p80_s", "reserve_s", "stops")
+        whole = ("days", "pairs", "outliers", "service_base_s", "service_per_card_s", "search_s", "error_before_s",
+                 "error_after_s", "arrival_error_p80_s", "reserve_s", "stops")
         for name in whole:
             if not is_whole(getattr(self, name)):
                 raise ValueError(f"calibration: {name} must be a whole number, got {shown(getattr(self, name))}")
-        for name in ("speed_factor_main", "speed_factor_local", "failed_share"):
+        for name in ("speed_factor_main", "speed_factor_local"):
             if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), (int, float)):
                 raise ValueError(f"calibration: {name} must be a number, got {shown(getattr(self, name))}")
-        if not (0.0 <= self.failed_share < 1.0 and BASE_RANGE_S[0] <= self.failed_s <= BASE_RANGE_S[1]):
-            raise ValueError(f"calibration: failed visits {self.failed_s} s, share {self.failed_share} are impossible")
         if not isinstance(self.refused, dict) or not all(is_whole(v) for v in self.refused.values()):
             raise ValueError("calibration: refused must map pair rules to counts")
         if self.reserve_s > SHIFT_RESERVE_MAX_S:
@@ -286,12 +261,9 @@ class Calibration:
             raise ValueError(f"calibration: unknown pair rules {shown(unknown)}")
 
     def settings(self) -> dict[str, Any]:
-        """The settings this clock sets (see :data:`routing.config.CLOCK_SETTINGS`): the time at a door a
-        visit is expected to take (:func:`expected`); the notice window never narrower than the settings
-        allow (half an hour), nor wider (four hours)."""
-        door = expected(Settings(service_base_s=self.service_base_s, service_per_card_s=self.service_per_card_s),
-                        self.failed_s, self.failed_share)
-        return {"service_base_s": door.service_base_s, "service_per_card_s": door.service_per_card_s,
+        """The settings this clock sets (see :data:`routing.config.CLOCK_SETTINGS`); the notice window is
+        never narrower than the settings allow (half an hour), nor wider (four hours)."""
+        return {"service_base_s": self.service_base_s, "service_per_card_s": self.service_per_card_s,
                 "search_s": self.search_s, "speed_factor_main": self.speed_factor_main,
                 "speed_factor_local": self.speed_factor_local,
                 "shift_reserve_s": self.reserve_s,
@@ -333,7 +305,7 @@ def fit(routes: Sequence[RouteFact], current: Settings, seed: int = 0) -> Calibr
     NotFitted
         Fewer than :data:`MIN_PAIRS` usable pairs, or a fit outside plausible values.
     """
-    used, failed, refused = _all_pairs(routes)
+    used, refused = pairs(routes)
     if not routes:
         raise NotFitted("no plan with its clock is recorded in these days (plans recorded by ektp-route before "
                         "this version keep none)")
@@ -390,50 +362,19 @@ def fit(routes: Sequence[RouteFact], current: Settings, seed: int = 0) -> Calibr
     if int(keep.sum()) < MIN_PAIRS:
         raise NotFitted(f"{int(keep.sum())} usable pairs of consecutive stops with believed tap times once "
                         f"{int((~keep).sum())} outliers are set aside; at least {MIN_PAIRS} are needed")
-    failed_s, failed_spread, share = _failed_visits(routes, failed, clock)
-    spread["failed_s"] = failed_spread
-    before, after, within, late, n = _errors(routes, expected(clock, failed_s, share))
+    before, after, within, late, n = _errors(routes, clock)
     days = len({p.day for p in used})
     return Calibration(
         first_day=min(r.day for r in routes), last_day=max(r.day for r in routes), days=days,
         pairs=int(keep.sum()), outliers=int((~keep).sum()), refused=refused,
         service_base_s=clock.service_base_s, service_per_card_s=clock.service_per_card_s,
         per_card_fitted=per_card_fitted, search_s=clock.search_s, search_fitted=search_fitted,
-        failed_s=failed_s, failed_share=share,
         speed_factor_main=clock.speed_factor_main,
         speed_factor_local=clock.speed_factor_local, per_group=per_group,
         spread={k: round(v, 3) for k, v in spread.items()},
         error_before_s=percentile(before, 0.5), error_after_s=percentile(after, 0.5),
         arrival_error_p80_s=percentile(within, 0.8),
         reserve_s=_reserve(late), stops=n)
-
-
-def _failed_visits(routes: Sequence[RouteFact], failed: Sequence[Pair], clock: Settings) -> tuple[int, float, float]:
-    """How long a visit that hands nothing over takes (s), its spread, and the share of believed visits
-    that fail; ``(0, 0.0, 0.0)`` with fewer than :data:`FAILED_PAIRS` such pairs (visits then count as
-    deliveries).
-
-    The time is the median of each pair's gap less its ride (and its search, for a door asked for) by
-    the fitted clock: robust to the odd detour as the fit is.
-    """
-    visits = [s for r in routes for s in r.trusted if s.outcome]
-    if len(failed) < FAILED_PAIRS or not visits:
-        return 0, 0.0, 0.0
-    rest = np.array([p.gap_s - p.ride_main_s / clock.speed_factor_main - p.ride_local_s / clock.speed_factor_local
-                     - (clock.search_s if p.searched else 0) for p in failed])
-    time = float(np.clip(np.median(rest), BASE_RANGE_S[0], BASE_RANGE_S[1]))
-    mad = float(np.median(np.abs(rest - np.median(rest))))
-    share = sum(s.outcome != "DT" for s in visits) / len(visits)
-    return round(time), round(1.2533 * 1.4826 * mad / len(rest) ** 0.5, 3), round(share, 3)
-
-
-def expected(clock: Settings, failed_s: int, share: float) -> Settings:
-    """``clock`` with the time at a door each visit is expected to take: a share ``share`` of visits fail
-    (nobody at home, moved, refused) and take ``failed_s`` whatever the cards, the rest the time of a
-    delivery. Summed along a route these are the arrival times to expect; a plan that counted every visit
-    a delivery would run early by the difference at every failed door."""
-    return clock.replace(service_base_s=round((1 - share) * clock.service_base_s + share * failed_s),
-                         service_per_card_s=round((1 - share) * clock.service_per_card_s))
 
 
 def _reserve(late: Sequence[int]) -> int:

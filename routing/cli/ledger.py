@@ -266,12 +266,6 @@ def calibrate(db: Path | None, days: int, config: Path | None) -> None:
               f"{settings.service_per_card_s} s")
     else:
         click.echo(f"  time at a door, per card: {c.service_per_card_s} s kept (too few households of several cards)")
-    if c.failed_share:
-        value("a visit that hands nothing over", f"{c.failed_s} s", f"{c.spread['failed_s']:.0f} s",
-              f"counted as a delivery; {100 * c.failed_share:.0f} % of visits")
-        door = c.settings()
-        click.echo(f"    the plan counts each visit at its expected time: {door['service_base_s']} s + "
-                   f"{door['service_per_card_s']} s a card")
     if c.search_fitted:
         value("finding a door located by name", f"{c.search_s} s", f"{c.spread['search_s']:.0f} s",
               f"{settings.search_s} s")
