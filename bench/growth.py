@@ -5,8 +5,8 @@ Network: Kabupaten Sidoarjo's real roads (RBI 1:25,000, ../shared/data/nearby). 
 per 500 cards (every desa within 12 km of the office when they run out), 40 % with typed coordinates, the
 rest located by the Kemendagri desa centroids.
 
-Each day is planned by ``ektp-route plan -v --time-limit T`` in a real subprocess, its peak memory from
-``os.wait4`` (the process and the solver processes it waited for); the solver's wall time from the
+Each day is planned by ``ektp-route plan --time-limit T`` in a real subprocess, as the officer runs it;
+its peak memory from ``os.wait4`` (the process and the solver processes it waited for); the solver's wall time from the
 plan's own stage lines ("solving ..." to "solved in ..."). The network is read from the cache (loaded
 once before the runs), as on every working day after the first.
 
@@ -98,7 +98,7 @@ def main() -> None:
         code, wall, rss, out, err = run_plan(
             ["plan", str(path), "--network", str(ROADS), "--gazetteer", str(gazetteer), "--config", str(config),
              f"--depot={OFFICE[0]},{OFFICE[1]}", "--date", DAY.isoformat(), "--out", str(work / f"rute_{cards}"),
-             "--time-limit", str(args.time_limit), "-v"], env)
+             "--time-limit", str(args.time_limit)], env)
         if code not in (0, 4):
             sys.exit(f"plan of {cards} cards failed ({code}):\n{err[-3000:]}")
         solve = solver_wall(err)

@@ -12,8 +12,8 @@ kecamatan names, located through a gazetteer.
 
 Steps, each through the real CLI in a subprocess under ``/usr/bin/time -v`` (wall clock, max RSS):
 ``network import`` (OSM XML -> GraphML), ``gazetteer build --boundaries`` (the desa points placed on
-the roads), ``plan --time-limit T -v`` (with the stage lines' timestamps). The plan is then run once
-more in this process, calling the library stages with a timestamping progress, to split the time
+the roads), ``plan --time-limit T`` (the stage lines' timestamps as the officer sees them). The plan is
+then run once more in this process, calling the library stages with a timestamping progress, to split the time
 into read, network load (cache), locate, matrix, solve, assemble and render.
 
 Desa points: median distance from the point a desa-located household is looked for at to its real
@@ -413,7 +413,7 @@ def main() -> None:
         plan_run = run_cli(["plan", str(records), "--network", str(graphml), "--gazetteer", str(after),
                             f"--depot={OFFICE[0]},{OFFICE[1]}", "--time-limit", str(args.time_limit),
                             "--config", str(config),
-                            "--date", DAY.isoformat(), "--out", str(work / "rute"), "-v"], work, env)
+                            "--date", DAY.isoformat(), "--out", str(work / "rute")], work, env)
         assert plan_run.code in (0, 4), plan_run.stderr
         solver_s = next(float(m.group(1)) for _, msg in stage_lines(plan_run.stderr)
                         if (m := re.match(r"solved in ([\d.]+) s", msg)))
@@ -427,7 +427,7 @@ def main() -> None:
     for name, wall, rss, note in rows_out:
         print(f"{name:<52} {wall:8.1f} {rss if rss is not None else float('nan'):12.0f}  {note}")
     if plan_run is not None:
-        print("\nCLI plan -v stage lines (time since start):")
+        print("\nCLI plan stage lines (time since start):")
         for s, msg in stage_lines(plan_run.stderr):
             print(f"  [{s:5.1f} s] {msg[:110]}")
     print(f"\nin-process stages (load average {' '.join(f'{x:.2f}' for x in load_mid)}): "

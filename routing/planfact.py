@@ -195,7 +195,6 @@ class RouteFact:
         return tuple(s for s in self.stops if s.trusted)
 
 
-
 def doubt(stop: StopFact, planned_courier: str, shift: Shift | None) -> str:
     """Why ``stop``'s tap time is not the end of its visit, or ``""`` (see :data:`TRUST_RULES`).
 

@@ -102,6 +102,9 @@ def _count(ctx: click.Context, param: click.Parameter, value: int) -> int:
     if _HANDLER not in logger.handlers:
         logger.addHandler(_HANDLER)
     logger.setLevel(level)
+    # The PDF sheets' font subsetting reports every glyph it keeps at INFO: hundreds of lines a day that
+    # say nothing to the officer (and took a third of a second to print). Its warnings still show.
+    logging.getLogger("fontTools").setLevel(max(level, logging.WARNING))
     return value
 
 
