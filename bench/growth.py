@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
 from realday import DAY, OFFICE, ROADS, centroid_gazetteer, generate_day, work_folder  # noqa: E402
 
 from routing.config import DEFAULT_SPEEDS_KPH  # noqa: E402
