@@ -6,6 +6,7 @@ import dataclasses
 import json
 import random
 import re
+import time
 
 import numpy as np
 import pytest
@@ -62,6 +63,19 @@ def open_offline(browser, path):
     page.evaluate(FLASH_RECORDER)
     page.wait_for_timeout(500)
     return page, errors, dialogs, requests
+
+
+def flashed(page, stop_id, timeout_s=10.0):
+    """Wait until the page has recorded the flash of ``stop_id``.
+
+    Polled from here, not with ``page.wait_for_function``: the pages forbid ``eval`` (their CSP), and
+    Playwright's in-page polling evaluates a string expression again after the first try, which the CSP
+    refuses when the first try comes too early (microsoft/playwright#7395, seen on a loaded machine).
+    """
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate("id => (window.__flashed || []).includes(id)", stop_id):
+        assert time.monotonic() < deadline, f"{stop_id} never flashed"
+        page.wait_for_timeout(50)
 
 
 def test_courier_map_draws_offline(browser, outputs):  # noqa: F811
@@ -402,7 +416,7 @@ def test_real_roads_courier_page_shows_streets_and_every_stop_opens(browser, ked
         page.wait_for_timeout(100)
         page.locator(".stop-icon .num", has_text=re.compile(rf"^{v.seq}$")).click(timeout=3000)
         # The highlight lasts 1.5 s; a busy machine can poll past it, so the change itself is recorded.
-        page.wait_for_function(f"(window.__flashed || []).includes('stop-{v.seq}')", timeout=10000)
+        flashed(page, f"stop-{v.seq}")
     assert not errors and not dialogs
     page.close()
 
@@ -436,7 +450,7 @@ def test_stops_sharing_a_point_can_each_be_opened(browser, one_point_day):
     for v in route.visits:
         page.locator(".stop-icon .num", has_text=re.compile(rf"^{v.seq}$")).click(timeout=3000)
         # The highlight lasts 1.5 s; a busy machine can poll past it, so the change itself is recorded.
-        page.wait_for_function(f"(window.__flashed || []).includes('stop-{v.seq}')", timeout=10000)
+        flashed(page, f"stop-{v.seq}")
     # The moved markers carry a leg back to the true point.
     assert page.locator(".stop-icon .leg").count() == 6
     assert not errors and not dialogs
