@@ -66,7 +66,7 @@ def open_offline(browser, path):
 
 
 def flashed(page, stop_id, timeout_s=10.0):
-    """Wait until the page has recorded the flash of ``stop_id``.
+    """Whether the page records the flash of ``stop_id`` within ``timeout_s``.
 
     Polled from here, not with ``page.wait_for_function``: the pages forbid ``eval`` (their CSP), and
     Playwright's in-page polling evaluates a string expression again after the first try, which the CSP
@@ -74,8 +74,36 @@ def flashed(page, stop_id, timeout_s=10.0):
     """
     deadline = time.monotonic() + timeout_s
     while not page.evaluate("id => (window.__flashed || []).includes(id)", stop_id):
-        assert time.monotonic() < deadline, f"{stop_id} never flashed"
+        if time.monotonic() > deadline:
+            return False
         page.wait_for_timeout(50)
+    return True
+
+
+def settled(page, timeout_s=5.0):
+    """Wait until the page has stopped scrolling (a stop's card is scrolled to smoothly), as a courier's
+    thumb waits for a still screen before the next tap."""
+    deadline, last = time.monotonic() + timeout_s, None
+    while time.monotonic() < deadline:
+        now = page.evaluate("() => [window.scrollX, window.scrollY]")
+        if now == last:
+            return
+        last = now
+        page.wait_for_timeout(120)
+
+
+def tap_marker(page, marker, stop_id):
+    """Tap a stop's marker on a still page until its card flashes; at most a second tap.
+
+    One tap in a full parallel test run (load 3, 2 cores) once never reached the page; a courier taps
+    again. A marker that cannot be opened fails both taps.
+    """
+    for _ in range(2):
+        settled(page)
+        marker.click(timeout=3000)
+        if flashed(page, stop_id, timeout_s=5.0):
+            return
+    raise AssertionError(f"{stop_id} never flashed after two taps")
 
 
 def test_courier_map_draws_offline(browser, outputs):  # noqa: F811
@@ -414,9 +442,8 @@ def test_real_roads_courier_page_shows_streets_and_every_stop_opens(browser, ked
     for v in route.visits:
         page.locator(f"#stop-{v.seq} h2").click()  # centres the map on the stop, zoom 17
         page.wait_for_timeout(100)
-        page.locator(".stop-icon .num", has_text=re.compile(rf"^{v.seq}$")).click(timeout=3000)
         # The highlight lasts 1.5 s; a busy machine can poll past it, so the change itself is recorded.
-        flashed(page, f"stop-{v.seq}")
+        tap_marker(page, page.locator(".stop-icon .num", has_text=re.compile(rf"^{v.seq}$")), f"stop-{v.seq}")
     assert not errors and not dialogs
     page.close()
 
@@ -448,9 +475,8 @@ def test_stops_sharing_a_point_can_each_be_opened(browser, one_point_day):
         page.close()
     page, errors, dialogs, _ = open_offline(browser, out.folder / "kurir" / "K01.html")
     for v in route.visits:
-        page.locator(".stop-icon .num", has_text=re.compile(rf"^{v.seq}$")).click(timeout=3000)
         # The highlight lasts 1.5 s; a busy machine can poll past it, so the change itself is recorded.
-        flashed(page, f"stop-{v.seq}")
+        tap_marker(page, page.locator(".stop-icon .num", has_text=re.compile(rf"^{v.seq}$")), f"stop-{v.seq}")
     # The moved markers carry a leg back to the true point.
     assert page.locator(".stop-icon .leg").count() == 6
     assert not errors and not dialogs
