@@ -30,10 +30,12 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from routing.clock import Shift
+from routing.config import Settings
+from routing.errors import InputError, shown
 from routing.geo import LatLon, haversine_m
 from routing.learning import DESA_PRECISIONS, FAR_FROM_DESA_M, plausible
 from routing.ledger import Ledger, Row
@@ -254,8 +256,34 @@ def route_facts(ledger: Ledger, first: dt.date, last: dt.date) -> tuple[RouteFac
         out.append(RouteFact(dt.date.fromisoformat(key[0]), key[1], _unique(sorted(stops, key=lambda s: s.seq)),
                              shifts.get(key), None if plan is None else plan["start_s"],
                              None if plan is None else plan["end_s"],
-                             {} if plan is None else json.loads(plan["clock"] or "{}")))
+                             {} if plan is None else _recorded_clock(plan["clock"], ledger, key)))
     return tuple(out)
+
+
+def _recorded_clock(text: str | None, ledger: Ledger, key: tuple[str, str, int]) -> dict[str, Any]:
+    """The clock a recorded route was timed with (``plan_routes.clock``), checked as the settings it was.
+
+    Raises
+    ------
+    InputError
+        When it is not what ``plan --db`` wrote (a ledger changed outside ektp-route): one line naming
+        the ledger, the route and the value, where the sums would otherwise fail far from the cause.
+    """
+    try:
+        data = json.loads(text or "{}")
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        known = {f.name for f in fields(Settings)}
+        try:
+            Settings(**{k: v for k, v in data.items() if k in known})
+            return data
+        except (InputError, TypeError) as exc:
+            detail = str(exc)
+    else:
+        detail = "not a JSON object"
+    raise InputError(f"{ledger.path}, table plan_routes, day {key[0]}, courier {shown(key[1])}: the plan's clock "
+                     f"{shown(text)} cannot be read ({detail}); the ledger was changed outside ektp-route")
 
 
 def _stop(seq: int, members: Sequence[Row], courier: str, shift: Shift | None) -> StopFact:

@@ -5,7 +5,7 @@ import datetime as dt
 import math
 from dataclasses import replace
 
-from conftest import MONDAY, card, hand_plan, nik_for, page_results_csv, records_csv, run_cli, sengon_rows
+from conftest import MONDAY, card, hand_plan, nik_for, one_line_error, page_results_csv, records_csv, run_cli, sengon_rows
 
 from routing.config import MON_THU
 from routing.geo import LatLon
@@ -134,3 +134,16 @@ def test_a_ledger_of_plans_recorded_before_routes_were_kept_still_matches_its_st
         (k01, _) = route_facts(led, MONDAY, MONDAY)
         assert (k01.shift, k01.end_s, k01.stops[0].error_s) == (None, None, 120)
         assert route_facts(led, MONDAY + dt.timedelta(days=1), MONDAY + dt.timedelta(days=2)) == ()
+
+
+def test_a_recorded_clock_changed_outside_ektp_route_is_one_line_naming_the_route(tmp_path):
+    db = ledger_with_taps(tmp_path, [[tap(1, "08:07:00", "K01", point=door(1)), tap(2, "08:20:00", "K01",
+                                                                                    point=door(2))]])
+    for value in ('{"service_base_s": 240', "true", '{"service_base_s": -5}', '{"speed_factor_main": "<b>"}'):
+        with Ledger(db) as led:
+            with led.db:
+                led.db.execute("UPDATE plan_routes SET clock = ? WHERE courier_id = 'K01'", (value,))
+        for args in (["status", "--db", db, "--date", MONDAY.isoformat()], ["calibrate", "--db", db],
+                     ["report", "--db", db, "--out", tmp_path / "laporan", "--from", MONDAY.isoformat()]):
+            line = one_line_error(run_cli(*args, cwd=tmp_path))
+            assert "table plan_routes, day 2026-11-30, courier 'K01'" in line and value[:12] in line, (args, line)
