@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
-from realday import DAY, OFFICE, ROADS, centroid_gazetteer, generate_day, work_folder  # noqa: E402
+from realday import DAY, OFFICE, ROADS, centroid_gazetteer, generate_day, machine_speed, work_folder  # noqa: E402
 
 from routing.config import DEFAULT_SPEEDS_KPH  # noqa: E402
 from routing.roads.network import load_network  # noqa: E402
@@ -82,7 +82,7 @@ def main() -> None:
     config = work / "sidoarjo.toml"
     config.write_text('[region]\nname = "Kabupaten Sidoarjo"\nprovince = "Jawa Timur"\n', encoding="utf-8")
     print(f"work folder: {work}   cores: {os.cpu_count()}   load average {load()} at start; "
-          f"solver budget {args.time_limit} s")
+          f"solver budget {args.time_limit} s   {machine_speed()}")
     rows = []
     for cards in args.sizes:
         rng = np.random.default_rng(args.seed)
@@ -121,7 +121,7 @@ def main() -> None:
         y = np.log([r[6] for r in rows])
         b, a = np.polyfit(x, y, 1)
         print(f"\ngrowth of the time outside the solver: t = {np.exp(a):.4f} * cards^{b:.2f}")
-    print(f"load average at the end: {load()}")
+    print(f"load average at the end: {load()}   {machine_speed()}")
 
 
 if __name__ == "__main__":

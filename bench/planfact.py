@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
-from realday import DESA, OFFICE, ROADS, generate_day, work_folder  # noqa: E402
+from realday import DESA, OFFICE, ROADS, generate_day, machine_speed, work_folder  # noqa: E402
 
 from routing.clock import format_clock  # noqa: E402
 from routing.config import DEFAULT_SPEEDS_KPH, MON_THU  # noqa: E402
@@ -247,7 +247,7 @@ def main() -> None:
     args = ap.parse_args()
     seeds = [int(x) for x in args.seeds.split(",")]
     work, cache, env = work_folder(args.work, "planfact.py")
-    print(f"work folder: {work}   cores: {os.cpu_count()}   {load()} at start")
+    print(f"work folder: {work}   cores: {os.cpu_count()}   {load()} at start   {machine_speed()}")
     runs = {seed: run_seed(seed, args, work / f"seed_{seed}", cache, env) for seed in seeds}
     print(f"\n`ektp-route calibrate` after day 3 (seed {seeds[0]}):\n" + runs[seeds[0]][1])
     last = len(DAYS)
@@ -264,7 +264,7 @@ def main() -> None:
     print(f"\nday {last}, seeds {args.seeds} pooled: median error {err:.1f} min (target <= 10: "
           f"{'met' if err <= 10 else 'NOT met'}), {100 * share:.0f} % of routes past the shift (target <= 5 %: "
           f"{'met' if share <= 0.05 else 'NOT met'})   {load()} at the end; "
-          f"shift {format_clock(MON_THU.start_s)}-{format_clock(MON_THU.end_s)}")
+          f"shift {format_clock(MON_THU.start_s)}-{format_clock(MON_THU.end_s)}   {machine_speed()}")
 
 
 if __name__ == "__main__":

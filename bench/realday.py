@@ -53,6 +53,17 @@ DAY = dt.date(2026, 11, 30)  # a Monday
 M_PER_DEG = math.pi / 180 * 6_371_008.8
 
 
+def machine_speed() -> str:
+    """The time this machine takes for one fixed piece of pure Python (10^7 additions), to print beside
+    every figure: on a shared virtual machine it moves by half between minutes at the same load, so
+    figures are compared within one run, or with this beside them."""
+    t0 = time.perf_counter()
+    total = 0
+    for k in range(10**7):
+        total += k
+    return f"machine: 10^7 additions in {time.perf_counter() - t0:.2f} s"
+
+
 def work_folder(given: Path | None, script: str) -> tuple[Path, Path, dict[str, str]]:
     """A bench's work folder (``given``, else a new temporary one), its network cache, and the environment
     its ``ektp-route`` processes run in (this checkout's code, that cache). Exits when the shared data is
@@ -368,7 +379,7 @@ def main() -> None:
     from routing.roads.network import load_network
 
     print(f"work folder: {work}   cores: {os.cpu_count()}   load average at start: "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}   {machine_speed()}")
     rng = np.random.default_rng(args.seed)
     graphml = work / "sidoarjo.graphml"
     rows_out: list[tuple[str, float, float | None, str]] = []
@@ -482,7 +493,7 @@ def main() -> None:
             print(f"  seed {seed:3d}: before {b:5.0f} m   after {a:5.0f} m   best {g:5.0f} m   after/best {a / g:.2f}")
         print(f"  after/best: mean {np.mean(ratios):.2f}, worst {max(ratios):.2f}; "
               f"{sum(r <= 1.10 for r in ratios)} of {len(ratios)} days within 10 %")
-    print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}   {machine_speed()}")
 
 
 if __name__ == "__main__":
