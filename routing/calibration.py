@@ -62,6 +62,8 @@ SEARCHED_PAIRS = 20
 BASE_RANGE_S = (0, 3600)
 PER_CARD_RANGE_S = (0, 1800)
 SEARCH_RANGE_S = (0, 3600)
+#: A time at a door kept from the settings: no more than a setting may be (a day).
+KEPT_MAX_S = 24 * 3600
 #: Routes needed to measure how late days end (:attr:`Calibration.reserve_s`).
 RESERVE_ROUTES = 5
 #: Quantile of the days' lateness kept free at the end of the shift: one day in twenty may run later.
@@ -246,11 +248,13 @@ class Calibration:
                              "shift may keep free")
         if self.last_day < self.first_day or self.days < 1 or self.pairs < MIN_PAIRS or self.outliers < 0:
             raise ValueError(f"calibration of {self.first_day}..{self.last_day}: impossible counts")
-        if not (BASE_RANGE_S[0] <= self.service_base_s <= BASE_RANGE_S[1]
-                and PER_CARD_RANGE_S[0] <= self.service_per_card_s <= PER_CARD_RANGE_S[1]
-                and SEARCH_RANGE_S[0] <= self.search_s <= SEARCH_RANGE_S[1]):
-            raise ValueError(f"calibration: service times {self.service_base_s} s + {self.service_per_card_s} s "
-                             "per card are outside what a visit takes")
+        # The time per household is always fitted; the per-card and search times may be kept from the
+        # settings (too few pairs tell them), so they are held to what a setting may be, not to what a
+        # fit may find (:func:`_plausible` holds fitted values to that).
+        for name, (low, high) in (("service_base_s", BASE_RANGE_S), ("service_per_card_s", (0, KEPT_MAX_S)),
+                                  ("search_s", (0, KEPT_MAX_S))):
+            if not low <= getattr(self, name) <= high:
+                raise ValueError(f"calibration: {name} {shown(getattr(self, name))} is outside {low}..{high} s")
         for f in (self.speed_factor_main, self.speed_factor_local):
             if not SPEED_FACTORS[0] <= f <= SPEED_FACTORS[1]:
                 raise ValueError(f"calibration: speed factor {f} outside {SPEED_FACTORS}")

@@ -271,7 +271,7 @@ def _recorded_clock(text: str | None, ledger: Ledger, key: tuple[str, str, int])
     """
     try:
         data = json.loads(text or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested a hundred thousand deep
         data = None
     if isinstance(data, dict):
         known = {f.name for f in fields(Settings)}

@@ -139,7 +139,8 @@ def test_a_ledger_of_plans_recorded_before_routes_were_kept_still_matches_its_st
 def test_a_recorded_clock_changed_outside_ektp_route_is_one_line_naming_the_route(tmp_path):
     db = ledger_with_taps(tmp_path, [[tap(1, "08:07:00", "K01", point=door(1)), tap(2, "08:20:00", "K01",
                                                                                     point=door(2))]])
-    for value in ('{"service_base_s": 240', "true", '{"service_base_s": -5}', '{"speed_factor_main": "<b>"}'):
+    for value in ('{"service_base_s": 240', "true", '{"service_base_s": -5}', '{"speed_factor_main": "<b>"}',
+                  "[" * 200_000 + "]" * 200_000):
         with Ledger(db) as led:
             with led.db:
                 led.db.execute("UPDATE plan_routes SET clock = ? WHERE courier_id = 'K01'", (value,))
@@ -147,3 +148,23 @@ def test_a_recorded_clock_changed_outside_ektp_route_is_one_line_naming_the_rout
                      ["report", "--db", db, "--out", tmp_path / "laporan", "--from", MONDAY.isoformat()]):
             line = one_line_error(run_cli(*args, cwd=tmp_path))
             assert "table plan_routes, day 2026-11-30, courier 'K01'" in line and value[:12] in line, (args, line)
+
+
+def test_status_shows_every_desa_and_courier_as_a_bounded_printable_column(tmp_path):
+    # Review findings: a desa name with a right-to-left override and 100,000 letters reached the
+    # terminal whole, and courier ids cut to 10 characters made KURIR-PAGI-01 and -02 one row's name.
+    db = ledger_with_taps(tmp_path, [[tap(1, "08:07:00", "K01", point=door(1)), tap(4, "08:00:00", "K02",
+                                                                                    point=door(4))]])
+    evil = "Jabon\"<script>\u202e\u200bX" + "A" * 100_000
+    with Ledger(db) as led:
+        with led.db:
+            led.db.execute("UPDATE cards SET desa = ? WHERE nik = ?", (evil, nik_for(2)))
+            for old, new in (("K01", "KURIR-PAGI-01"), ("K02", "KURIR-PAGI-02")):
+                led.db.execute("UPDATE events SET courier_id = ? WHERE courier_id = ?", (new, old))
+                led.db.execute("UPDATE plan_routes SET courier_id = ? WHERE courier_id = ?", (new, old))
+    done = run_cli("status", "--db", db, "--date", MONDAY.isoformat(), cwd=tmp_path)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert all(len(line) < 200 and line.isprintable() for line in done.stdout.splitlines())
+    assert any(line.strip().startswith('Jabon"<script>XAAA') and "..." in line for line in done.stdout.splitlines())
+    rows = [line.split()[1] for line in done.stdout.splitlines() if line.strip().startswith("2026-11-30")]
+    assert rows == ["KURIR-PAGI-01", "KURIR-PAGI-02"], done.stdout

@@ -158,6 +158,13 @@ def forget(db: Path | None, kk: str, nik: str) -> None:
         click.echo(f"{path}: forgot the location deliveries taught {key}")
 
 
+def _terminal(text: str, width: int) -> str:
+    """``text`` as a terminal column shows it: only printable characters (a right-to-left override or a
+    zero-width space in a desa name would turn or hide the rest of the line), cut to ``width``."""
+    clean = "".join(ch for ch in text if ch.isprintable())
+    return clean if len(clean) <= width else clean[:width - 3] + "..."
+
+
 def _minutes(seconds: int | None, signed: bool = True) -> str:
     """``+12 min`` style text for an error (``-`` without one)."""
     if seconds is None:
@@ -194,7 +201,7 @@ def status(db: Path | None, day: dt.date | None, days: int) -> None:
         click.echo("  " + "  ".join(f"{s}: {counts[s]}" for s in STATES))
         click.echo(f"  {'desa':<20}" + "".join(f"{s:>10}" for s in STATES))
         for desa, per in ledger.counts_by_desa():
-            click.echo(f"  {desa:<20}" + "".join(f"{per[s]:>10}" for s in STATES))
+            click.echo(f"  {_terminal(desa, 30):<20}" + "".join(f"{per[s]:>10}" for s in STATES))
         if day:
             click.echo(f"  on {day}: " + ", ".join(f"{k} {v}" for k, v in sorted(ledger.events_on(day).items())))
         shown_days = [day] if day else ledger.recent_plan_days(days)
@@ -203,11 +210,14 @@ def status(db: Path | None, day: dt.date | None, days: int) -> None:
     if not rows:
         return
     click.echo("plan against fact (error = tap - planned end of the visit; believed taps only):")
-    click.echo(f"  {'day':<10} {'courier':<10} {'stops':>5} {'timed':>5} {'believed':>8} {'median':>9} "
+    # As wide as the longest courier id shown: ids of one prefix (KURIR-PAGI-01, -02) must stay apart.
+    wide = max(7, *(len(_terminal(r.courier_id, 32)) for r in rows))
+    click.echo(f"  {'day':<10} {'courier':<{wide}} {'stops':>5} {'timed':>5} {'believed':>8} {'median':>9} "
                f"{'p90':>9}  {'finish: planned':>15} {'field':>6}")
     for r in rows:
         late = "" if r.field_finish_s is None or r.finish_s is None else f" ({_minutes(r.field_finish_s - r.finish_s)})"
-        click.echo(f"  {r.day.isoformat():<10} {r.courier_id[:10]:<10} {r.stops:>5} {r.timed:>5} {r.trusted:>8} "
+        courier = _terminal(r.courier_id, 32)
+        click.echo(f"  {r.day.isoformat():<10} {courier:<{wide}} {r.stops:>5} {r.timed:>5} {r.trusted:>8} "
                    f"{_minutes(r.error_median_s):>9} {_minutes(r.error_p90_s):>9}  "
                    f"{format_clock(r.finish_s) if r.finish_s is not None else '-':>15} "
                    f"{format_clock(r.field_finish_s) if r.field_finish_s is not None else '-':>6}{late}")
