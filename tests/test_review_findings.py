@@ -3,11 +3,9 @@
 Each test failed on commit ebd34bd; see the review report for how each was found.
 """
 
-import datetime as dt
 import json
 from dataclasses import replace
 
-import numpy as np
 import pytest
 from conftest import (
     MONDAY,
@@ -21,51 +19,21 @@ from conftest import (
     run_cli,
     sengon_rows,
 )
+from fieldsim import field
 
 from routing.calibration import MIN_PAIRS, Calibration, NotFitted, apply, fit
-from routing.config import MON_THU, Settings
+from routing.config import Settings
 from routing.demo import generate
-from routing.geo import LatLon
 from routing.ledger import Ledger
 from routing.outcome_rows import read_outcome_file
-from routing.planfact import RouteFact, StopFact, doubt, route_facts
+from routing.planfact import doubt, route_facts
 from routing.records import read_records
-from routing.solver.split import ride_end, serve_start
-
-DOOR = LatLon(-7.55, 112.23)
-TRUTH = Settings(service_base_s=390, service_per_card_s=90, speed_factor_main=0.8, speed_factor_local=0.65)
 
 
 def simulated(seed=1, routes=12, stops=30, detours=0.0, noise=0.05, shifts=True):
-    """Routes planned with the default clock and ridden in a field whose clock is TRUTH (the break taken
-    as planned); ``shifts=False`` gives them as a ledger of plans recorded before routes were kept."""
-    rng = np.random.default_rng(seed)
-    plan_clock = Settings()
-    out = []
-    for r in range(routes):
-        t_plan = t_true = MON_THU.start_s
-        facts = []
-        for k in range(1, stops + 1):
-            cards = int(rng.integers(1, 4))
-            ride = int(rng.integers(60, 600))
-            main = min(ride, int(ride * 0.5 * rng.uniform(0, 2)))
-            service = plan_clock.service_s(cards)
-            arrive = serve_start(MON_THU, ride_end(MON_THU, t_plan, ride), service)
-            t_plan = arrive + service
-            true_ride = (main / TRUTH.speed_factor_main + (ride - main) / TRUTH.speed_factor_local)
-            true_ride *= rng.lognormal(0, noise)
-            detour = rng.uniform(300, 1200)
-            if rng.random() < detours:
-                true_ride += detour
-            true_service = TRUTH.service_s(cards) * rng.uniform(0.95, 1.05)
-            there = ride_end(MON_THU, t_true, round(true_ride))
-            t_true = serve_start(MON_THU, there, round(true_service)) + round(true_service)
-            facts.append(StopFact(k, cards, arrive, service, ride, main, ride * 6, "coordinates", DOOR, t_true, "DT",
-                                  DOOR, 8.0, f"K{r:02d}", ""))
-        route = RouteFact(MONDAY + dt.timedelta(days=r % 3), f"K{r:02d}", tuple(facts), MON_THU, MON_THU.start_s,
-                          t_plan, plan_clock.clock())
-        out.append(route if shifts else replace(route, shift=None, start_s=None, end_s=None, clock={}))
-    return out
+    """Routes planned with the default clock and ridden in a field whose clock is ``TRUTH`` (the break taken
+    as planned), times at a door within 5 % of it."""
+    return field(seed, routes, stops, detours=detours, noise=noise, door_spread=0.05, shifts=shifts)
 
 
 # -- 1. calibrate crashes when outliers leave fewer than MIN_PAIRS pairs ---------------------------
