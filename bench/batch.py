@@ -48,7 +48,8 @@ from routing.config import DEFAULT_SPEEDS_KPH
 from routing.demo import generate
 from routing.geo import LatLon
 from routing.manifest import read_manifest
-from routing.roads.network import RoadNetwork, default_cache_dir, load_network
+from routing.files import default_cache_dir
+from routing.roads.network import RoadNetwork, load_network
 
 NEARBY = Path(__file__).resolve().parents[2] / "shared" / "data" / "nearby"
 MONDAY = dt.date(2026, 11, 30)

@@ -41,7 +41,8 @@ from scipy.spatial import cKDTree
 from routing.config import DEFAULT_SPEEDS_KPH
 from routing.geo import EARTH_RADIUS_M, LatLon
 from routing.roads.matrix import travel_matrix
-from routing.roads.network import RoadNetwork, default_cache_dir, load_network
+from routing.files import default_cache_dir
+from routing.roads.network import RoadNetwork, load_network
 from routing.roads.snap import Snap, snap
 
 SIDOARJO = Path(__file__).resolve().parents[2] / "shared" / "data" / "nearby" / "sidoarjo_rbi25k_roads.osm.bz2"

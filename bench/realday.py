@@ -303,8 +303,11 @@ class Stamps:
 
 def in_process(records: Path, network: Path, gazetteer: Path, out: Path, time_limit: int, cache: Path,
                profile: bool) -> tuple[dict[str, float], dict[str, float]]:
-    """The plan's stages, timed in this process: the same library calls ``run_day`` makes."""
-    from maps.render import render_all
+    """The plan's stages, timed in this process: the same library calls ``run_day`` makes (the
+    outputs prepared while the solver runs, the streets found while the sheets are drawn)."""
+    import functools
+
+    from maps.render import prepare, render_all
     from routing.config import Settings
     from routing.gazetteer import read_gazetteer
     from routing.geo import LatLon
@@ -312,6 +315,7 @@ def in_process(records: Path, network: Path, gazetteer: Path, out: Path, time_li
     from routing.records import read_records
     from routing.region import Region
     from routing.roads.network import load_network
+    from routing.roads.streets import streets_around
 
     # The office's region: its area is the network's extent, as the CLI run's config says.
     settings = Settings(depot=LatLon(*OFFICE), time_limit_s=time_limit, region=Region("Kabupaten Sidoarjo"))
@@ -332,7 +336,7 @@ def in_process(records: Path, network: Path, gazetteer: Path, out: Path, time_li
     stamps = Stamps()
     if profiler:
         profiler.start()
-    plan = plan_day(rs, net, settings, DAY, gaz, progress=stamps)
+    plan = plan_day(rs, net, settings, DAY, gaz, progress=stamps, prepare=prepare)
     stamps.mark("done")
 
     def at(pattern: str, clock: str = "wall") -> float:
@@ -346,7 +350,7 @@ def in_process(records: Path, network: Path, gazetteer: Path, out: Path, time_li
         table[f"solve (time limit {time_limit} s)"] = at("finish", clock) - at("solving", clock)
         table["assemble routes"] = at("done", clock) - at("finish", clock)
     t0, c0 = time.perf_counter(), time.process_time()
-    render_all(plan, out)
+    render_all(plan, out, streets=functools.partial(streets_around, net, plan))
     name = "render (plan.json, sheets, PDF, maps, GPX, GPKG)"
     t[name], cpu[name] = time.perf_counter() - t0, time.process_time() - c0
     if profiler:

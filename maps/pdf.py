@@ -32,12 +32,14 @@ from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, TableCellStyle
 from fpdf.fonts import FontFace
 from PIL import Image
+from pypdf import PdfReader, PdfWriter
 
-from maps.navigation import navigation_url
+from maps.navigation import navigation_url, navigation_url_at
 from maps.sheets import (
     LABELS,
     MAX_CHARS,
     blocks,
+    card_rw_rt,
     clip,
     cut_mark,
     km,
@@ -48,6 +50,7 @@ from maps.sheets import (
 from routing.clock import format_clock
 from routing.nik import mask
 from routing.outcomes import legend
+from routing.outputs import Preview
 from routing.plan import Card, Plan, Route, Visit
 
 _ORANGE = (176, 0, 0)
@@ -77,25 +80,37 @@ def _font_dir() -> Path:
 QR_MASK = 5
 
 
-@functools.lru_cache(maxsize=4096)
+#: Stops whose QR code is kept (:func:`qr_modules`), more than a day has: about 2 KB each.
+_QR_KEPT = 8192
+
+
 def qr_code(text: str) -> segno.QRCode:
     """The QR code (error correction M, mask :data:`QR_MASK`) that a stop's sheet carries for ``text``."""
     return segno.make_qr(text, error="m", mask=QR_MASK)
+
+
+@functools.lru_cache(maxsize=_QR_KEPT)
+def qr_modules(text: str) -> np.ndarray:
+    """The modules of :func:`qr_code` (True: dark), read-only. Kept, not the images: an image takes
+    about 30 KB and a day may have 5,000 stops; a stop's code is the same wherever it is drawn."""
+    dark = np.array(qr_code(text).matrix, dtype=bool)
+    dark.flags.writeable = False
+    return dark
 
 
 #: Pixels per QR module, and light modules around the code, as the sheet draws it.
 _QR_SCALE, _QR_BORDER = 4, 1
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=64)
 def qr_image(text: str) -> Image.Image:
     """The QR code of ``text`` as the sheet draws it: a 1-bit image, :data:`_QR_SCALE` pixels a module.
 
     Built from the code's modules (the pixels segno's PNG of it would decode to), not through a
-    PNG: writing one in pure Python and decoding it again cost more than the code itself. Cached:
-    a stop's code is the same wherever it is drawn.
+    PNG: writing one in pure Python and decoding it again cost more than the code itself. Kept a
+    little while: a row is measured with its code, then drawn.
     """
-    dark = np.pad(np.array(qr_code(text).matrix, dtype=bool), _QR_BORDER)
+    dark = np.pad(qr_modules(text), _QR_BORDER)
     return Image.fromarray(~dark.repeat(_QR_SCALE, axis=0).repeat(_QR_SCALE, axis=1))
 
 
@@ -128,10 +143,15 @@ class _Row:
 class _SheetPDF(FPDF):
     """FPDF with a header that repeats the current courier's details on every page."""
 
-    def __init__(self, plan: Plan, lang: str, synthetic_note: str) -> None:
+    plan: Plan
+    lang: str
+    L: dict[str, str]
+    synthetic_note: str
+
+    def __init__(self, plan: Plan | None = None, lang: str = "id", synthetic_note: str = "") -> None:
+        """A sheet document for ``plan``; without one, a document with its fonts loaded that
+        :meth:`begin` gives its plan later (:func:`prepare`)."""
         super().__init__(orientation="L", unit="mm", format="A4")
-        self.plan, self.lang, self.L = plan, lang, LABELS[lang]
-        self.synthetic_note = synthetic_note
         self.route: Route | None = None
         #: The route of the page being drawn, its first page, and each route's pages (first, last):
         #: the footer of a courier's last page is drawn after the next courier's section began.
@@ -143,7 +163,6 @@ class _SheetPDF(FPDF):
         fonts = _font_dir()
         self.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
         self.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
-        self.set_title(self.L["title"])
         self.set_creator("ektp-route")
         self._wrapped: dict[tuple[str, float, str, str, float], tuple[str, ...]] = {}
         # The columns as fpdf2's table() places them: the nominal widths stretched to the page's
@@ -154,6 +173,21 @@ class _SheetPDF(FPDF):
         self.col_x = [self.l_margin]
         for w in self.col_widths[:-1]:
             self.col_x.append(self.col_x[-1] + w)
+        if plan is not None:
+            self.begin(plan, lang, synthetic_note)
+
+    def discard(self) -> None:
+        """Close the font files of a document that will never be output (its output closes them)."""
+        for font in self.fonts.values():
+            close = getattr(font, "close", None)
+            if close is not None:
+                close()
+
+    def begin(self, plan: Plan, lang: str, synthetic_note: str) -> None:
+        """Give the document its plan, language and the synthetic data's note (before any page)."""
+        self.plan, self.lang, self.L = plan, lang, LABELS[lang]
+        self.synthetic_note = synthetic_note
+        self.set_title(self.L["title"])
 
     def header(self) -> None:
         r = self.route
@@ -249,19 +283,19 @@ class _SheetPDF(FPDF):
         return text[:lo] + mark, self.lines(text[:lo] + mark, column)
 
     def cut(self, text: str, column: str) -> str:
-        """``text`` as :meth:`fit` cuts it, for a cell whose lines are not counted.
+        """``text`` as :meth:`fit` cuts it, for a cell whose lines are not counted."""
+        return text if self.fits_unmeasured(text, column) else self.fit(text, column)[0]
 
-        A text short enough to fit whatever its words is left as it is without wrapping it: greedy
-        wrapping ends a line early only where the next word (or character) would not fit, so the
-        lines of a piece between line breaks that is ``w`` wide in a cell with room ``r`` are fewer
-        than ``2 w / r + 1``.
+    def fits_unmeasured(self, text: str, column: str) -> bool:
+        """Whether ``text`` fits its column's most lines whatever its words, so that :meth:`cut`
+        leaves it as it is without wrapping it: greedy wrapping ends a line early only where the
+        next word (or character) would not fit, so the lines of a piece between line breaks that is
+        ``w`` wide in a cell with room ``r`` are fewer than ``2 w / r + 1``.
         """
         room = _WIDTHS[column] - 2 * _PADDING_MM
         pieces = text.count("\n") + 1
-        if len(text) <= 1000 and "\r" not in text and "\f" not in text \
-                and pieces + 2 * self.get_string_width(text) / room <= _MAX_LINES[column]:
-            return text
-        return self.fit(text, column)[0]
+        return (len(text) <= 1000 and "\r" not in text and "\f" not in text
+                and pieces + 2 * self.get_string_width(text) / room <= _MAX_LINES[column])
 
     def card_lines(self, card: Card) -> tuple[str, str, str, int]:
         """A card's name, masked NIK and phone, fitted, each padded to the lines the tallest takes.
@@ -446,9 +480,64 @@ class _SheetPDF(FPDF):
         self.spans.append((first, self.page_no()))
 
 
+#: A sheet document made by :func:`prepare` while the solver ran, for the next drawing to take.
+_PREPARED: list[_SheetPDF] = []
+
+
+def prepare(preview: Preview) -> None:
+    """What the sheets of ``preview``'s day need before its routes are known: a document with its
+    fonts loaded, each household's address measured in the table's font, and each stop's QR code
+    encoded (it depends on the stop's point alone); until ``preview.stop`` is set.
+
+    The document is taken by the next :func:`route_pdfs` (or :func:`route_pdf`) of this process or
+    of a copy forked from it; a later preparation replaces one not taken.
+    """
+    discard_prepared()
+    sheet = _SheetPDF()
+    _PREPARED.append(sheet)
+    # Measured on a page of another document (fpdf2 breaks lines on a page): the sheet itself
+    # stays as new. The lines depend on the fonts alone, which are the same.
+    measure = _SheetPDF()
+    measure.add_page()
+    measure.set_font("DejaVu", "", 8)
+    address = _COLUMNS.index("address")
+    width = measure.span_width(address)
+    for cards in preview.cards:
+        if preview.stop.is_set():
+            break
+        text = cards[0].address
+        if measure.fits_unmeasured(text, "address"):
+            # As the table has it: the address, under its RW/RT where the door is searched for.
+            measure.wrap(text, width)
+            if card_rw_rt(cards[0]):
+                measure.wrap(f"{card_rw_rt(cards[0])}\n{text}", width)
+    measure.discard()
+    sheet._wrapped.update(measure._wrapped)
+    for point in preview.points[:_QR_KEPT]:
+        if preview.stop.is_set():
+            return
+        qr_modules(navigation_url_at(point))
+
+
+def discard_prepared() -> None:
+    """Forget the document :func:`prepare` made, if no drawing took it (a process that forked the
+    drawing of the sheets keeps a copy the drawing never takes)."""
+    while _PREPARED:
+        _PREPARED.pop().discard()
+
+
+def _sheet(plan: Plan, lang: str, synthetic_note: str) -> _SheetPDF:
+    """The prepared document given ``plan`` (:func:`prepare`), or a new one."""
+    if _PREPARED:
+        sheet = _PREPARED.pop()
+        sheet.begin(plan, lang, synthetic_note)
+        return sheet
+    return _SheetPDF(plan, lang, synthetic_note)
+
+
 def route_pdf(plan: Plan, routes: list[Route], lang: str = "id", synthetic_note: str = "") -> bytes:
     """A PDF with one section per route (each starts on a new page)."""
-    pdf = _SheetPDF(plan, lang, synthetic_note)
+    pdf = _sheet(plan, lang, synthetic_note)
     for r in routes:
         pdf.route_section(r)
     return bytes(pdf.output())
@@ -462,9 +551,7 @@ def route_pdfs(plan: Plan, routes: list[Route], lang: str = "id",
     of it (pypdf): laying out the tables and loading the fonts are most of the drawing time, so
     drawing every courier twice, once alone and once in the whole day, doubled it.
     """
-    from pypdf import PdfReader, PdfWriter
-
-    pdf = _SheetPDF(plan, lang, synthetic_note)
+    pdf = _sheet(plan, lang, synthetic_note)
     for r in routes:
         pdf.route_section(r)
     whole = bytes(pdf.output())

@@ -20,15 +20,20 @@ Layout of the output folder (documented in README)::
     pemberitahuan.html the officer's page of those rows: WhatsApp and SMS links, a sent mark
 
 Each writer imports its drawing module (and so its library: fpdf2, folium, geopandas, ...) when it
-is called, not when this module is: :func:`draw` hands the PDF sheets to a second process that
-imports only what they need, while this one imports and draws the rest (:func:`_beside`).
+is called, not when this module is, unless :func:`prepare` imported them all while the solver ran.
+:func:`draw` hands the PDF sheets to a second process, while this one draws the rest
+(:func:`_beside`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import importlib
 import json
 import multiprocessing
+import os
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -45,7 +50,7 @@ from routing.files import (
     write_json,
     write_private,
 )
-from routing.outputs import Outputs
+from routing.outputs import Outputs, Preview
 from routing.plan import SYNTHETIC_NOTE, Plan, to_json
 from routing.roads.streets import Streets
 from routing.roads.streets import from_json as streets_from_json
@@ -55,6 +60,29 @@ from routing.roads.streets import to_json as streets_to_json
 STREETS_FILE = "streets.json"
 #: The residents' notices, written only while the plan's ``notify`` is on.
 NOTICE_FILES = ("pemberitahuan.csv", "pemberitahuan.html")
+
+
+#: The modules the writers below import when called.
+_DRAWING_MODULES = ("maps.pdf", "maps.sheets", "maps.routes", "maps.courier_page", "maps.review_page",
+                    "maps.notify_page", "maps.gpx", "maps.gis")
+
+
+#: Set once :func:`prepare` has run in this process.
+_PREPARED = threading.Event()
+
+
+def prepare(preview: Preview) -> None:
+    """What drawing the day can do before its routes are known, done while the solver runs
+    (:func:`routing.outputs.while_solving`): import every drawing module and its library (about
+    2 s of a day's drawing), load the GeoPackage driver, and encode each stop's QR code.
+    """
+    for name in _DRAWING_MODULES:
+        importlib.import_module(name)
+    from maps import gis, pdf
+
+    gis.prepare()
+    pdf.prepare(preview)
+    _PREPARED.set()
 
 
 def write_plan_json(plan: Plan, folder: Path) -> Path:
@@ -170,16 +198,22 @@ def write_notices(plan: Plan, folder: Path, lang: str = "id") -> tuple[Path, ...
             write_private(folder / NOTICE_FILES[1], notify_page(plan, lang, found)))
 
 
-def write_pdfs(plan: Plan, folder: Path, lang: str = "id") -> tuple[Path, ...]:
-    """A4 PDF route sheet per courier, and ``all.pdf`` with every courier for printing."""
+def sheet_pdfs(plan: Plan, lang: str = "id") -> tuple[list[bytes], bytes]:
+    """Each route's A4 PDF route sheet, and ``all.pdf`` with every courier for printing (no routes: none)."""
     from maps.pdf import route_pdfs
 
-    target = private_dir(folder / "sheets")
-    note = SYNTHETIC_NOTE if plan.synthetic else ""
+    if not plan.routes:
+        return [], b""
+    return route_pdfs(plan, list(plan.routes), lang, SYNTHETIC_NOTE if plan.synthetic else "")
+
+
+def write_pdfs(plan: Plan, folder: Path, sheets: tuple[list[bytes], bytes]) -> tuple[Path, ...]:
+    """Write :func:`sheet_pdfs`' ``sheets`` of ``plan``: ``sheets/K01.pdf`` ... and ``sheets/all.pdf``."""
+    parts, whole = sheets
     if not plan.routes:
         return ()
-    parts, whole = route_pdfs(plan, list(plan.routes), lang, note)
-    paths = [write_private(target / f"{r.courier_id}.pdf", part) for r, part in zip(plan.routes, parts)]
+    target = private_dir(folder / "sheets")
+    paths = [write_private(target / f"{r.courier_id}.pdf", part) for r, part in zip(plan.routes, parts, strict=True)]
     paths.append(write_private(target / "all.pdf", whole))
     return tuple(paths)
 
@@ -202,6 +236,18 @@ def write_geopackage(plan: Plan, path: Path) -> Path:
 _T = TypeVar("_T")
 
 
+def _die_with(parent: int) -> None:
+    """End this process (a forked copy) when ``parent`` ends (Linux ``PR_SET_PDEATHSIG``)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent ended before that was asked
+        os._exit(1)
+
+
+#: ``prctl`` option: the signal a process gets when its parent ends.
+_PR_SET_PDEATHSIG = 1
+
+
 def _beside(write: Callable[..., _T], *args: Any) -> Callable[[], _T]:
     """Start ``write(*args)`` in a second process, and return what waits for its result.
 
@@ -217,7 +263,13 @@ def _beside(write: Callable[..., _T], *args: Any) -> Callable[[], _T]:
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
 
+    parent = os.getpid()
+
     def run() -> None:
+        # Killed with its parent: a planner killed while drawing must not leave this copy holding the
+        # ledger's planning lock (an inherited file), nor waiting forever to hand its result over.
+        receive.close()
+        _die_with(parent)
         try:
             send.send((True, write(*args)))
         except BaseException as exc:  # handed to the parent, which raises it
@@ -244,19 +296,21 @@ def _beside(write: Callable[..., _T], *args: Any) -> Callable[[], _T]:
 
 
 def draw(plan: Plan, folder: Path, lang: str = "id", plan_json: Path | None = None,
-         streets: Streets | None = None) -> Outputs:
+         streets: Streets | None = None, sheets: Callable[[], tuple[list[bytes], bytes]] | None = None) -> Outputs:
     """Everything drawn from a plan (``plan.json`` must already be written, or is redrawn from).
 
     Without ``streets``, the maps get the streets of ``streets.json`` in ``folder`` if it is there
     (``ektp-route render`` has no road network). The PDF sheets are drawn in a second process where
-    that is safe (:func:`_beside`); the files are the same either way.
+    that is safe (:func:`_beside`), unless ``sheets`` already waits for them; this process writes
+    them last, so every file is written after ``plan.json``. The files are the same either way.
     """
     if streets is None:
         streets = read_streets(folder)
-    pdfs = _beside(write_pdfs, plan, folder, lang)
+    if sheets is None:
+        sheets = _beside(sheet_pdfs, plan, lang)
     try:
         tables = write_tables(plan, folder)
-        sheets = write_sheets(plan, folder, lang)
+        html_sheets = write_sheets(plan, folder, lang)
         maps = write_maps(plan, folder, streets)
         gpx = write_gpx(plan, folder)
         gpkg = write_geopackage(plan, private_dir(folder) / "routes.gpkg") if plan.routes else None
@@ -265,14 +319,31 @@ def draw(plan: Plan, folder: Path, lang: str = "id", plan_json: Path | None = No
         notices = write_notices(plan, folder, lang)
     except BaseException:
         with contextlib.suppress(BaseException):
-            pdfs()  # the sheets are finished (or have failed) before this error ends the run
+            sheets()  # the sheets are finished (or have failed) before this error ends the run
         raise
-    return Outputs(folder, plan_json or folder / "plan.json", tables, sheets, pdfs(), maps, gpx, gpkg,
+    pdfs = write_pdfs(plan, folder, sheets())
+    return Outputs(folder, plan_json or folder / "plan.json", tables, html_sheets, pdfs, maps, gpx, gpkg,
                    courier_pages=pages, review_page=review, notices=notices)
 
 
-def render_all(plan: Plan, folder: Path, lang: str = "id", streets: Streets | None = None) -> Outputs:
-    """Everything a plan produces; ``plan.json`` is written first, then ``streets.json`` (or an old one removed)."""
-    plan_json = write_plan_json(plan, folder)
-    write_streets(streets, folder)
-    return draw(plan, folder, lang, plan_json, streets)
+def render_all(plan: Plan, folder: Path, lang: str = "id",
+               streets: Streets | Callable[[], Streets | None] | None = None) -> Outputs:
+    """Everything a plan produces; ``plan.json`` is written first, then ``streets.json`` (or an old one removed).
+
+    ``streets`` may be a function that finds them (``streets_around`` of the road network): it is
+    called once the PDF sheets, which take longest, are being drawn beside this process.
+    """
+    sheets = _beside(sheet_pdfs, plan, lang)
+    if _PREPARED.is_set():
+        from maps.pdf import discard_prepared
+
+        discard_prepared()  # taken by the sheets, here or in their process
+    try:
+        plan_json = write_plan_json(plan, folder)
+        found = streets() if callable(streets) else streets
+        write_streets(found, folder)
+    except BaseException:
+        with contextlib.suppress(BaseException):
+            sheets()
+        raise
+    return draw(plan, folder, lang, plan_json, found, sheets)

@@ -151,7 +151,11 @@ def blocks(route: Route, lang: str = "id") -> list[Block]:
 
 def rw_rt(v: Visit) -> str:
     """``RW 005 / RT 002`` of a visit's household, or empty when the address has neither."""
-    c = v.cards[0]
+    return card_rw_rt(v.cards[0])
+
+
+def card_rw_rt(c: Card) -> str:
+    """``RW 005 / RT 002`` of a card's address, or empty when it has neither."""
     return f"RW {c.rw.strip() or '-'} / RT {c.rt.strip() or '-'}" if c.rw.strip() or c.rt.strip() else ""
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,16 +23,17 @@ from routing.config import Settings
 from routing.confirmed import DEFAULT_STORE, read_confirmed
 from routing.couriers import read_couriers
 from routing.errors import InputError, LedgerBusy, one_line
+from routing.files import default_cache_dir
 from routing.gazetteer import read_gazetteer
 from routing.geocode import online_geocoder
 from routing.learning import Learned
 from routing.ledger import Ledger, import_and_due, planning_lock
-from routing.outputs import Outputs, Writer
+from routing.outputs import Outputs, Prepare, Writer
 from routing.pipeline import plan_day
 from routing.plan import Plan
 from routing.progress import SILENT, Progress
 from routing.records import RecordSet, read_records
-from routing.roads.network import default_cache_dir, load_network_kept
+from routing.roads.network import load_network_kept
 from routing.roads.streets import streets_around
 
 LANGUAGES = ("id", "en")
@@ -187,7 +189,7 @@ def _clock(inputs: DayInputs, settings: Settings, progress: Progress) -> tuple[S
 
 
 def run_day(inputs: DayInputs, write: Writer, progress: Progress = SILENT,
-            publish: Callable[[Outputs], Outputs] | None = None) -> DayResult:
+            publish: Callable[[Outputs], Outputs] | None = None, prepare: Prepare | None = None) -> DayResult:
     """Plan one office's day from its files and write every output with ``write``.
 
     ``write`` is ``maps.render.render_all`` (the command line passes it; the library never imports
@@ -200,6 +202,9 @@ def run_day(inputs: DayInputs, write: Writer, progress: Progress = SILENT,
     ``publish``, if given, is called once every output is written to ``inputs.out`` and before the
     plan is recorded; it returns where the outputs are now (``batch`` writes into a temporary folder
     and renames it into place there, so the ledger never records a plan whose folder is not final).
+
+    ``prepare``, if given, is ``write``'s preparation (``maps.render.prepare``), run while the solver
+    runs (:func:`routing.outputs.while_solving`).
 
     Raises
     ------
@@ -229,10 +234,11 @@ def run_day(inputs: DayInputs, write: Writer, progress: Progress = SILENT,
         fleet = read_couriers(inputs.couriers_file, settings.shift_for(inputs.day)) if inputs.couriers_file else None
         plan = plan_day(records, network, settings, inputs.day, gazetteer, confirmed=confirmed,
                         online=online_geocoder() if inputs.geocode_online else None, couriers=fleet,
-                        synthetic=inputs.synthetic, progress=progress, learned=learned)
+                        synthetic=inputs.synthetic, progress=progress, learned=learned, prepare=prepare)
         if calibration is not None:
             plan = dataclasses.replace(plan, meta={**plan.meta, "calibration": calibration})
-        outputs = write(plan, inputs.out, inputs.lang, streets=streets_around(network, plan))
+        # Found while the writer draws the sheets beside this process (maps.render.render_all).
+        outputs = write(plan, inputs.out, inputs.lang, streets=functools.partial(streets_around, network, plan))
         if publish is not None:
             outputs = publish(outputs)
         progress.note(f"plan.json, route sheets, maps, GPX and GeoPackage written to {outputs.folder}")

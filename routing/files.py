@@ -283,6 +283,12 @@ def cannot_write(path: Path, exc: OSError) -> str:
     return f"{path}: cannot write it: {exc.strerror or exc}"
 
 
+def default_cache_dir() -> Path:
+    """Where what is worth keeping between runs is kept (road networks, the holiday calendar):
+    ``$EKTP_CACHE_DIR``, else ``~/.cache/ektp-route``."""
+    return Path(os.environ.get("EKTP_CACHE_DIR") or Path.home() / ".cache" / "ektp-route")
+
+
 def write_private(path: Path, data: bytes | str) -> Path:
     """Write a file atomically, created with mode 0600.
 

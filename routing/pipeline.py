@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import os
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from routing.gazetteer import Gazetteer
 from routing.geo import LatLon
 from routing.households import normalise_name
 from routing.learning import Learned
+from routing.outputs import Prepare, Preview, while_solving
 from routing.plan import Plan, Unassigned
 from routing.progress import SILENT, Progress
 from routing.records import RecordSet
@@ -181,10 +184,17 @@ def job_for(part: Part, members: Sequence[int], count: int, keep_desa: bool) -> 
     return Job(keep, part.problem.subset(keep, vehicles, len(members), together))
 
 
+def _preview(located: LocatedDay, stop: threading.Event) -> Preview:
+    """The located stops as the writers may see them before the solve."""
+    return Preview(tuple(s.location.point for s in located.stops),
+                   tuple(tuple(card_of(r) for r in s.household.records) for s in located.stops), stop)
+
+
 def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: dt.date,
              gazetteer: Gazetteer | None = None, *, confirmed: Mapping[str, LatLon] | None = None,
              online: OnlineGeocoder | None = None, couriers: Sequence[Courier] | None = None,
-             synthetic: bool = False, progress: Progress = SILENT, learned: Learned | None = None) -> Plan:
+             synthetic: bool = False, progress: Progress = SILENT, learned: Learned | None = None,
+             prepare: Prepare | None = None) -> Plan:
     """Plan one day's deliveries for every card in ``records``.
 
     Parameters
@@ -213,6 +223,9 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
     learned
         Where households' cards were handed over before (the ledger's
         :meth:`~routing.ledger.Ledger.learned_locations`): their later cards are planned there.
+    prepare
+        Given a :class:`~routing.outputs.Preview` of the located stops in a thread while the solver
+        runs (the writers' preparation, :func:`routing.outputs.while_solving`).
 
     Raises
     ------
@@ -254,7 +267,8 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
     progress.note(f"solving {sum(len(f) for f in feasible_of)} stops in {len(jobs)} group(s) with up to "
                   f"{sum(len(j.problem.vehicles) for j in jobs)} couriers ({mode})")
     solving = time.monotonic()
-    solutions = solve_many([j.problem for j in jobs], limits, settings.deterministic, workers, progress, cores)
+    with while_solving(prepare, functools.partial(_preview, located)):
+        solutions = solve_many([j.problem for j in jobs], limits, settings.deterministic, workers, progress, cores)
     progress.note(f"solved in {time.monotonic() - solving:.1f} s")
 
     fixed = settings.couriers if couriers is None else len(couriers)

@@ -147,6 +147,19 @@ def grid_osm(path: Path, n: int = 6, step_deg: float = 0.002, origin: LatLon = L
     return write_osm(path, nodes, ways + list(extra_ways))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_of_the_tests(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """What runs in the tests' own process keeps its cache (the holiday calendar) in a folder of the
+    tests, not in the user's ``~/.cache``; processes the tests start get one from :func:`cli_env`."""
+    before = os.environ.get("EKTP_CACHE_DIR")
+    os.environ["EKTP_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        os.environ.pop("EKTP_CACHE_DIR", None)
+    else:
+        os.environ["EKTP_CACHE_DIR"] = before
+
+
 @pytest.fixture(scope="session")
 def demo_files(tmp_path_factory: pytest.TempPathFactory):
     """The demo's generated inputs (network, gazetteer, records)."""

@@ -633,7 +633,7 @@ def test_plan_and_batch_default_to_the_next_working_day_from_one_place(tmp_path,
     monkeypatch.setattr(routing.cli.options, "dt", types.SimpleNamespace(date=_Sunday))
     days = {}
 
-    def run_day(inputs, write, progress, publish=None):
+    def run_day(inputs, write, progress, publish=None, prepare=None):
         days["plan"] = inputs.day
         raise InputError("stopped by the test")
 

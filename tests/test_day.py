@@ -148,3 +148,59 @@ def test_killed_while_drawing_the_ledger_is_unchanged_and_a_rerun_plans_every_ca
 def test_python_m_routing_cli_is_the_same_command():
     result = subprocess.run([sys.executable, "-m", "routing.cli", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "ektp-route" in result.stdout
+
+
+def test_the_outputs_are_prepared_while_the_solver_runs_and_the_sheets_still_drawn_beside(tmp_path, demo_files,
+                                                                                        monkeypatch):
+    """``prepare`` gets every located stop while the solver runs (its thread has ended when the
+    solver has), so drawing afterwards still forks the PDF sheets beside this process."""
+    import multiprocessing
+    import threading
+
+    import maps.render
+    import routing.pipeline
+
+    seen: list[tuple[int, bool, int]] = []
+    real_solve = routing.pipeline.solve_many
+    solving = threading.Event()
+
+    def solve(*args, **kwargs):
+        solving.set()
+        try:
+            return real_solve(*args, **kwargs)
+        finally:
+            solving.clear()
+
+    def prepare(preview):
+        # Waits for the solver to begin: true only when this runs beside it, not before or after.
+        seen.append((len(preview.points), solving.wait(60), threading.current_thread() is threading.main_thread()))
+        maps.render.prepare(preview)
+
+    forked = []
+    real_context = maps.render.multiprocessing.get_context
+    # Threads other tests of this process left running are not this run's business: count this run's.
+    before = set(threading.enumerate())
+    monkeypatch.setattr(maps.render.threading, "active_count",
+                        lambda: 1 + sum(t not in before for t in threading.enumerate()))
+    monkeypatch.setattr(routing.pipeline, "solve_many", solve)
+    monkeypatch.setattr(maps.render.multiprocessing, "get_context",
+                        lambda method: forked.append((method, threading.active_count())) or real_context(method))
+    records = records_csv(tmp_path / "in.csv", village_rows(7))
+    result = run_day(DayInputs(demo_files.network, tmp_path / "out", MONDAY, Settings(time_limit_s=1), records=records,
+                               gazetteer=demo_files.gazetteer, cache_dir=tmp_path), render_all, prepare=prepare)
+    stops = len({v.stop_id for r in result.plan.routes for v in r.visits})
+    assert result.plan.cards_planned == 7
+    assert seen == [(stops, True, False)]
+    assert [f for f in forked if f[0] == "fork"] == [("fork", 1)]  # (the solver's processes are spawned)
+    assert multiprocessing.active_children() == []
+    assert all(p.exists() for p in result.outputs.pdfs)
+
+
+def test_a_failing_preparation_changes_nothing(tmp_path, demo_files):
+    def prepare(preview):
+        raise RuntimeError("no fonts here")
+
+    records = records_csv(tmp_path / "in.csv", village_rows(4))
+    result = run_day(DayInputs(demo_files.network, tmp_path / "out", MONDAY, Settings(time_limit_s=1), records=records,
+                               gazetteer=demo_files.gazetteer, cache_dir=tmp_path), render_all, prepare=prepare)
+    assert result.plan.cards_planned == 4 and all(p.exists() for p in result.outputs.pdfs)

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import stat
+import threading
 from dataclasses import replace
 
 import pypdf
@@ -15,6 +16,7 @@ from fpdf.fonts import FontFace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from maps import pdf
 from maps.navigation import navigation_url
 from maps.pdf import _COLUMNS, _WIDTHS, QR_MASK, _SheetPDF, qr_code, qr_image, route_pdf, route_pdfs
 from maps.render import render_all
@@ -22,6 +24,7 @@ from maps.sheets import MAX_CHARS, blocks, precision_label, rw_rt
 from routing.clock import format_clock
 from routing.config import Settings
 from routing.nik import mask
+from routing.outputs import Preview
 from routing.outcomes import legend
 from routing.pipeline import plan_day
 from routing.records import read_records
@@ -280,6 +283,50 @@ def test_table_is_drawn_as_fpdf2s_table_drew_it(lang):
         assert _GLYPHS.sub(b"()", a.get_contents().get_data()) == _GLYPHS.sub(b"()", b.get_contents().get_data())
         assert [x.get_object()["/Rect"] for x in a.get("/Annots", [])] == \
                [x.get_object()["/Rect"] for x in b.get("/Annots", [])]
+
+
+def _same_pages(a: bytes, b: bytes) -> None:
+    """Same pages, text, links and drawing operations (glyph ids aside: see the test above)."""
+    ours, theirs = pypdf.PdfReader(io.BytesIO(a)), pypdf.PdfReader(io.BytesIO(b))
+    assert len(ours.pages) == len(theirs.pages)
+    for x, y in zip(ours.pages, theirs.pages, strict=True):
+        assert x.extract_text() == y.extract_text()
+        assert _GLYPHS.sub(b"()", x.get_contents().get_data()) == _GLYPHS.sub(b"()", y.get_contents().get_data())
+        assert [a.get_object()["/A"]["/URI"] for a in x.get("/Annots", [])] == \
+               [a.get_object()["/A"]["/URI"] for a in y.get("/Annots", [])]
+
+
+def _preview(plan, stop=None):
+    visits = [v for r in plan.routes for v in r.visits]
+    return Preview(tuple(v.point for v in visits), tuple(v.cards for v in visits), stop or threading.Event())
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_prepared_sheet_draws_the_same_pages(lang):
+    """What :func:`maps.pdf.prepare` does while the solver runs (fonts loaded, addresses measured,
+    QR codes encoded) changes nothing on the pages, in either language; the prepared document is
+    taken once."""
+    plan = varied_plan()
+    parts, whole = route_pdfs(plan, list(plan.routes), lang)
+    pdf.qr_modules.cache_clear()
+    pdf.prepare(_preview(plan))
+    assert len(pdf._PREPARED) == 1 and pdf._PREPARED[0]._wrapped
+    assert pdf.qr_modules.cache_info().currsize == len({navigation_url(v) for r in plan.routes for v in r.visits})
+    prepared_parts, prepared_whole = route_pdfs(plan, list(plan.routes), lang)
+    assert pdf._PREPARED == []
+    _same_pages(whole, prepared_whole)
+    for a, b in zip(parts, prepared_parts, strict=True):
+        _same_pages(a, b)
+
+
+def test_preparing_ends_when_asked():
+    stop = threading.Event()
+    stop.set()
+    pdf.qr_modules.cache_clear()
+    pdf.prepare(_preview(varied_plan(), stop))
+    assert pdf.qr_modules.cache_info().currsize == 0
+    pdf.discard_prepared()
+    assert pdf._PREPARED == []
 
 
 def test_every_qr_code_reads_as_its_stops_navigation_link():

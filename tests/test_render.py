@@ -4,9 +4,11 @@ import csv
 import dataclasses
 import io
 import json
+import multiprocessing
 import os
 import re
 import stat
+from pathlib import Path
 
 import pypdf
 import pytest
@@ -148,21 +150,58 @@ def test_pdf_sheets_drawn_beside_are_the_same(tmp_path, monkeypatch):
 
 
 def test_an_error_drawing_pdfs_beside_is_raised_here(tmp_path, monkeypatch):
-    def fail(plan, folder, lang="id"):
-        raise InputError(f"{folder}/sheets/K01.pdf: disk full")
+    def fail(plan, lang="id"):
+        raise InputError("the sheets: font file gone")
 
     monkeypatch.setattr(render.threading, "active_count", lambda: 1)
-    monkeypatch.setattr(render, "write_pdfs", fail)
-    with pytest.raises(InputError, match="K01.pdf: disk full"):
+    monkeypatch.setattr(render, "sheet_pdfs", fail)
+    with pytest.raises(InputError, match="font file gone"):
         render.render_all(hand_plan({"K01": [[card(1)]]}), tmp_path / "out")
+    assert multiprocessing.active_children() == []
 
 
 def test_an_error_drawing_here_waits_for_the_pdfs_beside(tmp_path, monkeypatch):
+    """The process drawing the sheets has ended when the error ends the run, and wrote nothing:
+    this process writes the sheets, last, after plan.json and everything else."""
     def fail(plan, folder, streets=None):
         raise InputError(f"{folder}/maps/K01.html: disk full")
 
+    ended = []
+    real = render._beside
+
+    def beside(write, *args):
+        result = real(write, *args)
+
+        def wait():
+            try:
+                return result()
+            finally:
+                ended.append(multiprocessing.active_children())
+        return wait
+
     monkeypatch.setattr(render.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(render, "_beside", beside)
     monkeypatch.setattr(render, "write_maps", fail)
     with pytest.raises(InputError, match="K01.html: disk full"):
         render.render_all(hand_plan({"K01": [[card(1)]]}), tmp_path / "out")
-    assert sorted(p.name for p in (tmp_path / "out" / "sheets").glob("*.pdf")) == ["K01.pdf", "all.pdf"]
+    assert ended == [[]]
+    assert (tmp_path / "out" / "plan.json").exists()
+    assert not list((tmp_path / "out").glob("sheets/*.pdf"))
+
+
+def test_plan_json_is_written_before_the_sheets(tmp_path, monkeypatch):
+    """Every file drawn from a plan is written after plan.json, the PDF sheets (drawn beside) too."""
+    written = []
+    real = render.write_private
+
+    def spy(path, data):
+        written.append(Path(path).name)
+        return real(path, data)
+
+    monkeypatch.setattr(render.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(render, "write_private", spy)
+    real_json = render.write_json
+    monkeypatch.setattr(render, "write_json", lambda path, data: (written.append(Path(path).name), real_json(path, data))[1])
+    render.render_all(hand_plan({"K01": [[card(1)]], "K02": [[card(2)]]}), tmp_path / "out")
+    assert written[0] == "plan.json"
+    assert {"K01.pdf", "K02.pdf", "all.pdf"} <= set(written)

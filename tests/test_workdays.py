@@ -1,9 +1,14 @@
 """Working days: weekends, Indonesian public holidays and cuti bersama, and the next working day."""
 
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 
 import pytest
 
+from routing import workdays
 from routing.workdays import day_off_reason, day_off_warning, delivery_day, is_working_day, next_working_day
 
 D = dt.date
@@ -61,3 +66,74 @@ def test_the_delivery_day_of_a_run_and_its_warning(asked, today, day, warning):
     assert got == day
     assert said is None if warning is None else warning in said
     assert said is None or not asked or "planning for" not in said
+
+
+def test_the_calendar_is_kept_and_read_back_as_built(tmp_path, monkeypatch):
+    """Built once (importing holidays), kept in the cache folder, then read back the same without it."""
+    monkeypatch.setenv("EKTP_CACHE_DIR", str(tmp_path))
+    workdays._calendar.cache_clear()
+    built = dict(workdays._calendar(2026))
+    kept = workdays.calendar_file(2026)
+    assert kept is not None and kept.parent == tmp_path / "holidays" and kept.exists()
+    assert oct(kept.stat().st_mode & 0o777) == "0o600"
+    assert built == workdays._holidays(2026) and len(built) >= 15
+
+    def no_package(year):
+        raise AssertionError("the kept calendar was not used")
+
+    monkeypatch.setattr(workdays, "_holidays", no_package)
+    workdays._calendar.cache_clear()
+    assert dict(workdays._calendar(2026)) == built
+    assert "Natal" in day_off_reason(D(2026, 12, 25)) and next_working_day(D(2026, 3, 19)) == D(2026, 3, 25)
+    workdays._calendar.cache_clear()
+
+
+@pytest.mark.parametrize("damage", ["", "{", "[]", '{"days": {"2026-13-01": "x"}}', '{"days": 5}', "\udcff"])
+def test_a_damaged_kept_calendar_is_built_again(tmp_path, monkeypatch, damage):
+    monkeypatch.setenv("EKTP_CACHE_DIR", str(tmp_path))
+    kept = workdays.calendar_file(2026)
+    kept.parent.mkdir(parents=True)
+    kept.write_text(damage, encoding="utf-8", errors="surrogateescape")
+    workdays._calendar.cache_clear()
+    assert day_off_reason(D(2026, 8, 17)) == "Hari Kemerdekaan Republik Indonesia"
+    assert json.loads(kept.read_text(encoding="utf-8"))["days"]["2026-08-17"] == "Hari Kemerdekaan Republik Indonesia"
+    workdays._calendar.cache_clear()
+
+
+def test_a_cache_folder_that_cannot_be_written_only_costs_time(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("EKTP_CACHE_DIR", str(blocked))
+    workdays._calendar.cache_clear()
+    assert day_off_reason(D(2026, 12, 25)) == "Hari Raya Natal"
+    workdays._calendar.cache_clear()
+
+
+def test_another_release_of_holidays_builds_its_own_calendar(tmp_path, monkeypatch):
+    """The kept file is named by the installed package's version file: another release (another
+    size or time) does not read the calendar of this one."""
+    monkeypatch.setenv("EKTP_CACHE_DIR", str(tmp_path))
+    first = workdays.calendar_file(2026)
+    spec = workdays.importlib.util.find_spec("holidays")
+    version = os.path.join(os.path.dirname(spec.origin), "version.py")
+    real_stat = workdays.Path.stat
+
+    def stat(self, *args, **kwargs):
+        st = real_stat(self, *args, **kwargs)
+        if str(self) == version:
+            return os.stat_result((*st[:8], st.st_mtime + 1, st.st_ctime))
+        return st
+
+    monkeypatch.setattr(workdays.Path, "stat", stat)
+    assert workdays.calendar_file(2026) != first
+
+
+def test_a_planning_process_does_not_import_holidays_once_the_calendar_is_kept(tmp_path):
+    env = {**os.environ, "EKTP_CACHE_DIR": str(tmp_path)}
+    code = ("import sys, datetime; from routing.workdays import day_off_warning; "
+            "print(day_off_warning(datetime.date(2026, 12, 25))); print('holidays' in sys.modules)")
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    again = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert first.stdout.splitlines()[0] == again.stdout.splitlines()[0]
+    assert "Hari Raya Natal" in again.stdout
+    assert first.stdout.splitlines()[1] == "True" and again.stdout.splitlines()[1] == "False"

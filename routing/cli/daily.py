@@ -117,7 +117,7 @@ def plan(ctx: click.Context, records: Path | None, db: Path | None, network: Pat
       ektp-route plan kartu.xlsx --network jombang.graphml --gazetteer dusun.csv --couriers 6 --out rute
       ektp-route plan --db ektp-ledger.sqlite --network jombang.graphml --date 2026-12-01 --out rute
     """
-    from maps.render import render_all
+    from maps.render import prepare, render_all
     from routing.day import DayInputs, run_day
 
     planning = Planning.from_options(options)
@@ -128,7 +128,7 @@ def plan(ctx: click.Context, records: Path | None, db: Path | None, network: Pat
     inputs = DayInputs(network, planning.out, day, planning.settings, records=records, db=db, sheet=sheet,
                        gazetteer=gazetteer, couriers_file=planning.couriers_file, locations=planning.locations,
                        geocode_online=geocode_online, lang=planning.lang, calibrated=not no_calibration)
-    result = run_day(inputs, render_all, terminal_progress(verbosity(ctx)))
+    result = run_day(inputs, render_all, terminal_progress(verbosity(ctx)), prepare=prepare)
     print_summary(result.plan, planning.out, planning.lang)
     s = result.plan.summary()
     sys.exit(EXIT_OK if s["cards_unassigned"] + s["cards_rejected"] == 0 else EXIT_PARTIAL)
@@ -148,7 +148,7 @@ def demo(ctx: click.Context, cards: int, **options: Any) -> None:
     Example:
       ektp-route demo --out demo
     """
-    from maps.render import render_all
+    from maps.render import prepare, render_all
     from routing.day import DayInputs, run_day
     from routing.demo import generate
 
@@ -159,7 +159,7 @@ def demo(ctx: click.Context, cards: int, **options: Any) -> None:
                        records=files.records, gazetteer=files.gazetteer, couriers_file=planning.couriers_file,
                        locations=planning.locations or planning.out / "input" / "lokasi_terkonfirmasi.csv",
                        lang=planning.lang, synthetic=True)
-    result = run_day(inputs, render_all, terminal_progress(verbosity(ctx)))
+    result = run_day(inputs, render_all, terminal_progress(verbosity(ctx)), prepare=prepare)
     print_summary(result.plan, planning.out, planning.lang)
 
 

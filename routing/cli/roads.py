@@ -54,7 +54,8 @@ def gazetteer_build(extract: Path | None, place: str | None, boundaries: Path | 
         raise InputError("--boundaries and --network go together: the desa points are placed on the network's roads")
     roadless: list[str] = []
     if boundaries is not None and network_file is not None:
-        from routing.roads.network import default_cache_dir, load_network
+        from routing.files import default_cache_dir
+        from routing.roads.network import load_network
 
         speeds = load_settings(config).speeds_kph
         entries, roadless = build_from_boundaries(boundaries, load_network(network_file, speeds, default_cache_dir()),

@@ -421,11 +421,6 @@ def _cache_key(path: Path, speeds_kph: Mapping[str, float]) -> str:
     return h.hexdigest()[:32]
 
 
-def default_cache_dir() -> Path:
-    """``$EKTP_CACHE_DIR``, else ``~/.cache/ektp-route``."""
-    return Path(os.environ.get("EKTP_CACHE_DIR") or Path.home() / ".cache" / "ektp-route")
-
-
 def load_network(path: Path, speeds_kph: Mapping[str, float], cache_dir: Path | None = None) -> RoadNetwork:
     """Load a road network file for motorbikes, through the content-keyed cache.
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -52,6 +52,16 @@ class Streets:
     """The streets drawn under a day's routes (may be empty: a plan redrawn without them)."""
 
     streets: tuple[Street, ...] = ()
+    #: Every street's points (lat, lon) one after another, and where each street's begin: each
+    #: courier's map and page look for the streets near its route among them.
+    _points: np.ndarray = field(init=False, repr=False, compare=False)
+    _starts: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        sizes = np.fromiter((len(s.points) for s in self.streets), dtype=np.int64, count=len(self.streets))
+        points = np.array([(p.lat, p.lon) for s in self.streets for p in s.points], dtype=np.float64).reshape(-1, 2)
+        object.__setattr__(self, "_points", points)
+        object.__setattr__(self, "_starts", np.cumsum(sizes) - sizes)
 
     def __len__(self) -> int:
         return len(self.streets)
@@ -63,15 +73,9 @@ class Streets:
             return Streets()
         lat0 = pts[0].lat
         tree = cKDTree(_project([(p.lat, p.lon) for p in pts], lat0))
-        flat = [(p.lat, p.lon) for s in self.streets for p in s.points]
-        dist, _ = tree.query(_project(flat, lat0), distance_upper_bound=radius_m)
-        close = np.isfinite(dist)
-        kept, at = [], 0
-        for s in self.streets:
-            if close[at:at + len(s.points)].any():
-                kept.append(s)
-            at += len(s.points)
-        return Streets(tuple(kept))
+        dist, _ = tree.query(_project(self._points, lat0), distance_upper_bound=radius_m)
+        close = np.logical_or.reduceat(np.isfinite(dist), self._starts)
+        return Streets(tuple(s for s, keep in zip(self.streets, close) if keep))
 
 
 def _project(latlon: Sequence[tuple[float, float]] | np.ndarray, lat0: float) -> np.ndarray:
