@@ -51,7 +51,7 @@ from routing.clock import format_clock
 from routing.nik import mask
 from routing.outcomes import legend
 from routing.outputs import Preview
-from routing.plan import Card, Plan, Route, Visit
+from routing.plan import Card, Plan, Route
 
 _ORANGE = (176, 0, 0)
 _LINE_MM = 4
@@ -185,9 +185,14 @@ class _SheetPDF(FPDF):
 
     def begin(self, plan: Plan, lang: str, synthetic_note: str) -> None:
         """Give the document its plan, language and the synthetic data's note (before any page)."""
-        self.plan, self.lang, self.L = plan, lang, LABELS[lang]
+        self.plan = plan
+        self.speak(lang)
         self.synthetic_note = synthetic_note
         self.set_title(self.L["title"])
+
+    def speak(self, lang: str) -> None:
+        """Word the sheet in ``lang``."""
+        self.lang, self.L = lang, LABELS[lang]
 
     def header(self) -> None:
         r = self.route
@@ -308,14 +313,14 @@ class _SheetPDF(FPDF):
         name, nik, phone = (text + "\n" * (n - lines) for text, lines in texts)
         return name, nik, phone, n
 
-    def household_rows(self, visit: Visit) -> list[tuple[str, str, str]]:
-        """Names, NIKs and phones of a stop in rows of at most :data:`ROW_LINES` lines."""
+    def household_rows(self, cards: Sequence[Card]) -> list[tuple[str, str, str]]:
+        """Names, NIKs and phones of a stop's ``cards`` in rows of at most :data:`ROW_LINES` lines."""
         rows: list[tuple[str, str, str]] = []
         names: list[str] = []
         niks: list[str] = []
         phones: list[str] = []
         used = 0
-        for card in visit.cards:
+        for card in cards:
             name, nik, phone, n = self.card_lines(card)
             if names and used + n > ROW_LINES:
                 rows.append(("\n".join(names), "\n".join(niks), "\n".join(phones)))
@@ -428,7 +433,7 @@ class _SheetPDF(FPDF):
             if v.seq in heading_at:
                 heading = self.cut(heading_at[v.seq], "address")
                 rows.append(self.row([self.text_cell(heading, 0, search_style, len(_COLUMNS))], search_style))
-            for k, (names, niks, phones) in enumerate(self.household_rows(v)):
+            for k, (names, niks, phones) in enumerate(self.household_rows(v.cards)):
                 if k:  # the same household, continued: no second QR code or outcome boxes
                     texts = [str(v.seq), "", names, niks, f"({L['continued']} {L['no']} {v.seq})", "", "", phones,
                              "", "", ""]
@@ -498,16 +503,22 @@ def prepare(preview: Preview) -> None:
     # Measured on a page of another document (fpdf2 breaks lines on a page): the sheet itself
     # stays as new. The lines depend on the fonts alone, which are the same.
     measure = _SheetPDF()
+    measure.speak("id")  # a text cut in English too is only measured again: the lines are by text
     measure.add_page()
     measure.set_font("DejaVu", "", 8)
+    style = measure.font_face()
     address = _COLUMNS.index("address")
     width = measure.span_width(address)
     for cards in preview.cards:
         if preview.stop.is_set():
             break
+        # As the table has them: names, NIKs and phones, and the address, under its RW/RT where
+        # the door is searched for.
+        for names, niks, phones in measure.household_rows(cards):
+            for text, column in ((names, "name"), (niks, "nik"), (phones, "phone")):
+                measure.text_cell(text, _COLUMNS.index(column), style)
         text = cards[0].address
         if measure.fits_unmeasured(text, "address"):
-            # As the table has it: the address, under its RW/RT where the door is searched for.
             measure.wrap(text, width)
             if card_rw_rt(cards[0]):
                 measure.wrap(f"{card_rw_rt(cards[0])}\n{text}", width)

@@ -243,7 +243,7 @@ class _TableSheet(_SheetPDF):
                 if v.seq in heading_at:
                     table.row().cell(self.fit(heading_at[v.seq], "address")[0], colspan=len(heads),
                                      style=FontFace(emphasis="BOLD", fill_color=(244, 244, 244)))
-                for k, (names, niks, phones) in enumerate(self.household_rows(v)):
+                for k, (names, niks, phones) in enumerate(self.household_rows(v.cards)):
                     if k:
                         table.row([str(v.seq), "", names, niks, f"({L['continued']} {L['no']} {v.seq})", "", "",
                                    phones, "", "", ""])
