@@ -117,7 +117,10 @@ def stages(folder: Path) -> None:
     mark("CSV tables")
     render.write_sheets(plan, folder)
     mark("HTML sheets")
-    render.write_pdfs(plan, folder)
+    if hasattr(render, "sheet_pdfs"):  # drawn, then written by the drawing process (since 5b85c61)
+        render.write_pdfs(plan, folder, render.sheet_pdfs(plan))
+    else:
+        render.write_pdfs(plan, folder)
     mark("PDF (sheets/*.pdf, all.pdf)")
     render.write_maps(plan, folder, streets)
     mark("maps (folium)")
