@@ -68,7 +68,7 @@ _DRAWING_MODULES = ("maps.pdf", "maps.sheets", "maps.routes", "maps.courier_page
 
 
 #: Set once :func:`prepare` has run in this process.
-_PREPARED = threading.Event()
+_PREPARED_HERE = threading.Event()
 
 
 def prepare(preview: Preview) -> None:
@@ -82,7 +82,7 @@ def prepare(preview: Preview) -> None:
 
     gis.prepare()
     pdf.prepare(preview)
-    _PREPARED.set()
+    _PREPARED_HERE.set()
 
 
 def write_plan_json(plan: Plan, folder: Path) -> Path:
@@ -334,7 +334,7 @@ def render_all(plan: Plan, folder: Path, lang: str = "id",
     called once the PDF sheets, which take longest, are being drawn beside this process.
     """
     sheets = _beside(sheet_pdfs, plan, lang)
-    if _PREPARED.is_set():
+    if _PREPARED_HERE.is_set():
         from maps.pdf import discard_prepared
 
         discard_prepared()  # taken by the sheets, here or in their process
