@@ -24,6 +24,7 @@ import importlib.util
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -189,6 +190,7 @@ class _SheetPDF(FPDF):
         self.speak(lang)
         self.synthetic_note = synthetic_note
         self.set_title(self.L["title"])
+        self.set_creation_date(datetime.now(UTC))  # as a new document has it (one prepared earlier)
 
     def speak(self, lang: str) -> None:
         """Word the sheet in ``lang``."""
@@ -539,11 +541,12 @@ def discard_prepared() -> None:
 
 def _sheet(plan: Plan, lang: str, synthetic_note: str) -> _SheetPDF:
     """The prepared document given ``plan`` (:func:`prepare`), or a new one."""
-    if _PREPARED:
-        sheet = _PREPARED.pop()
-        sheet.begin(plan, lang, synthetic_note)
-        return sheet
-    return _SheetPDF(plan, lang, synthetic_note)
+    try:
+        sheet = _PREPARED.pop()  # one step: two drawings of one process never take the same document
+    except IndexError:
+        return _SheetPDF(plan, lang, synthetic_note)
+    sheet.begin(plan, lang, synthetic_note)
+    return sheet
 
 
 def route_pdf(plan: Plan, routes: list[Route], lang: str = "id", synthetic_note: str = "") -> bytes:

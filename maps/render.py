@@ -27,7 +27,6 @@ is called, not when this module is, unless :func:`prepare` imported them all whi
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import importlib
 import json
@@ -38,7 +37,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from routing.clock import format_clock
 from routing.confirmed import REVIEW_COLUMNS, review_cells
@@ -248,21 +247,51 @@ def _die_with(parent: int) -> None:
 _PR_SET_PDEATHSIG = 1
 
 
-def _beside(write: Callable[..., _T], *args: Any) -> Callable[[], _T]:
+class _Beside(Generic[_T]):
+    """A result being worked out beside this process (:func:`_beside`), or already here."""
+
+    def __init__(self, value: _T | None = None, process: Any = None, receive: Any = None) -> None:
+        self._value, self._process, self._receive = value, process, receive
+
+    def __call__(self) -> _T:
+        """The result, once the copy has handed it over; an exception in the copy is raised here."""
+        if self._process is None:
+            return cast(_T, self._value)
+        process, receive = self._process, self._receive
+        try:
+            ok, value = receive.recv()
+        except EOFError:
+            process.join()
+            raise RuntimeError(f"{process.name} stopped with exit code {process.exitcode}") from None
+        finally:
+            receive.close()
+        process.join()
+        if not ok:
+            raise value
+        return cast(_T, value)
+
+    def cancel(self) -> None:
+        """Stop the copy without its result (this run is ending with an error): it writes no file,
+        so nothing is left half done, and the error is not kept waiting for a drawing nobody reads."""
+        if self._process is not None:
+            self._receive.close()
+            self._process.kill()
+            self._process.join()
+
+
+def _beside(write: Callable[..., _T], *args: Any) -> _Beside[_T]:
     """Start ``write(*args)`` in a second process, and return what waits for its result.
 
     Drawing a day takes a few seconds of one core, and the PDF sheets are about half of it, so
     they are drawn in a forked copy of this process while this one draws the rest. Forking is safe
     only with no other thread running (a thread may hold a lock the copy would never see
     released), so elsewhere (a terminal progress bar, a cluster worker, a platform without fork)
-    ``write`` runs here and now. An exception in the copy is raised here when the result is asked for.
+    ``write`` runs here and now. ``write`` must write no file: its result comes back here.
     """
     if not sys.platform.startswith("linux") or threading.active_count() > 1:
-        value = write(*args)
-        return lambda: value
+        return _Beside(write(*args))
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
-
     parent = os.getpid()
 
     def run() -> None:
@@ -278,25 +307,11 @@ def _beside(write: Callable[..., _T], *args: Any) -> Callable[[], _T]:
     process = ctx.Process(target=run, name=f"ektp-route {getattr(write, '__name__', 'writer')}", daemon=True)
     process.start()
     send.close()
-
-    def result() -> _T:
-        try:
-            ok, value = receive.recv()
-        except EOFError:
-            process.join()
-            raise RuntimeError(f"{process.name} stopped with exit code {process.exitcode}") from None
-        finally:
-            receive.close()
-        process.join()
-        if not ok:
-            raise value
-        return value
-
-    return result
+    return _Beside(process=process, receive=receive)
 
 
 def draw(plan: Plan, folder: Path, lang: str = "id", plan_json: Path | None = None,
-         streets: Streets | None = None, sheets: Callable[[], tuple[list[bytes], bytes]] | None = None) -> Outputs:
+         streets: Streets | None = None, sheets: _Beside[tuple[list[bytes], bytes]] | None = None) -> Outputs:
     """Everything drawn from a plan (``plan.json`` must already be written, or is redrawn from).
 
     Without ``streets``, the maps get the streets of ``streets.json`` in ``folder`` if it is there
@@ -318,8 +333,7 @@ def draw(plan: Plan, folder: Path, lang: str = "id", plan_json: Path | None = No
         review = write_review_page(plan, folder, lang)
         notices = write_notices(plan, folder, lang)
     except BaseException:
-        with contextlib.suppress(BaseException):
-            sheets()  # the sheets are finished (or have failed) before this error ends the run
+        sheets.cancel()  # no drawing is left running when this error ends the run
         raise
     pdfs = write_pdfs(plan, folder, sheets())
     return Outputs(folder, plan_json or folder / "plan.json", tables, html_sheets, pdfs, maps, gpx, gpkg,
@@ -343,7 +357,6 @@ def render_all(plan: Plan, folder: Path, lang: str = "id",
         found = streets() if callable(streets) else streets
         write_streets(found, folder)
     except BaseException:
-        with contextlib.suppress(BaseException):
-            sheets()
+        sheets.cancel()
         raise
     return draw(plan, folder, lang, plan_json, found, sheets)

@@ -108,11 +108,13 @@ class Verbatim(MacroElement):
     """
 
     def get_name(self) -> str:
-        """branca's name of the element (``marker_<id>``), worked out once per ``_name``: branca
-        camel-cases it letter by letter on every call, and a day's maps ask 10,905 times."""
+        """branca's name of the element (``marker_<id>``), worked out once per ``_name`` and ``_id``
+        (a copy gets a new id): branca camel-cases it letter by letter on every call, and a day's
+        maps ask 10,905 times."""
+        key = (self._name, self._id)
         kept = self.__dict__.get("_kept_name")
-        if kept is None or kept[0] != self._name:
-            kept = self.__dict__["_kept_name"] = (self._name, super().get_name())
+        if kept is None or kept[0] != key:
+            kept = self.__dict__["_kept_name"] = (key, super().get_name())
         return kept[1]
 
     # Untyped, as branca's MacroElement.render is: it returns nothing, where Element.render says str.

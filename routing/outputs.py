@@ -99,7 +99,12 @@ def while_solving(prepare: Prepare | None, preview: Callable[[threading.Event], 
             _log.debug("preparing the outputs failed; they are drawn without it", exc_info=True)
 
     thread = threading.Thread(target=run, name="ektp-route prepare outputs", daemon=True)
-    thread.start()
+    try:
+        thread.start()
+    except RuntimeError:  # no thread to be had (a process or thread limit): the writers do it all
+        _log.debug("no thread to prepare the outputs in; they are drawn without it", exc_info=True)
+        yield
+        return
     try:
         yield
     finally:

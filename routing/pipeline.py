@@ -269,7 +269,8 @@ def plan_day(records: RecordSet, network: RoadNetwork, settings: Settings, day: 
     solving = time.monotonic()
     with while_solving(prepare, functools.partial(_preview, located)):
         solutions = solve_many([j.problem for j in jobs], limits, settings.deterministic, workers, progress, cores)
-    progress.note(f"solved in {time.monotonic() - solving:.1f} s")
+        # Said before waiting for the preparation to end: that wait is the drawing's, not the solver's.
+        progress.note(f"solved in {time.monotonic() - solving:.1f} s")
 
     fixed = settings.couriers if couriers is None else len(couriers)
     hours = shift.label() + (f", back {settings.shift_reserve_s // 60} min before the end"

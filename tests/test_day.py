@@ -204,3 +204,19 @@ def test_a_failing_preparation_changes_nothing(tmp_path, demo_files):
     result = run_day(DayInputs(demo_files.network, tmp_path / "out", MONDAY, Settings(time_limit_s=1), records=records,
                                gazetteer=demo_files.gazetteer, cache_dir=tmp_path), render_all, prepare=prepare)
     assert result.plan.cards_planned == 4 and all(p.exists() for p in result.outputs.pdfs)
+
+
+def test_no_thread_to_prepare_in_is_no_preparation(monkeypatch):
+    """When no thread can be started (a process or thread limit), the block runs without preparing."""
+    import threading
+
+    from routing.outputs import while_solving
+
+    def refuse(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    ran, prepared = [], []
+    with while_solving(prepared.append, lambda stop: stop):
+        ran.append(True)
+    assert ran == [True] and prepared == []

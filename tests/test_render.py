@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import re
 import stat
+import time
 from pathlib import Path
 
 import pypdf
@@ -160,31 +161,25 @@ def test_an_error_drawing_pdfs_beside_is_raised_here(tmp_path, monkeypatch):
     assert multiprocessing.active_children() == []
 
 
-def test_an_error_drawing_here_waits_for_the_pdfs_beside(tmp_path, monkeypatch):
-    """The process drawing the sheets has ended when the error ends the run, and wrote nothing:
-    this process writes the sheets, last, after plan.json and everything else."""
+def test_an_error_drawing_here_stops_the_pdfs_beside(tmp_path, monkeypatch):
+    """An error here ends the run at once: the process drawing the sheets (here a minute long) is
+    stopped, not waited for, and nothing is left running; it wrote nothing, since this process
+    writes the sheets, last, after plan.json and everything else."""
     def fail(plan, folder, streets=None):
         raise InputError(f"{folder}/maps/K01.html: disk full")
 
-    ended = []
-    real = render._beside
-
-    def beside(write, *args):
-        result = real(write, *args)
-
-        def wait():
-            try:
-                return result()
-            finally:
-                ended.append(multiprocessing.active_children())
-        return wait
+    def slow(plan, lang="id"):
+        time.sleep(60)
+        return [], b""
 
     monkeypatch.setattr(render.threading, "active_count", lambda: 1)
-    monkeypatch.setattr(render, "_beside", beside)
+    monkeypatch.setattr(render, "sheet_pdfs", slow)
     monkeypatch.setattr(render, "write_maps", fail)
+    started = time.monotonic()
     with pytest.raises(InputError, match="K01.html: disk full"):
         render.render_all(hand_plan({"K01": [[card(1)]]}), tmp_path / "out")
-    assert ended == [[]]
+    assert time.monotonic() - started < 30
+    assert multiprocessing.active_children() == []
     assert (tmp_path / "out" / "plan.json").exists()
     assert not list((tmp_path / "out").glob("sheets/*.pdf"))
 

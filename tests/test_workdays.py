@@ -3,8 +3,11 @@
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
+import types
+from pathlib import Path
 
 import pytest
 
@@ -88,14 +91,28 @@ def test_the_calendar_is_kept_and_read_back_as_built(tmp_path, monkeypatch):
     workdays._calendar.cache_clear()
 
 
-@pytest.mark.parametrize("damage", ["", "{", "[]", '{"days": {"2026-13-01": "x"}}', '{"days": 5}', "\udcff"])
+_PLANTED = '{"country": "ID", "year": 2026, "days": {"2026-11-30": %s}}'
+
+
+@pytest.mark.parametrize("damage", [
+    "", "{", "[]", "{}", '{"days": {"2026-13-01": "x"}}', '{"days": 5}', "\udcff", "[" * 200_000,
+    '{"country": "ID", "year": 2026, "days": []}',
+    '{"country": "MY", "year": 2026, "days": {"2026-11-30": "Hari Libur"}}',      # another country's
+    '{"country": "ID", "year": 2025, "days": {"2026-11-30": "Hari Libur"}}',      # another year's
+    '{"country": "ID", "year": 2026, "days": {"2027-11-30": "Hari Libur"}}',
+    _PLANTED % '"\\u001b]0;pwned\\u0007Libur"', _PLANTED % '"\\u202eLibur"', _PLANTED % '5',
+    _PLANTED % json.dumps("x" * 5000),
+])
 def test_a_damaged_kept_calendar_is_built_again(tmp_path, monkeypatch, damage):
+    """Whatever the kept file holds that is not this year's calendar (a planted holiday, a control
+    sequence for the terminal, a nested list 200,000 deep), the calendar is built again."""
     monkeypatch.setenv("EKTP_CACHE_DIR", str(tmp_path))
     kept = workdays.calendar_file(2026)
     kept.parent.mkdir(parents=True)
     kept.write_text(damage, encoding="utf-8", errors="surrogateescape")
     workdays._calendar.cache_clear()
     assert day_off_reason(D(2026, 8, 17)) == "Hari Kemerdekaan Republik Indonesia"
+    assert day_off_reason(D(2026, 11, 30)) is None and day_off_warning(D(2026, 11, 30)) is None
     assert json.loads(kept.read_text(encoding="utf-8"))["days"]["2026-08-17"] == "Hari Kemerdekaan Republik Indonesia"
     workdays._calendar.cache_clear()
 
@@ -110,22 +127,29 @@ def test_a_cache_folder_that_cannot_be_written_only_costs_time(tmp_path, monkeyp
 
 
 def test_another_release_of_holidays_builds_its_own_calendar(tmp_path, monkeypatch):
-    """The kept file is named by the installed package's version file: another release (another
-    size or time) does not read the calendar of this one."""
-    monkeypatch.setenv("EKTP_CACHE_DIR", str(tmp_path))
-    first = workdays.calendar_file(2026)
+    """The kept file is named by the content of the package's files that make the calendar: a changed
+    rule gives another name even with the same size and times (installers may set every file's time)."""
     spec = workdays.importlib.util.find_spec("holidays")
-    version = os.path.join(os.path.dirname(spec.origin), "version.py")
-    real_stat = workdays.Path.stat
-
-    def stat(self, *args, **kwargs):
-        st = real_stat(self, *args, **kwargs)
-        if str(self) == version:
-            return os.stat_result((*st[:8], st.st_mtime + 1, st.st_ctime))
-        return st
-
-    monkeypatch.setattr(workdays.Path, "stat", stat)
+    real = Path(spec.origin).parent
+    copy = tmp_path / "holidays"
+    for pattern in workdays._CALENDAR_SOURCES:
+        for source in real.glob(pattern):
+            target = copy / source.relative_to(real)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    (copy / "__init__.py").write_text("", encoding="utf-8")
+    monkeypatch.setattr(workdays.importlib.util, "find_spec",
+                        lambda name: types.SimpleNamespace(origin=str(copy / "__init__.py")))
+    monkeypatch.setenv("EKTP_CACHE_DIR", str(tmp_path / "cache"))
+    first = workdays.calendar_file(2026)
+    rules = copy / "countries" / "indonesia.py"
+    stamp = rules.stat()
+    text = rules.read_text(encoding="utf-8")
+    rules.write_text(text.replace("def ", "def  ", 1)[:len(text)], encoding="utf-8")  # same size
+    os.utime(rules, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert rules.stat().st_size == stamp.st_size and rules.stat().st_mtime_ns == stamp.st_mtime_ns
     assert workdays.calendar_file(2026) != first
+    assert workdays.calendar_file(2027) != first
 
 
 def test_a_planning_process_does_not_import_holidays_once_the_calendar_is_kept(tmp_path):
