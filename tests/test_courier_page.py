@@ -308,7 +308,9 @@ def _export(page):
 
 
 def _wait_gps(page, seq, text="GPS \u00b1"):
-    stop(page, seq).locator(".status").filter(has_text=text).wait_for(timeout=10000)
+    # As long as the page itself waits for a fresh fix (FIX_WAIT_MS, 30 s), and a little more: in a
+    # full parallel run one fix took Chromium over 10 s to give.
+    stop(page, seq).locator(".status").filter(has_text=text).wait_for(timeout=35_000)
 
 
 def _seconds(iso):
