@@ -6,7 +6,6 @@ precision), not names or NIKs.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,13 +22,6 @@ def _layer(rows: list[dict[str, object]], columns: tuple[str, ...], path: Path, 
     """One layer; its columns and geometry type are given, so a layer with no rows is still well formed."""
     frame = gpd.GeoDataFrame(rows, columns=[*columns, "geometry"], geometry="geometry", crs="EPSG:4326")
     frame.to_file(path, layer=name, driver="GPKG", geometry_type=kind)
-
-
-def prepare() -> None:
-    """Write an empty GeoPackage into a temporary folder, so that writing the day's later finds its
-    file engine imported and its driver loaded (:func:`maps.render.prepare`)."""
-    with tempfile.TemporaryDirectory(prefix="ektp-route-") as folder:
-        _layer([], STOP_COLUMNS, Path(folder) / "empty.gpkg", "stops", "Point")
 
 
 def write_geopackage(plan: Plan, path: Path) -> Path:

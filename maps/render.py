@@ -61,9 +61,10 @@ STREETS_FILE = "streets.json"
 NOTICE_FILES = ("pemberitahuan.csv", "pemberitahuan.html")
 
 
-#: The modules the writers below import when called.
+#: The modules the writers below import when called, but for the GeoPackage's (:mod:`maps.gis`): see
+#: :func:`prepare`.
 _DRAWING_MODULES = ("maps.pdf", "maps.sheets", "maps.routes", "maps.courier_page", "maps.review_page",
-                    "maps.notify_page", "maps.gpx", "maps.gis")
+                    "maps.notify_page", "maps.gpx")
 
 
 #: Set once :func:`prepare` has run in this process.
@@ -72,14 +73,18 @@ _PREPARED_HERE = threading.Event()
 
 def prepare(preview: Preview) -> None:
     """What drawing the day can do before its routes are known, done while the solver runs
-    (:func:`routing.outputs.while_solving`): import every drawing module and its library (about
-    2 s of a day's drawing), load the GeoPackage driver, and encode each stop's QR code.
+    (:func:`routing.outputs.while_solving`): import the drawing modules and their libraries (about
+    1.5 s of a day's drawing), and give the PDF sheets their fonts, measured cells and QR codes.
+
+    Not geopandas: it opens PROJ's database (pyproj at import, GDAL's own on the first write), and
+    PROJ closes it again in a forked copy, from a fork handler that can wait for ever on SQLite's
+    lock (seen: the copy drawing the sheets hung there). The sheets are forked from this process,
+    so PROJ is left to the GeoPackage's writer, after the fork, as before.
     """
     for name in _DRAWING_MODULES:
         importlib.import_module(name)
-    from maps import gis, pdf
+    from maps import pdf
 
-    gis.prepare()
     pdf.prepare(preview)
     _PREPARED_HERE.set()
 

@@ -200,3 +200,18 @@ def test_plan_json_is_written_before_the_sheets(tmp_path, monkeypatch):
     render.render_all(hand_plan({"K01": [[card(1)]], "K02": [[card(2)]]}), tmp_path / "out")
     assert written[0] == "plan.json"
     assert {"K01.pdf", "K02.pdf", "all.pdf"} <= set(written)
+
+
+def test_preparing_leaves_proj_to_after_the_fork():
+    """The preparation runs in the process the sheets are forked from, so it must not open PROJ's
+    database (geopandas, pyproj, pyogrio): PROJ's fork handler closes it in the copy and can wait
+    for ever on SQLite's lock there (seen: a day's sheets hung in that handler)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, threading; import maps.render; from routing.outputs import Preview; "
+            "maps.render.prepare(Preview((), (), threading.Event())); "
+            "print(sorted(m for m in ('pyproj', 'pyogrio', 'geopandas', 'fiona', 'osgeo') if m in sys.modules)); "
+            "print('fpdf' in sys.modules and 'folium' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:2] == ["[]", "True"]
